@@ -1,0 +1,1 @@
+"""Pandera schemas: one class per data shape. They document the columns of Clauses."""
