@@ -153,6 +153,7 @@ class Config(_Section):
 
     # Not in the YAML: where the file was read, so relative paths resolve against the workspace.
     root: Path = Field(default=Path("."), exclude=True)
+    source: Path = Field(default=Path("config.yaml"), exclude=True)
 
     def path(self, relative: Path) -> Path:
         """Resolve a configured path against the workspace folder."""
@@ -242,4 +243,4 @@ def load_config(path: Path | str) -> Config:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_sentence(path, exc.errors()[0])) from exc
-    return config.model_copy(update={"root": path.parent.resolve()})
+    return config.model_copy(update={"root": path.parent.resolve(), "source": path.absolute()})

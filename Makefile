@@ -1,0 +1,32 @@
+# Two commands on a fresh machine:
+#   make demo   — creates .venv, installs Clauses, builds the demo territory in ./demo and runs a year
+#   make test   — creates .venv, installs Clauses with its test tools, runs lint and the test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean-demo serve
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf demo
+	$(BIN)/clauses demo demo
+
+test: $(STAMP)
+	$(BIN)/ruff check clauses schemas flows tests bench
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check clauses schemas flows tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest.py
+
+serve: $(STAMP)
+	cd demo && ../$(BIN)/clauses serve

@@ -1,0 +1,69 @@
+"""Content-addressed archive and quarantine (SPEC §3, §6).
+
+Every received file is stored as received under `archive/<2 hex>/<sha256><suffix>` and never
+modified: the archive is what an auditor or a structure can ask for. A file leaves the inbox
+only after its archived copy is on disk (written to a temporary name, flushed, then renamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import stat
+from pathlib import Path
+
+from clauses.errors import WorkspaceError
+
+
+def sha256_of(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.en-cours")
+    with open(temporary, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+
+
+def archive_content(archive_root: Path, content: bytes, suffix: str) -> tuple[str, Path]:
+    """Store `content` once; return its sha256 and archived path. An existing copy is kept."""
+    digest = sha256_of(content)
+    target = archive_root / digest[:2] / f"{digest}{suffix.lower()}"
+    if target.exists() and target.stat().st_size == len(content):
+        return digest, target
+    try:
+        _write_atomically(target, content)
+        # Read-only: the archive is never modified (SPEC §3).
+        target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Impossible d'archiver le fichier dans {archive_root} : {exc.strerror}."
+        ) from exc
+    return digest, target
+
+
+def quarantine_file(
+    quarantine_root: Path, source: Path, structure: str, name: str, reason: str
+) -> Path:
+    """Move a refused file to `quarantaine/<structure>/` with its reason written beside it."""
+    folder = quarantine_root / (structure or "_sans_structure") / Path(name).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(name).name
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = folder / f"{Path(name).stem} ({counter}){Path(name).suffix}"
+    shutil.copy2(source, target)
+    target.with_name(target.name + ".motif.txt").write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+def remove_from_inbox(path: Path, archived: Path) -> None:
+    """Delete the inbox copy, only when the archived copy is really there."""
+    if archived.is_file():
+        path.unlink(missing_ok=True)

@@ -1,0 +1,498 @@
+"""French notations found in the structures' spreadsheets (SPEC §5.3).
+
+Each notation is declared once, as data, with examples of what it accepts and what it refuses
+(the csv-detective habit); `tests/test_formats.py` walks the whole table, so adding a notation is
+adding a row. Parsers take a whole column as read (text, numbers, Excel dates mixed) and return
+a `Parsed`: the values in their canonical type and `unreadable`, True where a non-empty cell
+could not be read (the control rules turn it into VALEUR_INVALIDE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from clauses.vocabulary import BARRIERS
+
+
+class Parsed(NamedTuple):
+    values: pd.Series
+    unreadable: pd.Series  # bool, same index
+
+
+@dataclass(frozen=True)
+class Notation:
+    """One way of writing a value; `regex` is matched on the whole folded cell text."""
+
+    name: str
+    regex: str | None  # None: a kind of spreadsheet cell (Excel date, number), not text
+    accepts: Mapping[object, object]
+    refuses: tuple[object, ...] = field(default=())
+
+
+# Month names (lower case, with and without accents) and the abbreviations people type or that
+# Excel and LibreOffice write ("oct.-26", "janv.-26").
+MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("janvier", "janv", "jan"),
+    2: ("février", "fevrier", "févr", "fevr", "fév", "fev"),
+    3: ("mars", "mar"),
+    4: ("avril", "avr"),
+    5: ("mai",),
+    6: ("juin",),
+    7: ("juillet", "juil"),
+    8: ("août", "aout"),
+    9: ("septembre", "sept", "sep"),
+    10: ("octobre", "oct"),
+    11: ("novembre", "nov"),
+    12: ("décembre", "decembre", "déc", "dec"),
+}
+_MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name in names}
+_MONTH = "(?P<month>" + "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True)) + r")\.?"
+# A time of day after a date: CSV exports of Excel dates often carry " 00:00:00".
+_TIME_SUFFIX = r"(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+# Excel serial day numbers accepted in a date column: 1910-01-01 .. 2100-12-31. Smaller numbers
+# are more likely hours typed in the wrong column than a date before 1910.
+SERIAL_RANGE = (3654, 73415)
+_EXCEL_EPOCH = "1899-12-30"
+# Two-digit years: 00-29 → 2000s, 30-99 → 1900s, Excel's own rule.
+_CENTURY_PIVOT = 30
+
+DATES: tuple[Notation, ...] = (
+    Notation("date Excel", None, {dt.datetime(2026, 10, 3): dt.date(2026, 10, 3),
+                                  dt.date(1985, 5, 12): dt.date(1985, 5, 12)}, (dt.time(7, 30),)),
+    Notation("numéro de série Excel", None, {46298: dt.date(2026, 10, 3)}, (12, 7.5)),
+    Notation("jj/mm/aaaa", r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})",
+             {"03/10/2026": dt.date(2026, 10, 3), "3/10/2026 00:00": dt.date(2026, 10, 3)},
+             ("31/02/2026", "03/13/2026", "03/10")),
+    Notation("jj/mm/aa", r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{2})",
+             {"3/10/26": dt.date(2026, 10, 3), "12/05/85": dt.date(1985, 5, 12)}, ("3/10/262",)),
+    Notation("aaaa-mm-jj", r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})",
+             {"2026-10-03": dt.date(2026, 10, 3), "2026-10-03 00:00:00": dt.date(2026, 10, 3)},
+             ("2026-10-32",)),
+    Notation("jj.mm.aaaa", r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4}|\d{2})",
+             {"03.10.2026": dt.date(2026, 10, 3)}, ("03.10.2026.",)),
+    Notation("jj-mm-aaaa", r"(?P<day>\d{1,2})-(?P<month>\d{1,2})-(?P<year>\d{4}|\d{2})",
+             {"3-10-2026": dt.date(2026, 10, 3), "03-10-26": dt.date(2026, 10, 3)}, ("3-10",)),
+    Notation("jj mois aaaa", r"(?P<day>\d{1,2})(?:er)? " + _MONTH + r" (?P<year>\d{4})",
+             {"3 octobre 2026": dt.date(2026, 10, 3), "1er févr. 2026": dt.date(2026, 2, 1)},
+             ("3 brumaire 2026", "le 3 octobre", "demain")),
+)
+
+MONTHS: tuple[Notation, ...] = (
+    Notation("aaaa-mm", r"(?P<year>\d{4})[-/.](?P<month>\d{1,2})",
+             {"2026-10": "2026-10", "2026/10": "2026-10"}, ("2026-13", "2026")),
+    Notation("mm/aaaa", r"(?P<month>\d{1,2})[-/.](?P<year>\d{4})",
+             {"10/2026": "2026-10", "1/2026": "2026-01", "10-2026": "2026-10"}, ("13/2026",)),
+    Notation("mois aaaa", _MONTH + r"[\s./'-]*(?P<year>\d{4})",
+             {"octobre 2026": "2026-10", "Octobre 2026": "2026-10", "oct. 2026": "2026-10",
+              "févr. 2026": "2026-02", "fevrier 2026": "2026-02", "AOÛT 2026": "2026-08"},
+             ("octobre", "brumaire 2026")),
+    Notation("mois-aa", _MONTH + r"[\s./'-]*(?P<year>\d{2})",
+             {"oct.-26": "2026-10", "oct-26": "2026-10", "janv.-26": "2026-01"}, ("oct.-2",)),
+    Notation("une date du mois", None,
+             {"03/10/2026": "2026-10", dt.datetime(2026, 10, 1): "2026-10", 46298: "2026-10"},
+             ("32/10/2026", "prochainement")),
+)
+
+HOURS: tuple[Notation, ...] = (
+    Notation("nombre", None, {7.5: 7.5, 12: 12.0, 151.67: 151.67}, (True,)),
+    Notation("durée Excel", None, {dt.time(7, 30): 7.5, dt.timedelta(hours=151, minutes=40):
+                                   151 + 40 / 60}, ()),
+    Notation("décimal", r"(?P<sign>[+-]?)(?P<units>\d+)(?:[.,](?P<fraction>\d+))?(?:h|heures?)?",
+             {"7,5": 7.5, "7.5": 7.5, "151,67": 151.67, "7 h": 7.0, "7h": 7.0, " 12 ": 12.0,
+              "12\u00a0": 12.0, "1 234,5": 1234.5, "1\u202f234,5": 1234.5, "-3": -3.0},
+             ("7,5,3", "1.234,5", "sept", "7 j")),
+    Notation("heures et minutes", r"(?P<units>\d+)(?:h|:)(?P<minutes>[0-5]\d)(?:min)?",
+             {"7h30": 7.5, "7H30": 7.5, "7 h 30": 7.5, "7:30": 7.5, "151h40": 151 + 40 / 60},
+             ("7h75", "7h3")),
+    # LibreOffice's .ods stores a [HH]:MM duration cell as an ISO 8601 duration.
+    Notation("durée ISO", r"pt(?P<units>\d+)h(?P<minutes>\d+)m(?:[\d.]+s)?",
+             {"PT151H40M00S": 151 + 40 / 60, "PT7H30M": 7.5}, ("PT7X",)),
+)
+
+YES_NO: tuple[Notation, ...] = (
+    Notation("oui", r"oui|o|yes|y|vrai|true|x|1", {"oui": True, "Oui": True, "X": True,
+                                                  True: True, 1: True}, ("peut-être",)),
+    Notation("non", r"non|n|no|faux|false|0", {"non": False, "NON": False, False: False, 0: False},
+             ("2",)),
+)
+
+# Vocabularies (vocabulary.py): each canonical value with the variants searched in the folded
+# text, tried in this order (the first that matches wins: "CDD d'insertion" is a CDDI).
+CONTRACT_TYPE_VARIANTS: tuple[Notation, ...] = (
+    Notation("CDDI", r"\bcddi\b|insertion",
+             {"CDDI": "CDDI", "CDD d'insertion": "CDDI", "cdd insertion": "CDDI"}),
+    Notation("contrat de professionnalisation", r"professionnalisation|contrat pro\b|\bcpro\b",
+             {"contrat pro": "contrat de professionnalisation",
+              "Contrat de professionnalisation": "contrat de professionnalisation"}),
+    Notation("apprentissage", r"apprenti", {"Contrat d'apprentissage": "apprentissage"}),
+    Notation("mission d'intérim", r"interim|\bctt\b|travail temporaire|\bmission\b",
+             {"Intérim": "mission d'intérim", "mission interim": "mission d'intérim",
+              "Mission d'intérim": "mission d'intérim", "CDI intérimaire": "mission d'intérim"}),
+    Notation("CDI", r"\bcdi\b|\bc d i\b|duree indeterminee", {"CDI": "CDI", "C.D.I.": "CDI"}),
+    Notation("CDD", r"\bcdd\b|\bc d d\b|duree determinee", {"CDD": "CDD", "cdd 6 mois": "CDD"}),
+    Notation("autre", r"\bautres?\b|\bcui\b|\bcae\b|\bpec\b|contrat aide|cddu|\busage\b",
+             {"Autre": "autre", "PEC": "autre"}, ("stage", "?")),
+)
+
+EXIT_VARIANTS: tuple[Notation, ...] = (
+    Notation("emploi durable",
+             r"durable|\bcdi\b|cdd (de )?plus de 6 mois|cdd 6 mois et plus|creation d"
+             r"( )?entreprise|titularisation",
+             {"Emploi durable (CDI)": "emploi durable", "CDI": "emploi durable",
+              "CDD de plus de 6 mois": "emploi durable"}),
+    Notation("emploi de transition", r"transition|\bcdd\b|interim|contrat aide|\bpec\b",
+             {"emploi de transition": "emploi de transition",
+              "CDD de 3 mois": "emploi de transition"}),
+    Notation("sortie positive", r"positive|formation|\bsiae\b|retraite",
+             {"Sortie positive": "sortie positive", "Formation qualifiante": "sortie positive"}),
+    Notation("autre", r"\bautres?\b|abandon|demission|licenciement|sans (emploi|solution)|"
+             r"chomage|demenagement|inconnue?|deces",
+             {"Autre": "autre", "Abandon": "autre"}, ("en cours", "?")),
+)
+
+BARRIER_VARIANTS: tuple[Notation, ...] = (
+    Notation("mobilité", r"mobilite|permis|transport|vehicule|deplacement",
+             {"Mobilité": "mobilité", "pas de permis": "mobilité"}),
+    Notation("logement", r"logement|hebergement|sans domicile", {"logement": "logement"}),
+    Notation("santé", r"sante|handicap|medical|addiction", {"Santé": "santé"}),
+    Notation("garde d'enfants", r"garde|enfant|parentalite",
+             {"Garde d'enfants": "garde d'enfants", "garde enfant": "garde d'enfants"}),
+    Notation("langue", r"langue|francais|\bfle\b|illettrisme|alphabetisation|linguistique",
+             {"Langue": "langue", "maîtrise du français": "langue"}),
+    Notation("numérique", r"numerique|informatique|internet|digital",
+             {"Numérique": "numérique"}),
+    Notation("justice", r"justice|judiciaire|penal|incarceration", {"Justice": "justice"}),
+    Notation("autre", r"\bautres?\b|administratif|financ|budget|dette|isolement",
+             {"autre": "autre",
+              "Mobilité ; logement": "mobilité;logement",
+              "santé, LANGUE": "santé;langue",
+              "Logement; mobilité; logement": "mobilité;logement"},
+             ("vol à l'étalage", "mobilité; inconnu")),
+)
+# Cells that say "no barrier": empty result, not unreadable.
+_NO_BARRIER = re.compile(r"^(aucun|aucune|neant|non|sans|rien|ras|0)$")
+
+_ACCENTS = r"[\u0300-\u036f]"
+_LIGATURES = {ord("œ"): "oe", ord("æ"): "ae", ord("ß"): "ss", ord("Œ"): "OE", ord("Æ"): "AE"}
+
+
+def fold_text(values: pd.Series) -> pd.Series:
+    """One canonical key for a name: `" Marie-Hélène  D'ARC"` → `"marie helene d arc"`.
+
+    Case, accents, hyphens, apostrophes, punctuation and repeated spaces are ignored (SPEC §5.3:
+    names match the register however they are typed). Missing stays missing.
+    """
+    text = values.astype("str")
+    folded = (
+        text.str.normalize("NFKD").str.translate(_LIGATURES).str.replace(_ACCENTS, "", regex=True)
+        .str.replace(r"[\W_]+", " ", regex=True).str.strip().str.lower()
+    )
+    return folded.where(values.notna())
+
+
+# Drops the accents NFKD splits off, and spells out ligatures NFKD keeps ("œ").
+_FOLD_TABLE = {**dict.fromkeys(range(0x300, 0x370)), **_LIGATURES}
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """`fold_text` for one label (headers, sheet names, vocabulary words)."""
+    decomposed = unicodedata.normalize("NFKD", str(text)).translate(_FOLD_TABLE)
+    return " ".join(_NON_WORD.sub(" ", decomposed).lower().split())
+
+
+class _Cells(NamedTuple):
+    """A column as read, split by the kind of cell a spreadsheet gives (numpy arrays)."""
+
+    present: np.ndarray  # bool: not empty (a blank text cell is empty)
+    is_text: np.ndarray
+    text: np.ndarray  # lower-case stripped text of the text cells (accents kept)
+    is_number: np.ndarray
+    number: np.ndarray  # float
+    is_moment: np.ndarray
+    moment: np.ndarray  # datetime64[us]
+    is_duration: np.ndarray
+    duration: np.ndarray  # hours of time-of-day and duration cells
+
+
+_KINDS = {
+    str: "text", int: "number", float: "number", np.int64: "number", np.float64: "number",
+    dt.datetime: "moment", dt.date: "moment", pd.Timestamp: "moment",
+    dt.time: "time", dt.timedelta: "delta", pd.Timedelta: "delta",
+}
+
+
+# A ufunc over the cells' Python types: the cheapest way to sort a mixed column by cell kind.
+_kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
+
+
+def _cells(values: pd.Series) -> _Cells:
+    cells = values.to_numpy(dtype=object)
+    kind = _kind_of(cells) if len(cells) else np.array([], dtype=object)
+    is_text = kind == "text"
+    text = np.char.lower(np.char.strip(cells[is_text].astype(str))).astype(object)
+    present = ~pd.isna(cells)
+    present[is_text] = text != ""
+    is_number = kind == "number"
+    is_moment = kind == "moment"
+    is_time = kind == "time"
+    is_delta = kind == "delta"
+    duration = np.full(len(cells), np.nan)
+    duration[is_time] = [t.hour + t.minute / 60 + t.second / 3600 for t in cells[is_time]]
+    duration[is_delta] = [d.total_seconds() / 3600 for d in cells[is_delta]]
+    return _Cells(
+        present=present,
+        is_text=is_text,
+        text=text,
+        is_number=is_number,
+        number=cells[is_number].astype(float),
+        is_moment=is_moment,
+        moment=np.array(cells[is_moment].tolist(), dtype="datetime64[us]"),
+        is_duration=is_time | is_delta,
+        duration=duration[is_time | is_delta],
+    )
+
+
+def _year(text: str) -> float:
+    year = float(text)
+    if len(text) == 2:
+        year += 2000 if year < _CENTURY_PIVOT else 1900
+    return year
+
+
+def _month(text: str) -> float:
+    return float(_MONTH_NUMBER.get(text.rstrip("."), text))
+
+
+# How each named group of the notation regexes becomes a number.
+_GROUP_VALUES: dict[str, Callable[[str], float]] = {
+    "year": _year,
+    "month": _month,
+    "fraction": lambda digits: float("0." + digits),
+    "sign": lambda sign: -1.0 if sign == "-" else 1.0,
+}
+
+
+class _Matcher:
+    """All the text notations of a table compiled into one regex.
+
+    Each distinct text of a column is matched once (columns repeat a few dates and months), and
+    its named groups become numbers; the rest of the work is numpy over the whole column.
+    str.extract was measured 15 times slower on a 160-line relevé (one column per group).
+    """
+
+    def __init__(self, notations: tuple[Notation, ...]) -> None:
+        alternatives = []
+        for i, notation in enumerate(n for n in notations if n.regex):
+            alternatives.append(re.sub(r"\(\?P<(\w+)>", rf"(?P<\1_{i}>", notation.regex or ""))
+        self.regex = re.compile("^(?:" + "|".join(f"(?:{a})" for a in alternatives) + ")$")
+        self.groups = sorted({g.rsplit("_", 1)[0] for g in self.regex.groupindex})
+
+    def numbers(self, text: str) -> tuple[float, ...] | None:
+        match = self.regex.match(text)
+        if match is None:
+            return None
+        found = {k.rsplit("_", 1)[0]: v for k, v in match.groupdict().items() if v is not None}
+        return tuple(
+            _GROUP_VALUES.get(g, float)(found[g]) if g in found else np.nan for g in self.groups
+        )
+
+    def match(self, text: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(matched: bool per cell, group name → number per cell, NaN where absent)."""
+        codes, distinct = pd.factorize(text)
+        rows = [self.numbers(u) for u in distinct]
+        matched = np.array([r is not None for r in rows], dtype=bool)
+        empty = (np.nan,) * len(self.groups)
+        table = np.array([r or empty for r in rows], dtype=float).reshape(-1, len(self.groups))
+        return matched[codes], {g: table[codes, i] for i, g in enumerate(self.groups)}
+
+
+def _calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Numbers → datetime64[us]; NaT for 31/02 and the like."""
+    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1000) & (
+        year <= 9999)
+    months = (np.where(ok, year, 1970) - 1970) * 12 + np.where(ok, month, 1) - 1
+    first = months.astype(int).astype("datetime64[M]")
+    stamps = first.astype("datetime64[D]") + (np.where(ok, day, 1).astype(int) - 1)
+    ok &= stamps.astype("datetime64[M]") == first  # the 31st of a 30-day month spills over
+    return np.where(ok, stamps.astype("datetime64[us]"), np.datetime64("NaT", "us"))
+
+
+def _serials(number: np.ndarray) -> np.ndarray:
+    low, high = SERIAL_RANGE
+    days = np.where((number >= low) & (number <= high), np.floor(number), np.nan)
+    stamps = np.datetime64(_EXCEL_EPOCH, "D") + np.nan_to_num(days).astype(int)
+    return np.where(np.isnan(days), np.datetime64("NaT", "us"), stamps.astype("datetime64[us]"))
+
+
+_TIMED_DATES = tuple(
+    Notation(n.name, n.regex + _TIME_SUFFIX, n.accepts) if n.regex else n for n in DATES
+)
+_DATES_WITH_TIME = _Matcher(_TIMED_DATES)
+# Months first: "10/2026" is a month; "03/10/2026" falls through to the dates.
+_MONTHS_OR_DATES = _Matcher(MONTHS + _TIMED_DATES)
+_HOURS = _Matcher(HOURS)
+
+
+def _stamps(cells: _Cells, matcher: _Matcher) -> np.ndarray:
+    """Every date-like cell → datetime64[us] (NaT where nothing could be read)."""
+    stamps = np.full(len(cells.present), np.datetime64("NaT", "us"))
+    stamps[cells.is_moment] = cells.moment
+    stamps[cells.is_number] = _serials(cells.number)
+    matched, parts = matcher.match(cells.text)
+    day = np.where(np.isnan(parts["day"]), 1, parts["day"])  # a month is its first day
+    from_text = _calendar(parts["year"], parts["month"], day)
+    stamps[cells.is_text] = np.where(matched, from_text, np.datetime64("NaT", "us"))
+    return stamps
+
+
+def parse_dates(values: pd.Series) -> Parsed:
+    """Excel dates, serial numbers and the French written forms of `DATES` → datetime64."""
+    cells = _cells(values)
+    stamps = _stamps(cells, _DATES_WITH_TIME).astype("datetime64[D]").astype("datetime64[us]")
+    return Parsed(pd.Series(stamps, index=values.index),
+                  pd.Series(cells.present & np.isnat(stamps), index=values.index))
+
+
+def parse_months(values: pd.Series) -> Parsed:
+    """The forms of `MONTHS` (or any date in the month) → `"YYYY-MM"` text."""
+    cells = _cells(values)
+    stamps = _stamps(cells, _MONTHS_OR_DATES)
+    months = np.datetime_as_string(stamps.astype("datetime64[M]"), unit="M")
+    unread = np.isnat(stamps)
+    result = pd.Series(np.where(unread, None, months), index=values.index, dtype="str")
+    return Parsed(result, pd.Series(cells.present & unread, index=values.index))
+
+
+# "1 234,5", "7 h 30": spaces (also non-breaking and narrow ones) mean nothing in hours.
+_NO_SPACES = {ord(c): None for c in " \t\n\u00a0\u202f\u2009\u2007"}
+
+
+def parse_hours(values: pd.Series) -> Parsed:
+    """Numbers, Excel durations and the written forms of `HOURS` → float hours."""
+    cells = _cells(values)
+    hours = np.full(len(cells.present), np.nan)
+    hours[cells.is_number] = cells.number
+    hours[cells.is_duration] = cells.duration
+    text = np.char.translate(cells.text.astype(str), _NO_SPACES).astype(object)
+    matched, parts = _HOURS.match(text)
+    written = (parts["units"] + np.nan_to_num(parts["fraction"])
+               + np.nan_to_num(parts["minutes"]) / 60) * np.nan_to_num(parts["sign"], nan=1.0)
+    hours[cells.is_text] = np.where(matched, written, np.nan)
+    return Parsed(pd.Series(hours, index=values.index),
+                  pd.Series(cells.present & np.isnan(hours), index=values.index))
+
+
+def _by_distinct_value(
+    values: pd.Series, read: Callable[[str], object | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply `read` once per distinct non-blank cell: (results, unreadable) per cell."""
+    cells = values.to_numpy(dtype=object)
+    codes, distinct = pd.factorize(cells)
+    texts = [str(v).strip() for v in distinct]
+    results = np.array([read(t) if t else None for t in texts] + [None], dtype=object)
+    blank = np.array([not t for t in texts] + [True], dtype=bool)
+    found = results[codes]  # code -1 (missing) takes the last entry: None, blank
+    return found, ~blank[codes] & pd.isna(found)
+
+
+def _first_variant(variants: tuple[Notation, ...]) -> Callable[[str], str | None]:
+    def read(text: str) -> str | None:
+        key = fold(text)
+        return next((n.name for n in variants if re.search(n.regex or "", key)), None)
+
+    return read
+
+
+def _classify(values: pd.Series, variants: tuple[Notation, ...]) -> Parsed:
+    """Each distinct text → the first variant whose regex it contains."""
+    labels, unreadable = _by_distinct_value(values, _first_variant(variants))
+    return Parsed(pd.Series(labels, index=values.index, dtype="str"),
+                  pd.Series(unreadable, index=values.index))
+
+
+def _yes_no(text: str) -> bool | None:
+    key = re.sub(r"^(\d) 0$", r"\1", fold(text))  # 1.0 read from a number cell
+    yes, no = (re.fullmatch(n.regex or "", key) for n in YES_NO)
+    return True if yes else False if no else None
+
+
+def parse_yes_no(values: pd.Series) -> Parsed:
+    """`oui`/`non` and their variants (and Excel booleans) → bool (missing stays missing)."""
+    answers, unreadable = _by_distinct_value(values, _yes_no)
+    return Parsed(pd.Series(answers, index=values.index, dtype="boolean"),
+                  pd.Series(unreadable, index=values.index))
+
+
+def parse_contract_types(values: pd.Series) -> Parsed:
+    """Contract types as written → `vocabulary.CONTRACT_TYPES`."""
+    return _classify(values, CONTRACT_TYPE_VARIANTS)
+
+
+def parse_exit_situations(values: pd.Series) -> Parsed:
+    """Exit situations as written → `vocabulary.EXIT_SITUATIONS`."""
+    return _classify(values, EXIT_VARIANTS)
+
+
+def _barriers(text: str) -> str | None:
+    items = [fold(i) for i in re.split(r"[;,/\n]", text)]
+    found = [_first_variant(BARRIER_VARIANTS)(i) for i in items if i and not _NO_BARRIER.match(i)]
+    return None if None in found else ";".join(b for b in BARRIERS if b in found)
+
+
+def parse_barriers(values: pd.Series) -> Parsed:
+    """A list of barriers separated by `;` or `,` → `;`-joined `vocabulary.BARRIERS` (in their
+    order, each once); a cell with an unknown item is unreadable, "aucun" is no barrier."""
+    labels, unreadable = _by_distinct_value(values, _barriers)
+    labels = pd.Series(labels, index=values.index, dtype="str")
+    return Parsed(labels.where(labels.ne("")), pd.Series(unreadable, index=values.index))
+
+
+def _fold_parsed(values: pd.Series) -> Parsed:
+    return Parsed(fold_text(values), pd.Series(False, index=values.index))
+
+
+TEXT: tuple[Notation, ...] = (
+    Notation("nom", None, {"  Marie-Hélène  D'ARC ": "marie helene d arc",
+                           "LEFÈVRE": "lefevre", "Lefevre": "lefevre", "Œuvre": "oeuvre",
+                           "N'Diaye": "n diaye"}),
+)
+
+# What each parser accepts, walked by tests/test_formats.py.
+NOTATIONS: dict[str, tuple[tuple[Notation, ...], Callable[[pd.Series], Parsed]]] = {
+    "date": (DATES, parse_dates),
+    "mois": (MONTHS, parse_months),
+    "heures": (HOURS, parse_hours),
+    "oui/non": (YES_NO, parse_yes_no),
+    "type de contrat": (CONTRACT_TYPE_VARIANTS, parse_contract_types),
+    "situation à la sortie": (EXIT_VARIANTS, parse_exit_situations),
+    "freins": (BARRIER_VARIANTS, parse_barriers),
+    "texte": (TEXT, _fold_parsed),
+}
+
+def find_month(text: str) -> str | None:
+    """The first month written inside a title (`"Relevé d'heures – octobre 2026"`,
+    `"Période du 01/10/2026 au 31/10/2026"`) as `"YYYY-MM"`, or None."""
+    folded = str(text).strip().lower()
+    found = [
+        re.search(rf"(?<!\w){n.regex}(?!\w)", folded) for n in (*DATES, *MONTHS) if n.regex
+    ]
+    for match in sorted((m for m in found if m), key=lambda m: (m.start(), -len(m.group(0)))):
+        parts = _MONTHS_OR_DATES.numbers(match.group(0))
+        if parts is None:
+            continue
+        groups = dict(zip(_MONTHS_OR_DATES.groups, parts, strict=True))
+        day = 1 if np.isnan(groups["day"]) else groups["day"]
+        stamp = _calendar(np.array([groups["year"]]), np.array([groups["month"]]),
+                          np.array([day]))[0]
+        if not np.isnat(stamp):
+            return str(stamp.astype("datetime64[M]"))
+    return None

@@ -1,0 +1,56 @@
+"""The database connection: one SQLAlchemy engine, SQLite tuned for a single-machine ledger.
+
+The same code runs on PostgreSQL unchanged (SPEC §7): everything SQLite-specific lives in the two
+event hooks below and is only attached when the URL is a SQLite one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+# Execution option marking a connection that is about to write (see `_sqlite_begin`).
+_WRITE = "clauses_write"
+
+
+def create_ledger_engine(url: str) -> sa.Engine:
+    """An engine for `url`; on SQLite with WAL, synchronous=NORMAL, foreign keys and real BEGINs."""
+    if sa.make_url(url).get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    # A report and an ingestion may run at once: wait for the writer rather than fail at once.
+    engine = sa.create_engine(url, connect_args={"timeout": 30})
+    sa.event.listen(engine, "connect", _sqlite_connect)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Python's sqlite3 (before 3.16) only BEGINs before DML, so DDL and reads would run outside the
+    # transaction; we take BEGIN over (SQLAlchemy's documented recipe) to make migrations atomic.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    # WAL: reports read while a file is being recorded; NORMAL is durable enough with WAL (a power
+    # cut may lose the last commit, never corrupt the base) and makes per-file commits cheap.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    # A writer takes the write lock up front (IMMEDIATE): a deferred transaction that read first
+    # could not upgrade once another writer committed, and would fail instead of waiting.
+    writing_ = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing_ else "BEGIN")
+
+
+@contextmanager
+def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection inside one write transaction: committed on exit, rolled back on any error."""
+    with engine.connect() as connection:
+        connection.execution_options(**{_WRITE: True})
+        with connection.begin():
+            yield connection

@@ -1,0 +1,153 @@
+"""Between pandas and database rows: the ledger's only place where types cross over.
+
+Frames carry NaN / NaT / pd.NA and numpy scalars; database drivers want None and plain Python
+values (psycopg cannot adapt a numpy.int64). Going back, frames get the dtypes the reports rely on:
+dates as datetime64[us], hours as float, flags as bool, text as `str`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One received file as the `fichiers` table keeps it (docs/ARCHITECTURE.md, Ledger API)."""
+
+    sha256: str
+    code_structure: str  # folder under inbox/ (may be unknown for STRUCTURE_INCONNUE)
+    nom_fichier: str  # path relative to inbox/<STRUCTURE>/, as the structure named it
+    chemin_archive: str  # path of the archived copy, relative to the workspace
+    taille: int  # bytes
+    modifie_le: datetime  # file mtime: lateness is judged on it (SPEC §6, jour_limite)
+    recu_le: datetime  # when Clauses ingested it
+    type: str | None  # Kind value, None if unreadable
+    mois: str | None  # newest month of a relevé's lines; month of a pièce; None for a suivi
+    statut: str  # "traité" | "quarantaine" | "déjà reçu"
+    motif: str | None  # file-level reason code when quarantined / already received
+    message: str | None  # its French sentence
+    en_retard: bool
+    lignes: int = 0
+    acceptees: int = 0
+    alertes: int = 0
+    rejetees: int = 0
+
+    def as_row(self) -> dict[str, Any]:
+        """The `fichiers` row: plain Python values, datetimes naive (see `naive`)."""
+        row = dataclasses.asdict(self)
+        row["modifie_le"] = naive(self.modifie_le)
+        row["recu_le"] = naive(self.recu_le)
+        for name in ("taille", "lignes", "acceptees", "alertes", "rejetees"):
+            row[name] = int(row[name])
+        row["en_retard"] = bool(self.en_retard)
+        return row
+
+
+FILE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(FileRecord))
+
+
+def naive(moment: datetime) -> datetime:
+    """A naive local datetime: columns are `DateTime` without zone, and an aware value would be
+    stored shifted on PostgreSQL and as-is on SQLite; local wall-clock time is what people read."""
+    if isinstance(moment, pd.Timestamp):
+        moment = moment.to_pydatetime()
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment
+
+
+def _missing(value: Any) -> bool:
+    # None, NaN, NaT and pd.NA alike; pd.NA is tested first because comparing it gives no bool.
+    return value is None or value is pd.NA or value is pd.NaT or value != value
+
+
+def _temporal_values(series: pd.Series, *, day: bool) -> list[Any]:
+    """Dates or datetimes, NaT as None, vectorised: `tolist()` of a numpy datetime64[D] / [us]
+    array already yields `date` / `datetime` objects and None, with no per-value Python work."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamps = series
+    else:  # python dates, Timestamps or ISO text in an object column
+        stamps = pd.to_datetime(series.astype(object))
+    if getattr(stamps.dt, "tz", None) is not None:
+        moments = [None if _missing(value) else naive(value) for value in stamps.tolist()]
+        return [moment.date() if day and moment else moment for moment in moments]
+    return stamps.to_numpy().astype("datetime64[D]" if day else "datetime64[us]").tolist()
+
+
+def _python_values(series: pd.Series, kind: sa.types.TypeEngine) -> list[Any]:
+    """One column as plain Python values for the driver, every kind of missing value as None."""
+    if isinstance(kind, (sa.Date, sa.DateTime)):
+        return _temporal_values(series, day=not isinstance(kind, sa.DateTime))
+    numpy_kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
+    convert: Any
+    if isinstance(kind, sa.Boolean):
+        native, convert = "b", bool
+    elif isinstance(kind, sa.Integer):
+        native, convert = "iu", int
+    elif isinstance(kind, sa.Float):
+        native, convert = "f", float
+    else:
+        native, convert = "", str
+    values = series.tolist()  # numpy-backed columns give Python scalars here
+    if numpy_kind and numpy_kind in native:
+        # bool and int numpy columns hold no missing value; float ones hold NaN.
+        return [None if value != value else value for value in values] if native == "f" else values
+    if convert is str:  # the most frequent case, kept free of function calls
+        return [value if type(value) is str else None if _missing(value) else str(value) for value in values]
+    return [None if _missing(value) else convert(value) for value in values]
+
+
+def to_rows(
+    frame: pd.DataFrame, table: sa.Table, *, fixed: dict[str, Any], required: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Rows for `table.insert()` executemany: the frame's columns that the table has, `fixed`
+    values for the columns the ledger owns, None for absent optional columns.
+
+    Raises ValueError naming the columns a caller forgot (a programming error, not a user one)."""
+    absent = [name for name in required if name not in frame.columns]
+    if absent:
+        raise ValueError(f"colonnes absentes pour la table {table.name} : {', '.join(absent)}")
+    names: list[str] = []
+    columns: list[list[Any]] = []
+    size = len(frame)
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        names.append(column.name)
+        if column.name in fixed:
+            columns.append([fixed[column.name]] * size)
+        elif column.name in frame.columns:
+            columns.append(_python_values(frame[column.name], column.type))
+        else:
+            columns.append([None] * size)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _typed(values: pd.Series, kind: sa.types.TypeEngine) -> pd.Series:
+    if isinstance(kind, (sa.Date, sa.DateTime)):
+        return pd.to_datetime(values).astype("datetime64[us]")
+    if isinstance(kind, sa.Boolean):
+        return values.astype(bool)
+    if isinstance(kind, sa.Float):
+        return values.astype(float)
+    if isinstance(kind, sa.Integer):
+        # NOT NULL integers stay int64; a nullable one with gaps becomes float, like pandas does.
+        return values.astype("int64") if values.notna().all() else values.astype(float)
+    return values.astype("str")
+
+
+def to_frame(rows: Sequence[sa.Row[Any]], table: sa.Table, names: Sequence[str]) -> pd.DataFrame:
+    """A frame of `names` (columns of `table`) with the dtypes reports expect, even when empty."""
+    frame = pd.DataFrame.from_records([tuple(row) for row in rows], columns=list(names), coerce_float=False)
+    return pd.DataFrame(
+        {name: _typed(frame[name].astype(object), table.c[name].type) for name in names},
+        index=pd.RangeIndex(len(frame)),
+    )

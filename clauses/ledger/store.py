@@ -1,0 +1,287 @@
+"""The ledger (SPEC §7): every received file and every relevé line, kept for good.
+
+A file is recorded in ONE transaction (its `fichiers` row, the superseding of earlier lines and all
+its own lines, or nothing), so a crash at any point leaves either the whole file or none of it and
+re-running the ingestion is always safe. Corrections never delete: earlier lines get `actif` false.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from clauses.config import Config
+from clauses.errors import WorkspaceError
+from clauses.ledger.engine import create_ledger_engine, writing
+from clauses.ledger.migrations import migrate, schema_version_of
+from clauses.ledger.rows import FILE_COLUMNS, FileRecord, naive, to_frame, to_rows
+from clauses.ledger.tables import (
+    HOUR_REQUIRED,
+    TRACKING_REQUIRED,
+    envois,
+    fichiers,
+    heures,
+    schema_version,
+    suivi,
+)
+
+# The statuses the rest of the product writes (SPEC §6, §9).
+PROCESSED = "traité"
+QUARANTINED = "quarantaine"
+REJECTED = "rejetée"
+SENT = "envoyé"
+
+HOUR_COLUMNS: tuple[str, ...] = (
+    "sha256", "code_structure", "feuille", "ligne", "id_participant", "code_marche", "mois",
+    "heures", "date_debut_mission", "date_fin_mission", "type_contrat", "entreprise", "poste",
+    "statut", "motifs", "en_retard", "recu_le", "actif",
+    # Beyond the contract's list: the French explanation and the facilitator's decision, so a
+    # control report can be rebuilt from the ledger alone.
+    "explications", "decision",
+)  # fmt: skip
+TRACKING_COLUMNS: tuple[str, ...] = tuple(
+    column.name for column in suivi.columns if column.name not in ("id", "fichier_id")
+)
+SEND_COLUMNS: tuple[str, ...] = tuple(column.name for column in envois.columns if column.name != "id")
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _one_writer_at_a_time(connection: sa.Connection) -> None:
+    """Serialise file recordings. On PostgreSQL (READ COMMITTED) two workers recording files of
+    one structure and month at once would each supersede only the lines committed before they
+    started, leaving both new versions active: hours counted twice. Locking the one
+    `schema_version` row makes them take turns (a few ms each). SQLite needs nothing more than
+    its BEGIN IMMEDIATE, and SQLAlchemy leaves FOR UPDATE out there."""
+    connection.execute(sa.select(schema_version.c.id).where(schema_version.c.id == 1).with_for_update())
+
+
+def _checked_month(month: str) -> str:
+    # A malformed month would silently compare wrong as text ("2026-9" > "2026-10").
+    if not _MONTH.match(month):
+        raise ValueError(f"mois attendu au format AAAA-MM, et non « {month} »")
+    return month
+
+
+class Ledger:
+    """The ledger database at a SQLAlchemy URL (SQLite by default, PostgreSQL unchanged)."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_ledger_engine(url)
+        self.version = migrate(self._engine)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Ledger:
+        """The workspace's ledger; creates the state folder that holds the SQLite file."""
+        try:
+            config.state.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(
+                f"Impossible de créer le dossier d'état {config.state} : {exc.strerror}."
+            ) from exc
+        return cls(config.database_url)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        """The version recorded in the database itself."""
+        return schema_version_of(self._engine)
+
+    # --- files ----------------------------------------------------------------------------------
+
+    def is_known_file(self, sha256: str) -> bool:
+        """Whether these bytes were processed before (SPEC §6 FICHIER_DEJA_RECU); earlier
+        "déjà reçu" rows do not count, they only log re-sends."""
+        query = sa.select(fichiers.c.id).where(
+            fichiers.c.sha256 == sha256, fichiers.c.statut.in_([PROCESSED, QUARANTINED])
+        )
+        with self._engine.connect() as connection:
+            return connection.execute(query.limit(1)).first() is not None
+
+    def record_file(
+        self,
+        record: FileRecord,
+        *,
+        hours: pd.DataFrame | None = None,
+        tracking: pd.DataFrame | None = None,
+    ) -> None:
+        """Record a file and its lines in one transaction (all or nothing).
+
+        `hours`: CheckedHourLine lines (+ `en_retard`, else the file's); every (structure, month)
+        they cover supersedes the structure's earlier active lines of that month (SPEC §7).
+        `tracking`: TrackingLine lines; they supersede the structure's earlier tracking table.
+        """
+        has_lines = any(frame is not None and len(frame) for frame in (hours, tracking))
+        if has_lines and record.statut != PROCESSED:
+            # A quarantined or already-received file counts nothing (SPEC §6).
+            raise ValueError(f"un fichier au statut « {record.statut} » n'apporte aucune ligne")
+        # Rows are built before the transaction opens, so the write lock is held only for SQL.
+        hour_rows = self._hour_rows(record, hours) if hours is not None and len(hours) else []
+        tracking_rows = (
+            self._tracking_rows(record, tracking) if tracking is not None and len(tracking) else []
+        )
+        with writing(self._engine) as connection:
+            _one_writer_at_a_time(connection)
+            # Values as parameters, not in the statement: one cached compiled INSERT for all files.
+            file_id = connection.execute(fichiers.insert(), record.as_row()).inserted_primary_key[0]
+            if hour_rows:
+                self._supersede_hours(connection, record.code_structure, hour_rows)
+                self._insert(connection, heures, hour_rows, file_id)
+            if tracking_rows:
+                connection.execute(
+                    suivi.update()
+                    .where(suivi.c.code_structure == record.code_structure, suivi.c.actif)
+                    .values(actif=False)
+                )
+                self._insert(connection, suivi, tracking_rows, file_id)
+
+    @staticmethod
+    def _hour_rows(record: FileRecord, hours: pd.DataFrame) -> list[dict[str, Any]]:
+        fixed: dict[str, Any] = {
+            "fichier_id": None,  # known once the fichiers row is in
+            "sha256": record.sha256,
+            "code_structure": record.code_structure,
+            "recu_le": naive(record.recu_le),
+            "actif": True,
+        }
+        if "en_retard" not in hours.columns:
+            fixed["en_retard"] = bool(record.en_retard)
+        rows = to_rows(hours, heures, fixed=fixed, required=HOUR_REQUIRED)
+        for row in rows:
+            if row["en_retard"] is None:
+                row["en_retard"] = bool(record.en_retard)
+        return rows
+
+    @staticmethod
+    def _tracking_rows(record: FileRecord, tracking: pd.DataFrame) -> list[dict[str, Any]]:
+        fixed: dict[str, Any] = {
+            "fichier_id": None,
+            "sha256": record.sha256,
+            "code_structure": record.code_structure,
+            "recu_le": naive(record.recu_le),
+            "actif": True,
+        }
+        return to_rows(tracking, suivi, fixed=fixed, required=TRACKING_REQUIRED)
+
+    @staticmethod
+    def _supersede_hours(connection: sa.Connection, code_structure: str, rows: list[dict[str, Any]]) -> None:
+        # Lines with an unreadable month (rejected) supersede nothing and are never superseded.
+        months = sorted({row["mois"] for row in rows if row["mois"] is not None})
+        if months:
+            connection.execute(
+                heures.update()
+                .where(
+                    heures.c.code_structure == code_structure,
+                    heures.c.mois.in_(months),
+                    heures.c.actif,
+                )
+                .values(actif=False)
+            )
+
+    @staticmethod
+    def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], file_id: int) -> None:
+        for row in rows:
+            row["fichier_id"] = file_id
+        # A list of dicts → one DBAPI executemany (psycopg pipelines it): no round trip per line.
+        connection.execute(table.insert(), rows)
+
+    def files(self, *, month: str | None = None) -> pd.DataFrame:
+        """`fichiers` rows (FileRecord fields), in the order received."""
+        query = sa.select(*(fichiers.c[name] for name in FILE_COLUMNS)).order_by(fichiers.c.id)
+        if month is not None:
+            query = query.where(fichiers.c.mois == _checked_month(month))
+        return self._frame(query, fichiers, FILE_COLUMNS)
+
+    # --- lines ----------------------------------------------------------------------------------
+
+    def hours(
+        self,
+        *,
+        until_month: str | None = None,
+        month: str | None = None,
+        current_only: bool = True,
+        counted_only: bool = True,
+    ) -> pd.DataFrame:
+        """Relevé lines: `month` exactly, `until_month` inclusive, the current version only
+        (`current_only`), accepted lines only (`counted_only`, SPEC §6: only they count)."""
+        query = sa.select(*(heures.c[name] for name in HOUR_COLUMNS)).order_by(heures.c.id)
+        if until_month is not None:
+            query = query.where(heures.c.mois <= _checked_month(until_month))
+        if month is not None:
+            query = query.where(heures.c.mois == _checked_month(month))
+        if current_only:
+            query = query.where(heures.c.actif)
+        if counted_only:
+            query = query.where(heures.c.statut != REJECTED)
+        return self._frame(query, heures, HOUR_COLUMNS)
+
+    def tracking(self, *, current_only: bool = True) -> pd.DataFrame:
+        """Tableau de suivi lines (+ sha256, code_structure, recu_le, actif); by default only each
+        structure's newest table, its current picture (SPEC §5.2)."""
+        query = sa.select(*(suivi.c[name] for name in TRACKING_COLUMNS)).order_by(suivi.c.id)
+        if current_only:
+            query = query.where(suivi.c.actif)
+        return self._frame(query, suivi, TRACKING_COLUMNS)
+
+    # --- send log (SPEC §9: a message is never sent twice) --------------------------------------
+
+    def already_sent(self, key: str, recipient: str) -> bool:
+        """Whether this message reached this recipient; failed attempts do not count."""
+        query = sa.select(envois.c.id).where(
+            envois.c.key == key, envois.c.recipient == recipient, envois.c.status == SENT
+        )
+        with self._engine.connect() as connection:
+            return connection.execute(query.limit(1)).first() is not None
+
+    def log_send(
+        self,
+        *,
+        key: str,
+        recipient: str,
+        subject: str,
+        attachment: str | None,
+        status: str,
+        attempts: int,
+        error: str | None,
+        at: datetime,
+    ) -> None:
+        row = {
+            "key": key,
+            "recipient": recipient,
+            "subject": subject,
+            "attachment": attachment,
+            "status": status,
+            "attempts": int(attempts),
+            "error": error,
+            "at": naive(at),
+        }
+        with writing(self._engine) as connection:
+            connection.execute(envois.insert(), row)
+
+    def sends(self) -> pd.DataFrame:
+        """The send log, oldest first."""
+        query = sa.select(*(envois.c[name] for name in SEND_COLUMNS)).order_by(envois.c.id)
+        return self._frame(query, envois, SEND_COLUMNS)
+
+    def _frame(self, query: sa.Select[Any], table: sa.Table, names: tuple[str, ...]) -> pd.DataFrame:
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return to_frame(rows, table, names)

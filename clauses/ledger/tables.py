@@ -1,0 +1,136 @@
+"""The ledger's tables (SPEC §7), declared once with SQLAlchemy Core.
+
+Only portable types (`String`, `Integer`, `Float`, `Boolean`, `Date`, `DateTime`) so the same
+declarations create the embedded SQLite database and a PostgreSQL one unchanged. Column names are
+the French data names of the glossary (SPEC §2), except the send log whose API speaks English.
+
+These declarations are the *current* schema. Migration 1 creates them as they are today; a later
+migration that changes a table must first freeze the old declaration inside migration 1, so that a
+fresh database still replays the history step by step (see `migrations.py`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+METADATA = sa.MetaData()
+
+# One row (id = 1): the schema version this database was migrated to.
+schema_version = sa.Table(
+    "schema_version",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("applied_at", sa.DateTime, nullable=False),
+)
+
+# One row per received file, quarantined ones and pièces justificatives included. `sha256` is not
+# unique: a same-bytes re-send is logged as its own "déjà reçu" row (SPEC §6 FICHIER_DEJA_RECU).
+fichiers = sa.Table(
+    "fichiers",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("code_structure", sa.String, nullable=False),
+    sa.Column("nom_fichier", sa.String, nullable=False),
+    sa.Column("chemin_archive", sa.String, nullable=False),
+    sa.Column("taille", sa.BigInteger, nullable=False),
+    sa.Column("modifie_le", sa.DateTime, nullable=False),
+    sa.Column("recu_le", sa.DateTime, nullable=False),
+    sa.Column("type", sa.String, nullable=True),
+    sa.Column("mois", sa.String(7), nullable=True),
+    sa.Column("statut", sa.String, nullable=False),
+    sa.Column("motif", sa.String, nullable=True),
+    sa.Column("message", sa.String, nullable=True),
+    sa.Column("en_retard", sa.Boolean, nullable=False),
+    sa.Column("lignes", sa.Integer, nullable=False),
+    sa.Column("acceptees", sa.Integer, nullable=False),
+    sa.Column("alertes", sa.Integer, nullable=False),
+    sa.Column("rejetees", sa.Integer, nullable=False),
+    sa.Index("ix_fichiers_sha256", "sha256"),
+    sa.Index("ix_fichiers_mois", "mois"),
+)
+
+# Every relevé line, rejected ones too (the audit trail keeps them). `actif` turns false when a
+# later relevé of the same structure covers the same month (a correction, SPEC §7); nothing is
+# deleted.
+heures = sa.Table(
+    "heures",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("fichier_id", sa.Integer, sa.ForeignKey("fichiers.id"), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("code_structure", sa.String, nullable=False),
+    sa.Column("feuille", sa.String, nullable=False),
+    sa.Column("ligne", sa.Integer, nullable=False),
+    sa.Column("id_participant", sa.String, nullable=True),
+    sa.Column("code_marche", sa.String, nullable=True),
+    # NULL only for a rejected line whose month cell could not be read.
+    sa.Column("mois", sa.String(7), nullable=True),
+    sa.Column("heures", sa.Float, nullable=True),
+    sa.Column("date_debut_mission", sa.Date, nullable=True),
+    sa.Column("date_fin_mission", sa.Date, nullable=True),
+    sa.Column("type_contrat", sa.String, nullable=True),
+    sa.Column("entreprise", sa.String, nullable=True),
+    sa.Column("poste", sa.String, nullable=True),
+    sa.Column("statut", sa.String, nullable=False),
+    sa.Column("motifs", sa.String, nullable=True),
+    sa.Column("explications", sa.String, nullable=True),
+    sa.Column("decision", sa.String, nullable=True),
+    sa.Column("en_retard", sa.Boolean, nullable=False),
+    sa.Column("recu_le", sa.DateTime, nullable=False),
+    sa.Column("actif", sa.Boolean, nullable=False),
+    # The two questions every report asks: one structure's month, and everything up to a month.
+    sa.Index("ix_heures_structure_mois_actif", "code_structure", "mois", "actif"),
+    sa.Index("ix_heures_mois_actif", "mois", "actif"),
+)
+
+# Tableau de suivi lines; the newest table of a structure is its current picture (SPEC §5.2).
+suivi = sa.Table(
+    "suivi",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("fichier_id", sa.Integer, sa.ForeignKey("fichiers.id"), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("code_structure", sa.String, nullable=False),
+    sa.Column("feuille", sa.String, nullable=False),
+    sa.Column("ligne", sa.Integer, nullable=False),
+    sa.Column("id_participant", sa.String, nullable=True),
+    sa.Column("nom", sa.String, nullable=True),
+    sa.Column("prenom", sa.String, nullable=True),
+    sa.Column("date_naissance", sa.Date, nullable=True),
+    sa.Column("code_marche", sa.String, nullable=True),
+    sa.Column("date_debut_mission", sa.Date, nullable=True),
+    sa.Column("date_fin_mission", sa.Date, nullable=True),
+    sa.Column("type_contrat", sa.String, nullable=True),
+    sa.Column("poste", sa.String, nullable=True),
+    sa.Column("date_sortie", sa.Date, nullable=True),
+    sa.Column("situation_sortie", sa.String, nullable=True),
+    sa.Column("freins", sa.String, nullable=True),
+    sa.Column("accompagnement", sa.String, nullable=True),
+    sa.Column("formation", sa.String, nullable=True),
+    sa.Column("recu_le", sa.DateTime, nullable=False),
+    sa.Column("actif", sa.Boolean, nullable=False),
+    sa.Index("ix_suivi_structure_actif", "code_structure", "actif"),
+)
+
+# Send log (SPEC §9): one row per delivery attempt series; "envoyé" rows forbid a second send.
+envois = sa.Table(
+    "envois",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String, nullable=False),
+    sa.Column("recipient", sa.String, nullable=False),
+    sa.Column("subject", sa.String, nullable=False),
+    sa.Column("attachment", sa.String, nullable=True),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("error", sa.String, nullable=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Index("ix_envois_key_recipient", "key", "recipient"),
+)
+
+# Columns of `heures` a caller's frame must hold; the ledger fills the others it owns
+# (fichier_id, sha256, code_structure, recu_le, actif) and leaves absent optional ones empty.
+HOUR_REQUIRED: tuple[str, ...] = ("feuille", "ligne", "statut")
+TRACKING_REQUIRED: tuple[str, ...] = ("feuille", "ligne")

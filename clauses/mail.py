@@ -1,0 +1,333 @@
+"""E-mail (SPEC §9): every report and control report leaves by e-mail, never twice.
+
+Each (message, recipient) is one delivery, checked against the send log in the ledger first, so
+re-running a flow after a crash or a partial failure only sends what is still missing. With no
+SMTP host configured (the embedded default) a delivery is an RFC 5322 `.eml` file under
+`outbox/courriels/<date>/`, logged like a sent message so it is never written twice. The SMTP
+password is read from the environment here, at the edge, and nowhere else (STYLE §5).
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Protocol
+
+from clauses.config import Config, Smtp
+from clauses.errors import ConfigError, WorkspaceError
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Statuses of the send log (`envois`) and of the results shown in the flow runs.
+SENT = "envoyé"
+FAILED = "échec"
+ALREADY_SENT = "déjà envoyé"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One e-mail to one or several recipients; `key` names it for the send log
+    (e.g. "rapport-mensuel-mo/2026-10/MO-CAN") so the same message never goes twice."""
+
+    key: str
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+    attachments: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The outcome of one delivery (message × recipient), for the flow's run artifacts."""
+
+    key: str
+    recipient: str
+    subject: str
+    status: str  # SENT, FAILED or ALREADY_SENT
+    attempts: int = 0
+    error: str | None = None
+    eml: Path | None = None  # the file written when no SMTP server is configured
+
+    @property
+    def failed(self) -> bool:
+        return self.status == FAILED
+
+
+class SendLog(Protocol):
+    """The part of `clauses.ledger.Ledger` this module needs (the `envois` table)."""
+
+    def already_sent(self, key: str, recipient: str) -> bool: ...
+
+    def log_send(self, *, key: str, recipient: str, subject: str, attachment: str | None,
+                 status: str, attempts: int, error: str | None, at: datetime) -> None: ...
+
+
+class _Transport(Protocol):
+    down: str | None  # why the server cannot be reached, once retries gave up
+
+    def send(self, email: EmailMessage, sender: str, recipient: str, name: str) -> Path | None: ...
+
+    def close(self) -> None: ...
+
+
+def smtp_password(config: Config, environ: Mapping[str, str] | None = None) -> str | None:
+    """The SMTP password, from the environment variable named in `courriel.smtp`."""
+    environ = os.environ if environ is None else environ
+    return environ.get(config.courriel.smtp.mot_de_passe_env) or None
+
+
+def slug(text: str) -> str:
+    """A file-name-safe, accent-free form of a key or an address."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:120] or "courriel"
+
+
+def build_email(message: Message, recipient: str, *, sender: str, now: datetime) -> EmailMessage:
+    """The MIME message of one delivery; quoted-printable keeps the French text readable in a
+    `.eml` and safe through servers without 8BITMIME; attachment names use RFC 2231."""
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = recipient
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(now if now.tzinfo else now.astimezone())
+    email["Message-ID"] = make_msgid(domain=_domain(sender))
+    email["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies loops
+    email["X-Clauses-Cle"] = message.key
+    email.set_content(message.body, cte="quoted-printable")
+    for path in message.attachments:
+        maintype, subtype = _mime_type(path).split("/", 1)
+        email.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype,
+                             filename=path.name)
+    return email
+
+
+def send_messages(messages: Iterable[Message], *, config: Config, ledger: SendLog,
+                  now: datetime, password: str | None = None,
+                  sleep: Callable[[float], None] = time.sleep) -> list[SendResult]:
+    """Deliver each message to each recipient not yet served, over one SMTP connection (or as
+    `.eml` files); returns one result per delivery, failures included, for the flow to show."""
+    mail = config.courriel
+    if mail.smtp.hote:
+        password = password if password is not None else smtp_password(config)
+        if mail.smtp.utilisateur and not password:
+            raise ConfigError(
+                f"Le mot de passe SMTP est attendu dans la variable d'environnement "
+                f"« {mail.smtp.mot_de_passe_env} », qui n'est pas définie."
+            )
+        transport: _Transport = _SmtpTransport(mail.smtp, password)
+    else:
+        transport = _EmlTransport(config.outbox / "courriels" / now.date().isoformat())
+    results: list[SendResult] = []
+    try:
+        for message in messages:
+            for recipient in _recipients(message, mail.copie_guichet):
+                results.append(_deliver(message, recipient, transport, config=config,
+                                        ledger=ledger, now=now, sleep=sleep))
+    finally:
+        transport.close()
+    return results
+
+
+def _recipients(message: Message, copies: list[str]) -> list[str]:
+    # The guichet's own copy is one more delivery, logged like the others: one copy per message.
+    unique = list(dict.fromkeys([*message.recipients, *copies]))
+    return unique if message.recipients else ["", *unique]
+
+
+def _deliver(message: Message, recipient: str, transport: _Transport, *, config: Config,
+             ledger: SendLog, now: datetime, sleep: Callable[[float], None]) -> SendResult:
+    def result(status: str, attempts: int = 0, error: str | None = None,
+               eml: Path | None = None) -> SendResult:
+        return SendResult(message.key, recipient, message.subject, status, attempts, error, eml)
+
+    if not recipient:
+        # Not logged: once the register holds an address, the next run sends it.
+        return result(FAILED, error="Aucune adresse électronique dans le registre.")
+    if ledger.already_sent(message.key, recipient):
+        return result(ALREADY_SENT)
+    if transport.down:
+        # The server could not be reached even after retries: fail the rest of the batch at
+        # once (not logged) rather than wait through every retry again; the next run resends.
+        return result(FAILED, error=f"Non tenté : {transport.down}")
+    missing = [str(path) for path in message.attachments if not path.is_file()]
+    if missing:
+        return result(FAILED, error=f"Pièce jointe introuvable : {', '.join(missing)}.")
+    sender = config.courriel.expediteur
+    email = build_email(message, recipient, sender=sender, now=now)
+    name = f"{slug(message.key)}--{slug(recipient)}"
+    attempts, failure, eml = _with_retries(
+        lambda: transport.send(email, parseaddr(sender)[1], recipient, name),
+        tries=config.courriel.tentatives,
+        first_wait=config.courriel.attente_initiale_secondes,
+        sleep=sleep,
+    )
+    error = _describe(failure) if failure else None
+    if failure and not isinstance(failure, _REPLIES):
+        transport.down = error
+    status = FAILED if error else SENT
+    ledger.log_send(
+        key=message.key, recipient=recipient, subject=message.subject,
+        attachment=", ".join(path.name for path in message.attachments) or None,
+        status=status, attempts=attempts, error=error, at=now,
+    )
+    return result(status, attempts, error, eml)
+
+
+def _with_retries(send: Callable[[], Path | None], *, tries: int, first_wait: float,
+                  sleep: Callable[[float], None]) -> tuple[int, OSError | None, Path | None]:
+    """Try up to `tries` times; wait `first_wait`, then twice as long after each transient
+    failure (4xx, lost connection, timeout). A permanent refusal (5xx) is not retried."""
+    for attempt in range(1, tries + 1):
+        try:
+            return attempt, None, send()
+        except OSError as exc:  # smtplib.SMTPException is an OSError too
+            if attempt == tries or not _is_transient(exc):
+                return attempt, exc, None
+            sleep(first_wait * 2 ** (attempt - 1))
+    raise AssertionError("unreachable: tries >= 1")  # pragma: no cover
+
+
+# The server's answer to this very message: the next message may well go through.
+_REPLIES = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPException):  # a subclass of OSError: decide first
+        return isinstance(exc, smtplib.SMTPServerDisconnected)
+    return True  # connection refused or reset, time-out, name resolution
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        refusals = "; ".join(
+            f"{code} {_text(reply)}" for code, reply in exc.recipients.values()
+        )
+        return f"Destinataire refusé par le serveur SMTP : {refusals}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"Refus du serveur SMTP : {exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"Connexion au serveur SMTP perdue : {exc}"
+    if isinstance(exc, smtplib.SMTPException):
+        return f"Erreur SMTP : {exc}"
+    return f"Connexion au serveur SMTP impossible : {exc or type(exc).__name__}"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _domain(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    return address.rpartition("@")[2] or "clauses.invalid"
+
+
+def _mime_type(path: Path) -> str:
+    # mimetypes does not know .xlsx on every platform; the reports are all .xlsx.
+    if path.suffix.lower() == ".xlsx":
+        return XLSX_TYPE
+    guessed, encoding = mimetypes.guess_type(path.name)
+    return guessed if guessed and not encoding else "application/octet-stream"
+
+
+class _SmtpTransport:
+    """One connection for the whole batch, opened on first use and reopened after a failure
+    (the server may have dropped it, and a fresh session is the safe state to retry from)."""
+
+    def __init__(self, settings: Smtp, password: str | None) -> None:
+        self._settings = settings
+        self._password = password
+        self._connection: smtplib.SMTP | None = None
+        self.down: str | None = None
+
+    def send(self, email: EmailMessage, sender: str, recipient: str, name: str) -> Path | None:
+        try:
+            if self._connection is None:
+                self._connection = _connect(self._settings, self._password)
+            self._connection.sendmail(sender, [recipient], email.as_bytes(policy=policy.SMTP))
+        except OSError:
+            self.close()
+            raise
+        return None
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.quit()
+            except OSError:
+                connection.close()
+
+
+def _connect(settings: Smtp, password: str | None) -> smtplib.SMTP:
+    timeout = settings.delai_secondes
+    if settings.securite == "ssl":
+        connection: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.hote, settings.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = smtplib.SMTP(settings.hote, settings.port, timeout=timeout)
+    try:
+        if settings.securite == "starttls":
+            connection.starttls(context=ssl.create_default_context())
+        if settings.utilisateur:
+            _login(connection, settings.utilisateur, password or "")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _login(connection: smtplib.SMTP, user: str, password: str) -> None:
+    try:
+        connection.login(user, password)
+    except UnicodeEncodeError:
+        # smtplib only sends ASCII credentials; AUTH PLAIN (RFC 4616) carries UTF-8, and a
+        # French password may well hold an accent.
+        token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+        code, reply = connection.docmd("AUTH", f"PLAIN {token}")
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, reply) from None
+
+
+class _EmlTransport:
+    """No SMTP server: each delivery becomes `<folder>/<name>.eml`, written atomically."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self.down: str | None = None
+
+    def send(self, email: EmailMessage, sender: str, recipient: str, name: str) -> Path | None:
+        target = self._folder / f"{name}.eml"
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as stream:
+                    stream.write(email.as_bytes(policy=policy.SMTP))
+                os.replace(temporary, target)
+            finally:
+                Path(temporary).unlink(missing_ok=True)
+        except OSError as exc:
+            # An unwritable outbox stops the run (SPEC §11), it is not a failed delivery.
+            raise WorkspaceError(f"Impossible d'écrire le courriel {target} : {exc}.") from exc
+        return target
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,186 @@
+"""Control report (compte rendu de contrôle) sent back to a structure for each file (SPEC §6, §8).
+
+Sheet `Lignes`: every line as sent, plus `Statut` and `Motifs` (each code, then the French
+sentence a structure understands); rejected lines red, lines with an alert orange. Sheet `Résumé`:
+the file, its deadline, counts by status and by reason, hours counted, and what to do next. A
+quarantined file gets a `Résumé` only, saying what to fix and resend.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from clauses.periods import month_label
+from clauses.reports.workbook import ReportWorkbook, Sheet
+from clauses.vocabulary import FILE_REASONS, LineStatus
+
+TITLE = "Compte rendu de contrôle"
+STATUS_STYLES = {LineStatus.REJECTED.value: "red", LineStatus.ALERT.value: "orange"}
+
+# Short labels for the Résumé's count by reason (the long sentence per line comes from the rules).
+REASON_LABELS: dict[str, str] = {
+    "VALEUR_INVALIDE": "Valeur obligatoire manquante ou illisible",
+    "HEURES_HORS_LIMITES": "Heures nulles, négatives ou au-delà du maximum mensuel",
+    "PARTICIPANT_INCONNU": "Participant absent du registre d'éligibilité",
+    "PARTICIPANT_AMBIGU": "Identité correspondant à plusieurs participants",
+    "ELIGIBILITE_NON_VALIDEE": "Mission commencée avant la validation de l'éligibilité",
+    "PRESCRIPTION_EXPIREE": "Fiche de prescription expirée à la validation",
+    "ELIGIBILITE_EXPIREE": "Éligibilité expirée",
+    "MARCHE_INCONNU": "Marché inconnu",
+    "HORS_PERIODE_MARCHE": "Mois hors des dates du marché",
+    "MISSION_HORS_MOIS": "Mission hors du mois déclaré",
+    "PERIODE_FUTURE": "Mois non encore terminé",
+    "DOUBLON": "Ligne en double (même participant, marché et mois)",
+    "ENTREPRISE_DIFFERENTE": "Entreprise différente de l'attributaire du marché",
+    "STRUCTURE_DIFFERENTE": "Participant rattaché à une autre structure",
+    "TOTAL_INCOHERENT": "Ligne « Total » différente de la somme des lignes",
+}
+
+# What the structure should do for each file-level reason before sending the file again.
+FILE_FIXES: dict[str, str] = {
+    "FICHIER_ILLISIBLE": "Enregistrez le fichier au format .xlsx, .ods ou .csv, sans mot de passe, "
+    "puis déposez-le à nouveau.",
+    "TYPE_INCONNU": "Utilisez le modèle de relevé d'heures fourni par le guichet (une ligne par "
+    "participant, marché et mois) ou un tableau de suivi, puis déposez-le à nouveau.",
+    "COLONNES_MANQUANTES": "Ajoutez les colonnes manquantes indiquées ci-dessus, puis déposez "
+    "le fichier à nouveau.",
+    "PERIODE_INCONNUE": "Indiquez le mois des heures dans une colonne « Mois » ou dans une cellule "
+    "« Période : octobre 2025 » au-dessus du tableau, puis déposez le fichier à nouveau.",
+    "STRUCTURE_INCONNUE": "Déposez le fichier dans le dossier de votre structure, ou demandez au "
+    "guichet de vous inscrire au registre des structures.",
+    "FICHIER_TROP_VOLUMINEUX": "Découpez le fichier (un fichier par mois) ou retirez les feuilles "
+    "inutiles, puis déposez-le à nouveau.",
+    "FICHIER_DEJA_RECU": "Aucune action n'est nécessaire.",
+}
+
+
+def control_report_path(outbox: Path, structure: str, file_name: str, received: datetime) -> Path:
+    """`outbox/controles/<STRUCTURE>/<YYYY-MM-DD>-<original stem>-controle.xlsx`."""
+    stem = Path(file_name).stem
+    return outbox / "controles" / structure / f"{received:%Y-%m-%d}-{stem}-controle.xlsx"
+
+
+def reason_text(codes: str, explanations: str) -> str:
+    """Each code followed by its French sentence, one per line ("CODE — phrase")."""
+    code_list = [c.strip() for c in str(codes or "").split(";") if c.strip()]
+    sentences = [s.strip() for s in str(explanations or "").split(" ; ") if s.strip()]
+    if not code_list:
+        return ""
+    if len(sentences) != len(code_list):  # sentences cannot be paired: keep them whole
+        return f"{', '.join(code_list)} — {' ; '.join(sentences)}".rstrip(" —")
+    return "\n".join(f"{c} — {s}" for c, s in zip(code_list, sentences, strict=True))
+
+
+def lines_table(raw: pd.DataFrame, checked: pd.DataFrame | None) -> pd.DataFrame:
+    """The lines as sent (row number, sheet if several, original columns) + Statut and Motifs."""
+    lines = raw.copy()
+    if "Feuille" in lines and lines["Feuille"].nunique(dropna=True) <= 1:
+        lines = lines.drop(columns="Feuille")
+    if checked is None:
+        return lines
+    # A structure's own "Statut" column must not hide ours.
+    lines = lines.rename(columns={c: f"{c} (fichier)" for c in ("Statut", "Motifs")
+                                  if c in lines.columns})
+    checked = checked.reindex(raw.index)
+    lines["Statut"] = checked["statut"].to_numpy()
+    lines["Motifs"] = [reason_text(c, e) for c, e in
+                       zip(checked["motifs"], checked["explications"], strict=True)]
+    return lines
+
+
+def status_counts(checked: pd.DataFrame) -> pd.DataFrame:
+    """Lines and hours per status, every status shown even when zero."""
+    hours = pd.to_numeric(checked["heures"], errors="coerce")
+    rows = [(s.value, int((checked["statut"] == s.value).sum()),
+             float(hours[checked["statut"] == s.value].sum())) for s in LineStatus]
+    return pd.DataFrame(rows, columns=["Statut", "Lignes", "Heures"])
+
+
+def reason_counts(checked: pd.DataFrame) -> pd.DataFrame:
+    """Lines per reason code with its French label, most frequent first."""
+    codes = checked["motifs"].fillna("").str.split(";").explode().str.strip()
+    counts = codes[codes != ""].value_counts()
+    frame = pd.DataFrame({"Code": counts.index.astype(str), "Lignes": counts.to_numpy()})
+    frame.insert(1, "Motif", frame["Code"].map(REASON_LABELS).fillna(""))
+    return frame.sort_values(["Lignes", "Code"], ascending=[False, True], ignore_index=True)
+
+
+def _period(checked: pd.DataFrame | None, received: datetime) -> str:
+    if checked is not None and "mois" in checked:
+        months = sorted(m for m in checked["mois"].dropna().unique() if m)
+        if months:
+            return ", ".join(month_label(m) for m in months)
+    return f"fichier reçu le {received:%d/%m/%Y}"
+
+
+def _file_pairs(structure: str, file_name: str, kind: str | None, received: datetime,
+                late: bool) -> list[tuple[object, ...]]:
+    return [
+        ("Fichier", file_name),
+        ("Structure", structure),
+        ("Type de fichier", kind or "non reconnu"),
+        ("Reçu le", received, "date"),
+        ("Délai de dépôt", "Hors délai" if late else "Dans les délais"),
+    ]
+
+
+def _write_quarantine(sheet: Sheet, code: str, message: str | None) -> None:
+    sheet.heading("Fichier non traité")
+    sheet.pairs([("Motif", code), ("Explication", message or FILE_REASONS.get(code, ""))])
+    sheet.paragraph("Aucune ligne de ce fichier n'a été comptée. "
+                    + FILE_FIXES.get(code, "Corrigez le fichier puis déposez-le à nouveau."))
+
+
+def _write_checked_summary(sheet: Sheet, checked: pd.DataFrame) -> None:
+    statuses = status_counts(checked)
+    counted = statuses[statuses["Statut"] != LineStatus.REJECTED.value]
+    sheet.pairs([("Lignes lues", len(checked), "integer"),
+                 ("Heures comptées", float(counted["Heures"].sum()), "hours")])
+    sheet.heading("Lignes par statut")
+    sheet.table(statuses, kinds={"Heures": "hours"}, row_styles=[
+        STATUS_STYLES.get(s) for s in statuses["Statut"]],
+        totals={"Statut": "Total", "Lignes": "sum", "Heures": "sum"})
+    reasons = reason_counts(checked)
+    if len(reasons):
+        sheet.heading("Lignes par motif")
+        sheet.table(reasons)
+    if statuses.loc[statuses["Statut"] == LineStatus.REJECTED.value, "Lignes"].iat[0]:
+        # SPEC §7: a new relevé replaces the structure's lines for that month, so resend it whole.
+        sheet.paragraph("Les lignes rejetées ne sont pas comptées. Corrigez-les dans le relevé "
+                        "et renvoyez le relevé complet du mois : il remplacera celui-ci.")
+
+
+def write_control_report(path: Path, *, structure: str, file_name: str, kind: str | None,
+                         received: datetime, late: bool, raw: pd.DataFrame | None,
+                         checked: pd.DataFrame | None = None, file_reason: str | None = None,
+                         file_message: str | None = None, territory: str = "",
+                         generated_at: datetime | None = None) -> Path:
+    """Write the control report of one received file; returns `path`.
+
+    `raw` is the reader's lines as sent; `checked` the CheckedHourLine frame on the same index
+    (None for a tableau de suivi); `file_reason` the file-level code of a quarantined file, with
+    `file_message` its specific French sentence (for instance naming the missing columns).
+    """
+    with ReportWorkbook(path, territory=territory or "Guichet unique des clauses sociales",
+                        title=f"{TITLE} — {Path(file_name).name}",
+                        period=_period(checked, received),
+                        generated_at=generated_at or received) as book:
+        summary = book.sheet("Résumé")  # first: what a structure should read before the lines
+        summary.pairs(_file_pairs(structure, file_name, kind, received, late))
+        if file_reason is not None:
+            _write_quarantine(summary, file_reason, file_message)
+        elif checked is not None:
+            _write_checked_summary(summary, checked)
+        else:
+            summary.pairs([("Lignes lues", 0 if raw is None else len(raw), "integer")])
+            summary.paragraph("Un tableau de suivi n'est pas contrôlé ligne à ligne : il remplace "
+                              "le tableau précédent de la structure.")
+        if file_reason is None and raw is not None:
+            lines = lines_table(raw, checked)
+            styles = None if checked is None else [STATUS_STYLES.get(s) for s in lines["Statut"]]
+            book.sheet("Lignes").table(lines, kinds={"Motifs": "wrap"}, row_styles=styles,
+                                       freeze=True)
+    return path

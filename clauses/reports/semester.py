@@ -1,0 +1,233 @@
+"""Tableau des salariés en parcours clauses (SPEC §8, semester row): one workbook per structure,
+`outbox/<YYYY-Sn>/structures/<code_structure>.xlsx`, for the half-yearly review committee.
+
+It goes to the structure itself, about its own employees, so identities are allowed here.
+
+Definitions:
+
+- *Employees*: every participant with counted hours declared by the structure in a month of the
+  half-year (one row each, whatever the number of missions).
+- *Entreprises*: the attributaires of the marchés worked on (who owe the hours); the name written
+  on the relevé line is used only for a marché missing from the register.
+- *Mission dates*: the earliest mission start of the half-year; the mission end as declared on the
+  participant's latest relevé of the half-year, blank when a mission there is still open.
+- *Hours per month*: blank when none; *total*: the half-year's hours with this structure.
+- *Cumulated hours*: every counted hour of the participant up to the half-year's last month, with
+  every structure: the path belongs to the person, not to one employer.
+- *Situation, exit, barriers*: from the structure's newest tableau de suivi (its current picture,
+  whatever its date): the participant's newest line (latest mission start) gives the situation
+  and exit; barriers are gathered from all the participant's lines.
+- Only structures with at least one employee in the half-year get a workbook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from xlsxwriter.utility import xl_range
+
+from clauses.config import Config
+from clauses.periods import (
+    month_label,
+    parse_semester,
+    period_label,
+    period_months,
+    provisional_marks,
+    require_period_over,
+    semester_code,
+)
+from clauses.registers import Registers
+from clauses.reports.annual_figures import counted_lines
+from clauses.reports.annual_people import current_tracking, newest_tracking_lines
+from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange, Total
+
+EMPLOYEES_SHEET = "Salariés"
+PLAN_SHEET = "Plan d'accompagnement"
+TOTAL = "Total du semestre"
+CUMULATED = "Heures cumulées du parcours"
+IN_PATH, LEFT, ABSENT = "en parcours", "sorti du parcours", "absent du tableau de suivi"
+# Columns the structure fills for the committee (SPEC §8: plan d'accompagnement).
+PLAN_TO_FILL: dict[str, str] = {
+    "Actions menées": "wrap",
+    "Prochaines étapes": "wrap",
+    "Échéance": "date",
+    "Référent": "text",
+    "Observations pour le comité": "wrap",
+}
+WRITING_WIDTH = 40  # characters: room to type in the plan's empty columns
+
+
+def semester_report_path(outbox: Path, period: str, code_structure: str) -> Path:
+    return outbox / semester_code(period) / "structures" / f"{code_structure}.xlsx"
+
+
+def hour_columns(period: str) -> list[str]:
+    """Headers of the hour columns of the `Salariés` sheet: each month, then the total."""
+    return [month_label(m) for m in period_months(period)] + [TOTAL]
+
+
+def _joined(values: pd.Series) -> str | None:
+    """Distinct values, sorted, as one cell; None (a blank cell) when there are none."""
+    return " ; ".join(sorted({str(v).strip() for v in values if pd.notna(v)})) or None
+
+
+def _period_lines(hours: pd.DataFrame, code_structure: str, period: str) -> pd.DataFrame:
+    first, last = parse_semester(period)
+    own = hours["code_structure"] == code_structure
+    return hours[own & hours["mois"].between(first, last)].dropna(subset=["id_participant"])
+
+
+def _companies(lines: pd.DataFrame, registers: Registers) -> pd.Series:
+    """Each line's attributaire name (the written `entreprise` for a marché not registered)."""
+    owner = lines["code_marche"].map(registers.markets.set_index("code_marche")["siret"])
+    name = owner.map(registers.companies.set_index("siret")["nom"])
+    return name.fillna(owner).fillna(lines["entreprise"])
+
+
+def _mission_end(lines: pd.DataFrame) -> pd.Series:
+    """Per participant: mission end on the latest relevé of the period, NaT if one is open."""
+    latest = lines[lines["mois"] == lines.groupby("id_participant")["mois"].transform("max")]
+    return latest.groupby("id_participant")["date_fin_mission"].agg(
+        lambda ends: pd.NaT if ends.isna().any() else ends.max()
+    )
+
+
+def _tracking_situation(tracking: pd.DataFrame, code_structure: str) -> pd.DataFrame:
+    """Per participant, from the structure's newest tableau de suivi (see module docstring)."""
+    own = tracking[tracking["code_structure"] == code_structure]
+    own = own[own["recu_le"] == own["recu_le"].max()]
+    newest = newest_tracking_lines(own).set_index("id_participant")
+    barriers = own.groupby("id_participant")["freins"].agg(
+        lambda texts: _joined(pd.Series([b for t in texts.dropna() for b in t.split(";")
+                                         if b.strip()]))
+    )
+    return pd.DataFrame({
+        "Situation": newest["date_sortie"].notna().map({True: LEFT, False: IN_PATH}),
+        "Date de sortie": newest["date_sortie"],
+        "Situation à la sortie": newest["situation_sortie"],
+        "Freins": barriers.reindex(newest.index),
+        "Accompagnement en cours": newest["accompagnement"],
+        "Formation": newest["formation"],
+    })
+
+
+def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.DataFrame,
+                    code_structure: str, period: str) -> pd.DataFrame:
+    """The `Salariés` sheet of one structure (one row per participant, sorted by name)."""
+    lines = _period_lines(hours, code_structure, period)
+    lines = lines.assign(societe=_companies(lines, registers))
+    months = period_months(period)
+    last = months[-1]
+    grouped = lines.groupby("id_participant")
+    ids = pd.Index(sorted(grouped.groups), dtype="str", name="id_participant")
+    people = registers.participants.set_index("id_participant").reindex(ids)
+    per_month = lines.pivot_table(index="id_participant", columns="mois", values="heures",
+                                  aggfunc="sum").reindex(index=ids, columns=months)
+    until = hours[hours["mois"] <= last].groupby("id_participant")["heures"].sum()
+    situation = _tracking_situation(tracking, code_structure).reindex(ids)
+    table = pd.DataFrame({
+        "Identifiant": ids, "Nom": people["nom"], "Prénom": people["prenom"],
+        "Date de naissance": people["date_naissance"],
+        "Marchés": grouped["code_marche"].agg(_joined),
+        "Entreprises": grouped["societe"].agg(_joined),
+        "Début de mission": grouped["date_debut_mission"].min(),
+        "Fin de mission": _mission_end(lines).reindex(ids),
+        "Type de contrat": grouped["type_contrat"].agg(_joined),
+    }, index=ids)
+    table[[month_label(m) for m in months]] = per_month.to_numpy(dtype=float)
+    table[TOTAL] = grouped["heures"].sum()
+    table[CUMULATED] = until.reindex(ids)
+    table["Situation"] = situation["Situation"].fillna(ABSENT)
+    table[["Date de sortie", "Situation à la sortie", "Freins"]] = situation[
+        ["Date de sortie", "Situation à la sortie", "Freins"]]
+    return table.sort_values(["Nom", "Prénom", "Identifiant"]).reset_index(drop=True)
+
+
+def plan_table(employees: pd.DataFrame, tracking: pd.DataFrame,
+               code_structure: str) -> pd.DataFrame:
+    """The plan d'accompagnement: who, what the tableau de suivi says, then columns to fill."""
+    situation = _tracking_situation(tracking, code_structure).reindex(employees["Identifiant"])
+    plan = employees[["Identifiant", "Nom", "Prénom", "Situation", "Freins"]].copy()
+    for column in ("Accompagnement en cours", "Formation"):
+        plan[column] = situation[column].to_numpy()
+    for column in PLAN_TO_FILL:
+        plan[column] = None
+    return plan
+
+
+def sum_totals(sheet: Sheet, frame: pd.DataFrame, label_column: str,
+               columns: Sequence[str]) -> dict[str, Total]:
+    """A total row for the table about to be written at the sheet's cursor: SUBTOTAL over A1
+    ranges (filter-aware), with the value cached for readers that do not recalculate.
+
+    Local helper: the shared builder's "sum" writes Excel's unqualified structured reference
+    `SUBTOTAL(109,[Heures])`, which LibreOffice shows as Err:508."""
+    first, last = sheet.row + 1, sheet.row + max(len(frame), 1)  # header row, then the data
+    totals: dict[str, Total] = {label_column: "Total"}
+    for column in columns:
+        col = list(frame.columns).index(column)
+        totals[column] = (f"=SUBTOTAL(109,{xl_range(first, col, last, col)})",
+                          float(frame[column].sum()))
+    return totals
+
+
+def _widen(sheet: Sheet, table: TableRange, columns: list[str], width: int) -> None:
+    """Room to write in empty columns. The shared builder sizes columns from their content only,
+    so this reaches its width bookkeeping (local helper, see the report to the lead)."""
+    for column in columns:
+        sheet._widen(table.columns[column], width)
+
+
+def write_structure_workbook(path: Path, *, config: Config, structure: str, period: str,
+                             employees: pd.DataFrame, plan: pd.DataFrame,
+                             generated_at: datetime, provisoire: bool) -> Path:
+    title, notes = provisional_marks(f"Salariés en parcours clauses — {structure}", provisoire)
+    summed = hour_columns(period)
+    with ReportWorkbook(path, territory=config.territoire, title=title,
+                        period=period_label(period), generated_at=generated_at) as book:
+        sheet = book.sheet(EMPLOYEES_SHEET, notes=notes)
+        sheet.paragraph(f"Heures comptées par le guichet, mois par mois. « {CUMULATED} » : "
+                        "toutes les heures comptées du participant depuis le début de son "
+                        "parcours et jusqu'à la fin du semestre, toutes structures confondues. "
+                        "Situation, sortie et freins : votre dernier tableau de suivi reçu.")
+        totals = sum_totals(sheet, employees, "Identifiant", summed)
+        sheet.table(employees, kinds=dict.fromkeys([*summed, CUMULATED], "hours"),
+                    totals=totals, freeze=True)
+        plan_sheet = book.sheet(PLAN_SHEET, notes=notes)
+        plan_sheet.paragraph("À compléter pour le comité de suivi : actions menées, prochaines "
+                             "étapes, échéance et référent de chaque salarié.")
+        kinds = {"Freins": "wrap", "Accompagnement en cours": "wrap", "Formation": "wrap",
+                 **PLAN_TO_FILL}
+        table = plan_sheet.table(plan, kinds=kinds, freeze=True)
+        _widen(plan_sheet, table, [c for c, k in PLAN_TO_FILL.items() if k == "wrap"],
+               WRITING_WIDTH)
+    return path
+
+
+def write_semester_reports(config: Config, registers: Registers, hours: pd.DataFrame,
+                           tracking: pd.DataFrame, period: str, generated_at: datetime,
+                           today: date, provisoire: bool = False) -> list[Path]:
+    """One workbook per structure with employees in the half-year; paths in structure order.
+
+    `hours` = `Ledger.hours(current_only=True, counted_only=True)` over every month,
+    `tracking` = `Ledger.tracking(current_only=True)`. Refuses a half-year not over yet
+    (`PeriodNotOver`) unless `provisoire`, which marks every sheet « PROVISOIRE »."""
+    period = semester_code(period)
+    require_period_over(period, today, provisoire=provisoire)
+    hours = counted_lines(hours)
+    tracking = current_tracking(tracking)
+    first, last = parse_semester(period)
+    in_period = hours[hours["mois"].between(first, last)].dropna(subset=["id_participant"])
+    names = registers.structures.set_index("code_structure")["nom"]
+    paths = []
+    for code in sorted(in_period["code_structure"].dropna().unique()):
+        employees = employees_table(hours, registers, tracking, code, period)
+        path = semester_report_path(config.outbox, period, code)
+        paths.append(write_structure_workbook(
+            path, config=config, structure=str(names.get(code, code)), period=period,
+            employees=employees, plan=plan_table(employees, tracking, code),
+            generated_at=generated_at, provisoire=provisoire))
+    return paths

@@ -1,0 +1,1 @@
+"""Prefect flows: thin orchestration around the pure functions of the `clauses` package."""

@@ -1,0 +1,114 @@
+"""What the facilitator reads in the Prefect UI for each run: names, tables, decisions to take."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.orchestration import get_client
+
+from clauses.intake import FileResult
+
+
+def rename_flow_run(flow_run_id: str | None, results: list[FileResult]) -> None:
+    """`ingest AI-NIORT 2026-10`: the run is named after what it processed (SPEC §10)."""
+    if not flow_run_id or not results:
+        return
+    structures = sorted({r.structure for r in results if r.structure})
+    months = sorted({r.mois for r in results if r.mois})
+    who = " ".join(structures[:3]) + (f" +{len(structures) - 3}" if len(structures) > 3 else "")
+    name = f"ingest {who} {' '.join(months[-2:])}".strip()
+    with get_client(sync_client=True) as client:
+        client.update_flow_run(flow_run_id, name=name[:120])
+
+
+def ingest_table(results: list[FileResult]) -> list[dict[str, object]]:
+    return [
+        {
+            "Structure": r.structure,
+            "Fichier": r.name,
+            "Type": r.kind or "",
+            "Période": r.mois or "",
+            "Statut": r.statut,
+            "Lignes": r.lignes,
+            "Acceptées": r.acceptees,
+            "Avec alerte": r.alertes,
+            "Rejetées": r.rejetees,
+            "Hors délai": "oui" if r.en_retard else "non",
+            "Motif du fichier": r.motif or "",
+            "Compte rendu": str(r.control_report or ""),
+        }
+        for r in results
+    ]
+
+
+def decisions_markdown(results: list[FileResult], waiting: list[Path]) -> str:
+    """What needs a human: quarantined files, rejected lines, late files, errors."""
+    parts = ["# À examiner par le guichet\n"]
+    quarantined = [r for r in results if r.statut in ("quarantaine", "erreur")]
+    if quarantined:
+        parts.append("## Fichiers refusés en entier\n")
+        parts += [f"- **{r.structure or '?'}** / `{r.name}` — {r.motif or 'ERREUR'} : {r.message}"
+                  for r in quarantined]
+    reasons: Counter[str] = Counter()
+    for r in results:
+        reasons.update(r.motifs)
+    if reasons:
+        parts.append("\n## Lignes refusées ou en alerte, par motif\n")
+        parts += [f"- `{code}` : {n} ligne(s)" for code, n in sorted(reasons.items())]
+        parts.append(
+            "\nUne décision du maître d'ouvrage peut valider des heures refusées : ajoutez-la à la "
+            "feuille « Décisions » du référentiel, puis demandez à la structure de renvoyer son relevé."
+        )
+    late = [r for r in results if r.en_retard]
+    if late:
+        parts.append("\n## Dépôts hors délai\n")
+        parts += [f"- {r.structure} : `{r.name}` ({r.mois})" for r in late]
+    if waiting:
+        parts.append(f"\n{len(waiting)} fichier(s) en cours d'écriture, repris au prochain passage.")
+    if len(parts) == 1:
+        parts.append("Rien à signaler : tous les fichiers et toutes les lignes sont acceptés.")
+    return "\n".join(parts)
+
+
+def publish_ingest_artifacts(results: list[FileResult], waiting: list[Path],
+                             sends: list | None = None) -> None:
+    if sends:
+        create_table_artifact(
+            key="comptes-rendus-envoyes",
+            table=[{"Destinataire": s.recipient, "Objet": s.subject, "Statut": s.status,
+                    "Erreur": s.error or ""} for s in sends],
+            description="Comptes rendus de contrôle envoyés aux structures.",
+        )
+    if results:
+        create_table_artifact(
+            key="fichiers-recus", table=ingest_table(results),
+            description="Fichiers reçus, leur statut et le décompte de leurs lignes.",
+        )
+    create_markdown_artifact(
+        key="a-examiner", markdown=decisions_markdown(results, waiting),
+        description="Ce qui demande une décision du guichet.",
+    )
+
+
+def publish_job_artifacts(key: str, report, config) -> None:
+    """Files written (with links) and e-mails sent or failed, for a report or mail flow."""
+    from prefect.artifacts import create_link_artifact
+
+    rows = [{"Fichier écrit": str(p.relative_to(config.root)) if p.is_relative_to(config.root)
+             else str(p)} for p in report.written]
+    if rows:
+        create_table_artifact(key=f"{key}-fichiers", table=rows,
+                              description="Classeurs écrits par cette exécution.")
+        for path in report.written[:20]:
+            create_link_artifact(link=path.resolve().as_uri(), link_text=path.name)
+    if report.sends:
+        create_table_artifact(
+            key=f"{key}-courriels",
+            table=[{"Destinataire": s.recipient, "Objet": s.subject, "Statut": s.status,
+                    "Tentatives": s.attempts, "Erreur": s.error or ""} for s in report.sends],
+            description="Courriels de cette exécution (jamais deux fois le même).",
+        )
+    create_markdown_artifact(key=f"{key}-resume", markdown="\n".join(
+        ["# Résumé", *[f"- {line}" for line in report.lines]]))

@@ -1,0 +1,51 @@
+"""Every deployment with its schedule in the workspace's time zone (SPEC §10), served together."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron, Interval
+
+from clauses.config import Config
+from flows.ingest import ingest_inbox_flow
+from flows.reminders import reminders_flow
+from flows.reports import annual_report_flow, monthly_reports_flow, semester_reports_flow
+
+
+def build_deployments(config: Config, config_path: str) -> list[RunnerDeployment]:
+    plan = config.planification
+    tz = plan.fuseau
+    parameters = {"config_path": config_path}
+    return [
+        ingest_inbox_flow.to_deployment(
+            name="releve-du-depot", parameters=parameters,
+            schedules=[Interval(timedelta(minutes=plan.ingestion_minutes), timezone=tz)],
+            description="Relève le dossier de dépôt des structures et contrôle chaque fichier.",
+        ),
+        monthly_reports_flow.to_deployment(
+            name="rapports-mensuels", parameters=parameters,
+            schedules=[Cron(plan.mensuel, timezone=tz)],
+            description="Rapports mensuels des maîtres d'ouvrage et des entreprises, suivi des dépôts.",
+        ),
+        semester_reports_flow.to_deployment(
+            name="tableaux-semestriels", parameters=parameters,
+            schedules=[Cron(plan.semestriel, timezone=tz)],
+            description="Tableaux des salariés en parcours clauses, un par structure.",
+        ),
+        annual_report_flow.to_deployment(
+            name="bilan-annuel", parameters=parameters,
+            schedules=[Cron(plan.annuel, timezone=tz)],
+            description="Bilan annuel du guichet unique pour la DDETS-PP et les structures.",
+        ),
+        reminders_flow.to_deployment(
+            name="relances", parameters=parameters,
+            schedules=[Cron(plan.relances, timezone=tz)],
+            description="Rappels aux structures dont le relevé du mois précédent manque.",
+        ),
+    ]
+
+
+def serve_deployments(config: Config, config_path: str) -> None:
+    serve(*build_deployments(config, config_path), print_starting_message=False)

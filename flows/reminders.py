@@ -1,0 +1,19 @@
+"""Flow `reminders`: structures whose relevé of last month is missing get a reminder (SPEC §9)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow
+
+from clauses.config import load_config
+from clauses.jobs import run_reminders
+from flows.artifacts import publish_job_artifacts
+
+
+@flow(name="reminders", flow_run_name="relances")
+def reminders_flow(config_path: str = "config.yaml", now: datetime | None = None) -> list[str]:
+    config = load_config(config_path)
+    report = run_reminders(config, now=now or datetime.now())
+    publish_job_artifacts("relances", report, config)
+    return report.lines

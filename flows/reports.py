@@ -1,0 +1,51 @@
+"""Flows `monthly-reports`, `semester-reports`, `annual-report`: write, then send (SPEC §8–§10)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow, get_run_logger
+
+from clauses.config import load_config
+from clauses.jobs import run_annual, run_monthly, run_semester
+from clauses.periods import add_months, previous_semester, previous_year
+from flows.artifacts import publish_job_artifacts
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now()
+
+
+@flow(name="monthly-reports", flow_run_name="rapports mensuels {month}")
+def monthly_reports_flow(config_path: str = "config.yaml", month: str | None = None,
+                         now: datetime | None = None) -> list[str]:
+    """Month M defaults to the month before today: run on the 11th, after the deadline."""
+    logger = get_run_logger()
+    config = load_config(config_path)
+    month = month or add_months(f"{_now(now):%Y-%m}", -1)
+    logger.info("Rapports mensuels de %s : calcul depuis le registre des heures.", month)
+    report = run_monthly(config, month, now=_now(now))
+    publish_job_artifacts(f"rapports-mensuels-{month}", report, config)
+    return report.lines
+
+
+@flow(name="semester-reports", flow_run_name="tableaux semestriels {period}")
+def semester_reports_flow(config_path: str = "config.yaml", period: str | None = None,
+                          provisoire: bool = False, now: datetime | None = None) -> list[str]:
+    config = load_config(config_path)
+    period = period or previous_semester(_now(now).date())
+    get_run_logger().info("Tableaux des salariés en parcours clauses, %s.", period)
+    report = run_semester(config, period, provisoire=provisoire, now=_now(now))
+    publish_job_artifacts(f"tableaux-semestriels-{period}".lower(), report, config)
+    return report.lines
+
+
+@flow(name="annual-report", flow_run_name="bilan annuel {year}")
+def annual_report_flow(config_path: str = "config.yaml", year: int | None = None,
+                       provisoire: bool = False, now: datetime | None = None) -> list[str]:
+    config = load_config(config_path)
+    year = year or previous_year(_now(now).date())
+    get_run_logger().info("Bilan annuel %s.", year)
+    report = run_annual(config, year, provisoire=provisoire, now=_now(now))
+    publish_job_artifacts(f"bilan-annuel-{year}", report, config)
+    return report.lines

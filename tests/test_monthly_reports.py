@@ -1,0 +1,331 @@
+"""Monthly MO, company and deposit reports (SPEC §8, issue 4) for a small territory over two
+months, with a late correction of September and a late October relevé. Expected figures are
+computed by hand in the comments; workbooks are read back with openpyxl."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.worksheet.worksheet import Worksheet
+
+from clauses.config import Config
+from clauses.registers import Registers
+from clauses.reports.deposits import deposit_followup
+from clauses.reports.monthly import write_monthly_reports
+from clauses.reports.monthly_figures import corrections, elapsed_share
+
+SIRET_A, SIRET_B = "12345678901237", "98765432109875"
+GENERATED = datetime(2025, 11, 11, 7, 0)
+NAMES = ("DUPONT", "BENALI", "MARTIN", "Jeanne", "Karim", "Léa", "P-001", "P-002", "P-003")
+
+
+def _ts(*values: str | None) -> pd.Series:
+    return pd.Series(pd.to_datetime(list(values)), dtype="datetime64[us]")
+
+
+def registers() -> Registers:
+    return Registers(
+        structures=pd.DataFrame({"code_structure": ["AI-NIORT", "ETTI-SUD", "GEIQ-BTP"],
+                                 "nom": ["AI du Niortais", "ETTI Sud", "GEIQ BTP"],
+                                 "type": ["AI", "ETTI", "GEIQ"], "siret": [None] * 3,
+                                 "email": [None] * 3}),
+        buyers=pd.DataFrame({"code_mo": ["MO-CAN", "MO-VILLE"],
+                             "nom": ["CA du Niortais", "Ville de Niort"], "email": [None] * 2}),
+        companies=pd.DataFrame({"siret": [SIRET_A, SIRET_B], "nom": ["Bâtir SA", "Routes SARL"],
+                                "email": [None] * 2}),
+        markets=pd.DataFrame({
+            "code_marche": ["M-001", "M-002", "M-003"],
+            "intitule": ["Groupe scolaire", "Voirie nord", "Médiathèque"],
+            "code_mo": ["MO-CAN", "MO-CAN", "MO-VILLE"], "siret": [SIRET_A, SIRET_B, SIRET_A],
+            "date_debut": _ts("2025-01-01", "2025-09-01", "2025-06-01"),
+            "date_fin": _ts("2025-12-31", "2026-08-31", "2025-09-30"),
+            "heures_objectif": [1000.0, 500.0, 300.0]}),
+        participants=pd.DataFrame({
+            "id_participant": ["P-001", "P-002", "P-003"], "nom": ["DUPONT", "BENALI", "MARTIN"],
+            "prenom": ["Jeanne", "Karim", "Léa"],
+            "date_naissance": _ts("1980-02-03", "1999-07-14", "1968-12-25"),
+            "sexe": ["F", "M", "F"], "commune": ["Niort", "Chauray", "Aiffres"],
+            "qpv": [True, False, False], "niveau_formation": ["3", "infra 3", "4"],
+            "criteres": ["RSA;DELD", "JEUNE", "SENIOR"], "prescripteur": ["France Travail"] * 3,
+            "date_prescription": _ts("2024-12-01", "2025-01-02", "2025-06-01"),
+            "date_validation": _ts("2024-12-10", "2025-01-10", "2025-06-10"),
+            "code_structure": ["AI-NIORT", "AI-NIORT", "AI-NIORT"]}),
+        decisions=pd.DataFrame(columns=["id_participant", "code_marche", "mois", "motif",
+                                        "decision", "auteur", "date", "commentaire"]),
+    )
+
+
+# (sha256, structure, participant, marché, month, hours, contract, status, active)
+HOUR_LINES = [
+    ("a0", "AI-NIORT", "P-001", "M-001", "2025-08", 100.0, None, "acceptée", True),
+    ("a1", "AI-NIORT", "P-001", "M-001", "2025-09", 35.0, "CDDI", "acceptée", False),
+    ("a1", "AI-NIORT", "P-002", "M-001", "2025-09", 20.0, "CDDI", "acceptée", False),
+    ("a2", "AI-NIORT", "P-001", "M-001", "2025-09", 35.0, "CDDI", "acceptée", True),
+    ("a2", "AI-NIORT", "P-002", "M-001", "2025-09", 30.0, "CDDI", "acceptée", True),
+    ("e0", "ETTI-SUD", "P-002", "M-002", "2025-09", 15.0, "mission d'intérim", "acceptée", True),
+    ("a3", "AI-NIORT", "P-001", "M-001", "2025-10", 70.0, "CDDI", "acceptée", True),
+    ("a3", "AI-NIORT", "P-003", "M-002", "2025-10", 40.0, "CDDI", "acceptée", True),
+    ("e1", "ETTI-SUD", "P-002", "M-002", "2025-10", 50.0, "mission d'intérim", "acceptée", True),
+    ("e1", "ETTI-SUD", "P-001", "M-002", "2025-10", 10.0, "mission d'intérim",
+     "acceptée avec alerte", True),
+]
+# (sha256, structure, name, deposited (mtime), type, month, status, reason, late, counts)
+FILES = [
+    ("a0", "AI-NIORT", "releve-aout.xlsx", "2025-09-05 10:00", "relevé d'heures", "2025-08",
+     "traité", None, False, (1, 1, 0, 0)),
+    ("a1", "AI-NIORT", "releve-sept.xlsx", "2025-10-08 10:00", "relevé d'heures", "2025-09",
+     "traité", None, False, (2, 2, 0, 0)),
+    ("e0", "ETTI-SUD", "sept.csv", "2025-10-09 10:00", "relevé d'heures", "2025-09", "traité",
+     None, False, (1, 1, 0, 0)),
+    ("a2", "AI-NIORT", "releve-sept-corrige.xlsx", "2025-10-20 10:00", "relevé d'heures",
+     "2025-09", "traité", None, True, (2, 2, 0, 0)),
+    ("q1", "AI-NIORT", "releve-oct.ods", "2025-11-03 10:00", None, None, "quarantaine",
+     "COLONNES_MANQUANTES", False, (0, 0, 0, 0)),
+    ("a3", "AI-NIORT", "releve-oct.xlsx", "2025-11-05 08:00", "relevé d'heures", "2025-10",
+     "traité", None, False, (3, 2, 0, 1)),
+    ("s1", "AI-NIORT", "suivi.xlsx", "2025-11-05 09:00", "tableau de suivi", None, "traité",
+     None, False, (4, 0, 0, 0)),
+    ("e1", "ETTI-SUD", "octobre.xlsx", "2025-11-14 09:00", "relevé d'heures", "2025-10",
+     "traité", None, True, (2, 1, 1, 0)),
+    ("p1", "ETTI-SUD", "contrat.pdf", "2025-11-14 10:00", "pièce justificative", "2025-10",
+     "traité", None, True, (0, 0, 0, 0)),
+]
+
+
+def files_frame() -> pd.DataFrame:
+    rows = [{"sha256": s, "code_structure": c, "nom_fichier": n, "chemin_archive": f"archive/{s}",
+             "taille": 100, "modifie_le": pd.Timestamp(d), "recu_le": pd.Timestamp(d),
+             "type": t, "mois": m, "statut": st, "motif": r, "message": None, "en_retard": late,
+             "lignes": k[0], "acceptees": k[1], "alertes": k[2], "rejetees": k[3]}
+            for s, c, n, d, t, m, st, r, late, k in FILES]
+    return pd.DataFrame(rows)
+
+
+def history() -> pd.DataFrame:
+    deposited = {f[0]: pd.Timestamp(f[3]) for f in FILES}
+    return pd.DataFrame([{"sha256": s, "code_structure": c, "id_participant": p,
+                          "code_marche": m, "mois": mo, "heures": h, "type_contrat": t,
+                          "statut": st, "en_retard": False, "recu_le": deposited[s],
+                          "actif": a} for s, c, p, m, mo, h, t, st, a in HOUR_LINES])
+
+
+def current(until: str) -> pd.DataFrame:
+    lines = history()
+    return lines[lines["actif"] & (lines["mois"] <= until)].reset_index(drop=True)
+
+
+def write(tmp: Path, month: str) -> list[Path]:
+    config = Config(territoire="CA du Niortais", root=tmp)
+    lines = history()
+    return write_monthly_reports(config, registers(), current(month), files_frame(), month,
+                                 GENERATED, hours_history=lines[lines["mois"] <= month])
+
+
+@pytest.fixture(scope="module")
+def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("monthly")
+    write(root, "2025-09")
+    write(root, "2025-10")
+    return root / "outbox"
+
+
+def table(ws: Worksheet, first_header: str, totals: bool = False) -> list[dict[str, object]]:
+    for found in ws.tables.values():
+        cells = ws[found.ref]
+        headers = [c.value for c in cells[0]]
+        if headers[0] == first_header:
+            count = found.totalsRowCount or 0
+            body = cells[len(cells) - count:] if totals else cells[1:len(cells) - count]
+            return [dict(zip(headers, (c.value for c in row), strict=True)) for row in body]
+    raise AssertionError(f"no table starting with {first_header!r}")
+
+
+def cells(path: Path) -> list[object]:
+    book = openpyxl.load_workbook(path)
+    return [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row
+            if c.value is not None]
+
+
+def test_one_workbook_per_mo_and_company_with_reported_marches(outbox: Path) -> None:
+    october = outbox / "2025-10"
+    assert sorted(p.name for p in (october / "maitres-ouvrage").iterdir()) == ["MO-CAN.xlsx"]
+    assert sorted(p.name for p in (october / "entreprises").iterdir()) == [
+        f"{SIRET_A}.xlsx", f"{SIRET_B}.xlsx"]
+    # M-003 ran until 30/09/2025: Ville de Niort still had a report for September.
+    assert (outbox / "2025-09" / "maitres-ouvrage" / "MO-VILLE.xlsx").exists()
+    assert (october / "suivi-depots.xlsx").exists()
+
+
+def test_mo_synthesis_figures(outbox: Path) -> None:
+    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")["Synthèse"]
+    rows = table(ws, "Code marché")
+    assert list(rows[0])[:8] == ["Code marché", "Intitulé", "Entreprise", "Heures objectif",
+                                 "Heures du mois", "Heures cumulées", "Taux de réalisation",
+                                 "Participants"]
+    # M-001: Aug 100 + Sept (corrected) 35 + 30 + Oct 70 = 235; Oct: Jeanne only.
+    m1, m2 = rows
+    assert (m1["Entreprise"], m1["Heures du mois"], m1["Heures cumulées"]) == ("Bâtir SA", 70, 235)
+    assert m1["Taux de réalisation"] == pytest.approx(235 / 1000)
+    assert m1["Participants"] == 1
+    # 304 of 365 days elapsed at 31/10/2025, only 23.5 % done: behind.
+    assert m1["Durée écoulée"] == pytest.approx(304 / 365)
+    assert m1["Avancement"] == "En retard"
+    # M-002: Sept 15 + Oct 40 + 50 + 10 = 115; three people in October; 61 of 365 days.
+    assert (m2["Heures du mois"], m2["Heures cumulées"], m2["Participants"]) == (100, 115, 3)
+    assert m2["Avancement"] == "À l'heure ou en avance"
+    (total,) = table(ws, "Code marché", totals=True)
+    assert (total["Heures objectif"], total["Heures du mois"], total["Participants"]) == (
+        "=SUBTOTAL(109,D8:D9)", "=SUBTOTAL(109,E8:E9)", "=3")
+    assert total["Taux de réalisation"] == "=SUBTOTAL(109,F8:F9)/SUBTOTAL(109,D8:D9)"
+
+
+def test_totals_are_readable_without_recalculation(outbox: Path) -> None:
+    book = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx", data_only=True)
+    (total,) = table(book["Synthèse"], "Code marché", totals=True)
+    assert (total["Heures objectif"], total["Heures cumulées"]) == (1500, 350)
+    assert total["Taux de réalisation"] == pytest.approx(350 / 1500)
+    assert total["Participants"] == 3  # Jeanne works on both marchés: counted once
+
+
+def test_mo_numbers_use_french_formats(outbox: Path) -> None:
+    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")["Synthèse"]
+    header = next(r for r in ws.iter_rows() if r[0].value == "Code marché")
+    data = [c for c in ws[header[0].row + 1]]
+    assert data[5].number_format == '#,##0.00" h"'
+    assert data[6].number_format == "0 %"
+    assert ws.freeze_panes == f"A{header[0].row + 1}"
+
+
+def test_late_correction_is_announced_as_rectificatif(outbox: Path) -> None:
+    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")["Synthèse"]
+    notes = [c.value for c in ws["A"] if isinstance(c.value, str) and "Rectificatif" in c.value]
+    assert notes == ["Rectificatif — marché M-001 : des relevés déposés après le rapport "
+                     "précédent modifient septembre 2025 ; heures cumulées +10,00 h par rapport "
+                     "à ce rapport."]
+    company_b = cells(outbox / f"2025-10/entreprises/{SIRET_B}.xlsx")
+    assert not any("Rectificatif" in str(v) for v in company_b)
+
+
+def test_corrections_compare_with_what_the_previous_report_saw() -> None:
+    gaps = corrections(current("2025-10"), history(), files_frame(), "2025-10", 10)
+    assert gaps.to_dict("records") == [{"code_marche": "M-001", "mois": "2025-09", "ecart": 10.0}]
+    assert corrections(current("2025-09"), history(), files_frame(), "2025-09", 10).empty
+
+
+def test_cumulated_hours_follow_month_after_month(outbox: Path) -> None:
+    sept = table(openpyxl.load_workbook(outbox / "2025-09/maitres-ouvrage/MO-CAN.xlsx")[
+        "Synthèse"], "Code marché")
+    octo = table(openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")[
+        "Synthèse"], "Code marché")
+    assert sept[0]["Heures cumulées"] == 100 + 65
+    assert octo[0]["Heures cumulées"] == sept[0]["Heures cumulées"] + octo[0]["Heures du mois"]
+
+
+def test_mo_evolution_sheet_has_months_and_a_chart(outbox: Path) -> None:
+    path = outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx"
+    rows = table(openpyxl.load_workbook(path)["Évolution"], "Mois")
+    assert [r["Mois"] for r in rows][0::9] == ["janvier 2025", "octobre 2025"]
+    last = rows[-1]
+    assert (last["Heures du mois"], last["Heures cumulées"], last["Objectif"]) == (170, 350, 1500)
+    assert last["Objectif au prorata du temps"] == pytest.approx(1000 * 304 / 365
+                                                                 + 500 * 61 / 365)
+    import zipfile
+    with zipfile.ZipFile(path) as archive:
+        assert any(n.startswith("xl/charts/") for n in archive.namelist())
+
+
+def test_mo_breakdown_by_structure_and_contract(outbox: Path) -> None:
+    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")["Répartition"]
+    assert [(r["Structure"], r["Heures du mois"], r["Heures cumulées"])
+            for r in table(ws, "Structure")] == [("AI du Niortais", 110, 275),
+                                                 ("ETTI Sud", 60, 75)]
+    assert [(r["Type de contrat"], r["Heures du mois"], r["Heures cumulées"])
+            for r in table(ws, "Type de contrat")] == [
+        ("CDDI", 110, 175), ("mission d'intérim", 60, 75), ("non précisé", 0, 100)]
+
+
+@pytest.mark.parametrize("month", ["2025-09", "2025-10"])
+def test_mo_workbook_holds_no_participant_name_or_id(outbox: Path, month: str) -> None:
+    for path in (outbox / month / "maitres-ouvrage").iterdir():
+        text = " ".join(str(v) for v in cells(path))
+        assert not [name for name in NAMES if name in text], path.name
+
+
+def test_company_participants_sheet(outbox: Path) -> None:
+    book = openpyxl.load_workbook(outbox / f"2025-10/entreprises/{SIRET_B}.xlsx")
+    assert book.sheetnames == ["Synthèse", "Évolution", "Participants"]
+    assert [r["Code marché"] for r in table(book["Synthèse"], "Code marché")] == ["M-002"]
+    assert table(book["Participants"], "Nom") == [
+        {"Nom": "BENALI", "Prénom": "Karim", "Code marché": "M-002", "Structure": "ETTI Sud",
+         "Heures du mois": 50, "Heures cumulées sur le marché": 65},
+        {"Nom": "DUPONT", "Prénom": "Jeanne", "Code marché": "M-002", "Structure": "ETTI Sud",
+         "Heures du mois": 10, "Heures cumulées sur le marché": 10},
+        {"Nom": "MARTIN", "Prénom": "Léa", "Code marché": "M-002",
+         "Structure": "AI du Niortais", "Heures du mois": 40,
+         "Heures cumulées sur le marché": 40}]
+
+
+def test_company_workbook_has_no_birth_date_criteria_or_address(outbox: Path) -> None:
+    for path in (outbox / "2025-10" / "entreprises").iterdir():
+        values = cells(path)
+        births = {datetime(1980, 2, 3), datetime(1999, 7, 14), datetime(1968, 12, 25)}
+        assert not births & set(values)
+        text = " ".join(str(v) for v in values)
+        for private in ("1980", "1999", "1968", "RSA", "DELD", "JEUNE", "SENIOR", "Chauray",
+                        "Aiffres", "France Travail", "QPV", "Critère", "naissance"):
+            assert private not in text, (path.name, private)
+
+
+def test_deposit_followup_per_structure() -> None:
+    frame = deposit_followup(registers(), current("2025-10"), files_frame(), "2025-10")
+    assert frame[["Code structure", "Dépôt", "Relevés", "Lignes acceptées", "Lignes avec alerte",
+                  "Lignes rejetées", "Heures comptées", "Tableaux de suivi",
+                  "Pièces justificatives", "Fichiers en quarantaine"]].values.tolist() == [
+        ["AI-NIORT", "Dans les délais", 1, 2, 0, 1, 110.0, 1, 0, 1],
+        ["ETTI-SUD", "Hors délai", 1, 1, 1, 0, 60.0, 0, 1, 0],
+        ["GEIQ-BTP", "Manquant", 0, 0, 0, 0, 0.0, 0, 0, 0]]
+
+
+def test_deposit_workbook_highlights_late_and_missing(outbox: Path) -> None:
+    book = openpyxl.load_workbook(outbox / "2025-10/suivi-depots.xlsx")
+    ws = book["Suivi des dépôts"]
+    rows = table(ws, "Code structure")
+    assert [(r["Structure"], r["Dépôt"]) for r in rows] == [
+        ("AI du Niortais", "Dans les délais"), ("ETTI Sud", "Hors délai"),
+        ("GEIQ BTP", "Manquant")]
+    assert rows[0]["Déposé le"] == datetime(2025, 11, 5, 8, 0)
+    first = int(ws.freeze_panes[1:])
+    assert [ws.cell(first + i, 1).fill.fgColor.rgb for i in (1, 2)] == ["FFFCD5B4", "FFFFC7CE"]
+    listed = table(book["Fichiers"], "Code structure")
+    assert [r["Fichier"] for r in listed] == ["releve-oct.ods", "releve-oct.xlsx", "suivi.xlsx",
+                                              "octobre.xlsx", "contrat.pdf"]
+
+
+def test_same_ledger_and_month_give_same_figures(tmp_path: Path, outbox: Path) -> None:
+    again = write(tmp_path, "2025-10")
+    for path in again:
+        relative = path.relative_to(tmp_path / "outbox")
+        assert cells(path) == cells(outbox / relative)
+
+
+def test_elapsed_share_is_bounded() -> None:
+    markets = registers().markets
+    assert elapsed_share(markets, "2024-12").tolist() == [0.0, 0.0, 0.0]
+    assert elapsed_share(markets, "2027-01").tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice absent")
+def test_every_report_converts_to_pdf(outbox: Path, tmp_path: Path) -> None:
+    workbooks = sorted((outbox / "2025-10").rglob("*.xlsx"))
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    *map(str, workbooks)], check=True, capture_output=True, timeout=300)
+    for workbook in workbooks:
+        pdf = tmp_path / f"{workbook.stem}.pdf"
+        assert pdf.exists() and pdf.stat().st_size > 1000, workbook.name

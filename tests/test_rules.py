@@ -1,0 +1,407 @@
+"""Control rules of a relevé line (SPEC §6): one case per way of breaking each rule, its
+boundary that still passes, severities from config.yaml, and the facilitator's Décisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from clauses.config import REASON_CODES, Rules
+from clauses.rules import RULES, check_lines, total_message
+from schemas.submissions import CheckedHourLine
+from tests.rules_fixtures import (
+    SIRET_ATTRIBUTAIRE,
+    SIRET_AUTRE,
+    STRUCTURE,
+    TODAY,
+    decisions,
+    lines,
+    markets,
+    participants,
+    registers,
+)
+
+ACCEPTED, ALERT, REJECTED = "acceptée", "acceptée avec alerte", "rejetée"
+NO_ID = {"id_participant": None}
+BY_NAME = {"id_participant": None, "nom": "LEFEVRE", "prenom": "eloise",
+           "date_naissance": "1990-04-03"}  # fmt: skip
+
+
+def check(
+    *rows: dict[str, Any],
+    people: list[dict[str, Any]] | None = None,
+    contracts: list[dict[str, Any]] | None = None,
+    overrides: list[dict[str, Any]] | None = None,
+    rules: Rules | None = None,
+    unreadable: dict[str, list[bool]] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """check_lines on inline lines; `people`, `contracts`, `overrides` are rows changing the
+    default participant, marché and decision registers."""
+    frame = lines(*rows)
+    checked = check_lines(
+        frame,
+        registers=registers(
+            participants=participants(*people) if people else None,
+            markets=markets(*contracts) if contracts else None,
+            decisions=decisions(*overrides) if overrides else None,
+        ),
+        rules=rules or Rules(),
+        code_structure=options.pop("code_structure", STRUCTURE),
+        unreadable=pd.DataFrame(unreadable or {}, index=frame.index),
+        today=options.pop("today", TODAY),
+        **options,
+    )
+    CheckedHourLine.validate(checked)
+    return checked
+
+
+# (code, one line, register rows / options): the line breaks that code and only it.
+BROKEN: list[Any] = [
+    pytest.param("VALEUR_INVALIDE", {"heures": None}, {}, id="hours-empty"),
+    pytest.param("VALEUR_INVALIDE", {"heures": None}, {"unreadable": {"heures": [True]}},
+                 id="hours-unreadable"),
+    pytest.param("VALEUR_INVALIDE", {"code_marche": "  "}, {}, id="market-blank"),
+    pytest.param("VALEUR_INVALIDE", {"date_debut_mission": None}, {}, id="mission-start-empty"),
+    pytest.param("VALEUR_INVALIDE", {"mois": None}, {}, id="month-empty"),
+    pytest.param("VALEUR_INVALIDE", {**NO_ID, "nom": "Lefèvre"}, {}, id="identity-incomplete"),
+    pytest.param("HEURES_HORS_LIMITES", {"heures": 0}, {}, id="hours-zero"),
+    pytest.param("HEURES_HORS_LIMITES", {"heures": -7}, {}, id="hours-negative"),
+    pytest.param("HEURES_HORS_LIMITES", {"heures": 208.5}, {}, id="hours-above-max"),
+    pytest.param("PARTICIPANT_INCONNU", {"id_participant": "P999"}, {}, id="unknown-id"),
+    pytest.param("PARTICIPANT_INCONNU", {**BY_NAME, "prenom": "Louise"}, {}, id="unknown-name"),
+    pytest.param("PARTICIPANT_AMBIGU", BY_NAME,
+                 {"people": [{}, {"id_participant": "P002"}]}, id="two-homonyms"),
+    pytest.param("ELIGIBILITE_NON_VALIDEE", {"date_debut_mission": "2025-01-31"}, {},
+                 id="mission-before-validation"),
+    pytest.param("ELIGIBILITE_NON_VALIDEE", {}, {"people": [{"date_validation": None}]},
+                 id="never-validated"),
+    pytest.param("PRESCRIPTION_EXPIREE", {}, {"people": [{"date_prescription": "2024-11-30"}]},
+                 id="validated-2-months-and-2-days-after"),
+    pytest.param("ELIGIBILITE_EXPIREE", {},
+                 {"people": [{"date_prescription": "2023-09-01", "date_validation": "2023-09-15"}]},
+                 id="validated-25-months-before"),
+    pytest.param("MARCHE_INCONNU", {"code_marche": "M999"}, {}, id="unknown-market"),
+    pytest.param("HORS_PERIODE_MARCHE", {}, {"contracts": [{"date_fin": "2025-09-30"}]},
+                 id="market-ended"),
+    pytest.param("HORS_PERIODE_MARCHE", {"date_debut_mission": "2025-03-01"},
+                 {"contracts": [{"date_debut": "2025-11-01"}]}, id="market-not-started"),
+    pytest.param("MISSION_HORS_MOIS", {"date_fin_mission": "2025-09-30"}, {},
+                 id="mission-ended-before"),
+    pytest.param("MISSION_HORS_MOIS", {"date_debut_mission": "2025-11-01"}, {},
+                 id="mission-starts-after"),
+    pytest.param("PERIODE_FUTURE", {"mois": "2025-11"}, {}, id="current-month"),
+    pytest.param("PERIODE_FUTURE", {}, {"today": date(2025, 10, 31)}, id="last-day-of-month"),
+    pytest.param("ENTREPRISE_DIFFERENTE", {"entreprise": "Sous-traitance SA"}, {},
+                 id="other-name"),
+    pytest.param("ENTREPRISE_DIFFERENTE", {"entreprise": SIRET_AUTRE}, {}, id="other-siret"),
+    pytest.param("STRUCTURE_DIFFERENTE", {}, {"code_structure": "ETTI-79"},
+                 id="other-structure"),
+    pytest.param("TOTAL_INCOHERENT", {}, {"declared_total": 36.0}, id="total-one-hour-off"),
+]  # fmt: skip
+
+DEFAULT_SEVERITY = {rule.code: rule.severity for rule in RULES}
+
+
+@pytest.mark.parametrize(("code", "line", "context"), BROKEN)
+def test_broken_rule_gives_its_code_and_default_status(
+    code: str, line: dict, context: dict
+) -> None:
+    checked = check(line, **context)
+    assert checked.loc[0, "motifs"] == code
+    expected = REJECTED if DEFAULT_SEVERITY[code] == "rejet" else ALERT
+    assert checked.loc[0, "statut"] == expected
+
+
+@pytest.mark.parametrize(("code", "line", "context"), BROKEN)
+def test_severity_from_config_overrides_the_default(code: str, line: dict, context: dict) -> None:
+    other = "alerte" if DEFAULT_SEVERITY[code] == "rejet" else "rejet"
+    checked = check(line, rules=Rules(severites={code: other}), **context)
+    assert checked.loc[0, "motifs"] == code
+    assert checked.loc[0, "statut"] == (ALERT if other == "alerte" else REJECTED)
+
+
+@pytest.mark.parametrize(("code", "line", "context"), BROKEN)
+def test_every_broken_rule_explains_itself_in_one_french_sentence(
+    code: str, line: dict, context: dict
+) -> None:
+    explanation = check(line, **context).loc[0, "explications"]
+    assert explanation and explanation[-1] in ".?"
+    assert " ; " not in explanation
+    assert not any(leftover in explanation for leftover in ("{", "}", "nan", "NaT", "None"))
+
+
+# Lines at the boundary of a rule: they pass (SPEC §6 wording: "more than", "before", …).
+ACCEPTED_CASES: list[Any] = [
+    pytest.param({}, {}, id="default-line"),
+    pytest.param({"heures": 208}, {}, id="hours-at-max"),
+    pytest.param({"heures": 0.5}, {}, id="half-an-hour"),
+    pytest.param(BY_NAME, {}, id="identity-by-name"),
+    pytest.param({**BY_NAME, "id_participant": " p001 "}, {}, id="id-in-lower-case"),
+    pytest.param({"date_debut_mission": "2025-02-01"}, {}, id="mission-starts-on-validation"),
+    pytest.param({}, {"people": [{"date_prescription": "2024-12-01"}]},
+                 id="validated-exactly-2-months-after"),
+    pytest.param({}, {"people": [{"date_prescription": "2023-09-15",
+                                  "date_validation": "2023-10-01"}]},
+                 id="eligibility-ends-on-first-day-of-month"),
+    pytest.param({"code_marche": " m001 "}, {}, id="market-code-case-and-spaces"),
+    pytest.param({}, {"contracts": [{"date_fin": "2025-10-01"}]}, id="market-ends-in-month"),
+    pytest.param({}, {"contracts": [{"date_debut": "2025-10-31"}]},
+                 id="market-starts-in-month"),
+    pytest.param({"date_fin_mission": "2025-10-01"}, {}, id="mission-ends-in-month"),
+    pytest.param({"date_debut_mission": "2025-10-31"}, {}, id="mission-starts-in-month"),
+    pytest.param({}, {"today": date(2025, 11, 1)}, id="month-just-ended"),
+    pytest.param({"entreprise": "BATIMENTS DU MARAIS"}, {}, id="company-by-name"),
+    pytest.param({"entreprise": f"{SIRET_ATTRIBUTAIRE[:3]} {SIRET_ATTRIBUTAIRE[3:6]} "
+                                f"{SIRET_ATTRIBUTAIRE[6:9]} {SIRET_ATTRIBUTAIRE[9:]}"}, {},
+                 id="company-by-spaced-siret"),
+    pytest.param({"entreprise": SIRET_ATTRIBUTAIRE[:9]}, {}, id="company-by-siren"),
+    pytest.param({}, {"code_structure": " ai-niort "}, id="structure-case-and-spaces"),
+    pytest.param({}, {"people": [{"code_structure": None}], "code_structure": "ETTI-79"},
+                 id="participant-without-structure"),
+    pytest.param({}, {"declared_total": 35.01}, id="total-within-a-hundredth"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "context"), ACCEPTED_CASES)
+def test_line_within_every_rule_is_accepted(line: dict, context: dict) -> None:
+    checked = check(line, **context)
+    assert checked.loc[0, ["statut", "motifs", "explications", "decision"]].tolist() == [
+        ACCEPTED, "", "", ""
+    ]
+
+
+def test_rules_table_lists_every_reason_code_in_the_spec_order() -> None:
+    assert tuple(rule.code for rule in RULES) == REASON_CODES
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "context", "sentence"),
+    [
+        pytest.param(
+            {"date_debut_mission": "2025-01-20"}, {},
+            "La mission a commencé le 20/01/2025, avant la validation de l'éligibilité par le "
+            "guichet unique le 01/02/2025.",
+            id="eligibility-not-validated",
+        ),
+        pytest.param(
+            {}, {"people": [{"date_validation": None}]},
+            "L'éligibilité du participant n'a pas encore été validée par le guichet unique.",
+            id="eligibility-never-validated",
+        ),
+        pytest.param(
+            {"heures": None, "code_marche": None}, {"unreadable": {"heures": [True]}},
+            "Valeur obligatoire vide ou illisible : « Code marché » (vide), « Heures » "
+            "(illisible).",
+            id="invalid-values-named",
+        ),
+        pytest.param(
+            {"id_participant": "P999"}, {},
+            "Aucun participant du registre d'éligibilité n'a le N° « P999 ».",
+            id="unknown-identifier",
+        ),
+        pytest.param(
+            {**BY_NAME, "prenom": "Louise"}, {},
+            "Aucun participant du registre d'éligibilité ne correspond à LEFEVRE Louise, "
+            "né(e) le 03/04/1990.",
+            id="unknown-identity",
+        ),
+        pytest.param(
+            {"date_fin_mission": "2025-09-30"}, {},
+            "La mission du 01/03/2025 au 30/09/2025 ne couvre aucun jour du mois "
+            "d'octobre 2025.",
+            id="mission-outside-month",
+        ),
+        pytest.param(
+            {"mois": "2025-11"}, {},
+            "Les heures du mois de novembre 2025 ne peuvent être déclarées qu'une fois le mois "
+            "terminé (contrôle du 15/11/2025).",
+            id="future-period",
+        ),
+        pytest.param(
+            {"heures": 250}, {},
+            "250 h déclarées : les heures d'un mois doivent être supérieures à 0 et ne pas "
+            "dépasser 208 h.",
+            id="hours-out-of-bounds",
+        ),
+        pytest.param(
+            {"entreprise": "Sous-traitance SA"}, {},
+            "L'entreprise indiquée, « Sous-traitance SA », n'est pas l'attributaire du marché "
+            f"M001 (Bâtiments du Marais, SIRET {SIRET_ATTRIBUTAIRE}) : est-ce un sous-traitant ?",
+            id="company-differs",
+        ),
+        pytest.param(
+            {"heures": 7.5}, {"declared_total": 1234.5},
+            "Le total indiqué dans le fichier (1\u202f234,5 h) diffère de la somme des lignes "
+            "(7,5 h).",
+            id="total-mismatch",
+        ),
+    ],
+)  # fmt: skip
+def test_explanation_reads_as_a_french_sentence(line: dict, context: dict, sentence: str) -> None:
+    assert check(line, **context).loc[0, "explications"] == sentence
+
+
+def test_line_breaking_several_rules_lists_every_code_in_table_order() -> None:
+    checked = check(
+        {"heures": 300, "code_marche": "M999", "mois": "2025-11", "entreprise": "X"},
+        declared_total=1.0,
+    )
+    assert checked.loc[0, "motifs"] == (
+        "HEURES_HORS_LIMITES;MARCHE_INCONNU;PERIODE_FUTURE;TOTAL_INCOHERENT"
+    )
+    sentences = checked.loc[0, "explications"].split(" ; ")
+    assert [s.split(" ")[0] for s in sentences] == ["300", "Le", "Les", "Le"]
+    assert checked.loc[0, "statut"] == REJECTED
+
+
+def test_missing_inputs_do_not_fire_the_rules_that_need_them() -> None:
+    # No code: VALEUR_INVALIDE only, not MARCHE_INCONNU; no identity: not PARTICIPANT_INCONNU.
+    checked = check({**NO_ID, "code_marche": None, "mois": None, "entreprise": "X"})
+    assert checked.loc[0, "motifs"] == "VALEUR_INVALIDE"
+
+
+# --- DOUBLON -----------------------------------------------------------------------------------
+
+
+def test_second_line_for_the_same_participant_market_and_month_is_a_duplicate() -> None:
+    checked = check({}, {"heures": 10}, {"mois": "2025-09"}, BY_NAME)
+    assert checked["statut"].tolist() == [ACCEPTED, REJECTED, ACCEPTED, REJECTED]
+    assert checked["motifs"].tolist() == ["", "DOUBLON", "", "DOUBLON"]
+    assert checked.loc[3, "explications"] == (
+        "Ligne en double : le même participant a déjà des heures sur le marché M001 pour "
+        "octobre 2025, ligne 5 de la feuille « Relevé »."
+    )
+
+
+def test_unknown_participants_are_not_duplicates_of_each_other() -> None:
+    checked = check({"id_participant": "P998"}, {"id_participant": "P999"})
+    assert checked["motifs"].tolist() == ["PARTICIPANT_INCONNU"] * 2
+
+
+# --- Décisions (SPEC §4, §6) -------------------------------------------------------------------
+
+EARLY_MISSION = {"date_debut_mission": "2025-01-20"}  # ELIGIBILITE_NON_VALIDEE
+
+
+def test_decision_to_validate_turns_the_rejection_into_an_alert_and_cites_it() -> None:
+    checked = check(EARLY_MISSION, overrides=[{}])
+    citation = ("Heures validées par décision de Mme Martin du 05/11/2025 : accord du maître "
+                "d'ouvrage.")  # fmt: skip
+    assert checked.loc[0, "statut"] == ALERT
+    assert checked.loc[0, "motifs"] == "ELIGIBILITE_NON_VALIDEE"
+    assert checked.loc[0, "explications"].endswith("le 01/02/2025. " + citation)
+    assert checked.loc[0, "decision"] == citation
+
+
+@pytest.mark.parametrize(
+    "decision",
+    [
+        pytest.param({"motif": "PRESCRIPTION_EXPIREE"}, id="other-motif"),
+        pytest.param({"mois": "2025-09"}, id="other-month"),
+        pytest.param({"code_marche": "M002"}, id="other-market"),
+        pytest.param({"id_participant": "P002"}, id="other-participant"),
+    ],
+)
+def test_decision_for_another_line_or_motif_changes_nothing(decision: dict) -> None:
+    checked = check(EARLY_MISSION, overrides=[decision])
+    assert checked.loc[0, ["statut", "decision"]].tolist() == [REJECTED, ""]
+
+
+def test_decision_is_found_whatever_the_case_of_its_codes() -> None:
+    checked = check(EARLY_MISSION, overrides=[{"id_participant": "p001", "code_marche": "m001"}])
+    assert checked.loc[0, "statut"] == ALERT
+
+
+def test_decision_on_one_motif_leaves_the_other_rejections() -> None:
+    checked = check({**EARLY_MISSION, "heures": 300}, overrides=[{}])
+    assert checked.loc[0, "motifs"] == "HEURES_HORS_LIMITES;ELIGIBILITE_NON_VALIDEE"
+    assert checked.loc[0, "statut"] == REJECTED
+
+
+def test_decision_to_invalidate_turns_an_alert_into_a_rejection() -> None:
+    checked = check(
+        {"entreprise": "Sous-traitance SA"},
+        overrides=[{"motif": "ENTREPRISE_DIFFERENTE", "decision": "invalider",
+                    "auteur": None, "commentaire": None}],
+    )  # fmt: skip
+    assert checked.loc[0, "statut"] == REJECTED
+    assert checked.loc[0, "decision"] == "Heures invalidées par décision du 05/11/2025."
+
+
+def test_newest_decision_wins_for_the_same_line_and_motif() -> None:
+    checked = check(
+        EARLY_MISSION,
+        overrides=[{"date": "2025-11-20", "commentaire": "second avis"},
+                   {"date": "2025-11-05", "commentaire": "premier avis"}],
+    )  # fmt: skip
+    assert checked.loc[0, "decision"].endswith("du 20/11/2025 : second avis.")
+
+
+# --- the frame as a whole ----------------------------------------------------------------------
+
+
+def test_lines_matched_beforehand_are_checked_the_same() -> None:
+    from clauses.matching import match_participants
+
+    frame = lines({"id_participant": "P999"}, BY_NAME)
+    matched = match_participants(frame, participants())
+    checked = check_lines(matched, registers=registers(), rules=Rules(),
+                          code_structure=STRUCTURE, today=TODAY)  # fmt: skip
+    assert checked["motifs"].tolist() == ["PARTICIPANT_INCONNU", ""]
+    assert "« P999 »" in checked.loc[0, "explications"]
+
+
+def test_output_keeps_the_index_and_adds_the_checked_columns() -> None:
+    frame = lines({}, {"mois": "2025-09"})
+    frame.index = [7, 8]
+    checked = check_lines(frame, registers=registers(), rules=Rules(), code_structure=STRUCTURE,
+                          today=TODAY, late_months={"2025-09"})  # fmt: skip
+    CheckedHourLine.validate(checked)
+    assert list(checked.index) == [7, 8]
+    assert checked["en_retard"].tolist() == [False, True]
+    assert checked["correspondance"].tolist() == ["identifiant", "identifiant"]
+
+
+def test_no_lines_give_an_empty_checked_frame() -> None:
+    frame = lines().iloc[0:0]
+    checked = check_lines(frame, registers=registers(), rules=Rules(), code_structure=STRUCTURE,
+                          today=TODAY, declared_total=0.0)  # fmt: skip
+    CheckedHourLine.validate(checked)
+    assert checked.empty
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        pytest.param(None, None, id="no-total-line"),
+        pytest.param(35.004, None, id="rounding"),
+        pytest.param(40.0, "Le total indiqué dans le fichier (40 h) diffère de la somme des "
+                           "lignes (35 h).", id="differs"),
+    ],
+)  # fmt: skip
+def test_total_message_for_the_control_report_summary(
+    declared: float | None, expected: str | None
+) -> None:
+    assert total_message(lines(), declared) == expected
+
+
+def test_releve_without_optional_columns_is_checked() -> None:
+    frame = lines({}, {"heures": 300, "mois": "2025-09"}).drop(columns=["entreprise", "date_fin_mission"])
+    checked = check_lines(frame, registers=registers(), rules=Rules(), code_structure=STRUCTURE,
+                          today=TODAY)  # fmt: skip
+    assert checked["motifs"].tolist() == ["", "HEURES_HORS_LIMITES"]
+    assert "entreprise" not in checked
+
+
+def test_time_of_the_check_does_not_end_the_month_early() -> None:
+    from datetime import datetime
+
+    checked = check({}, today=datetime(2025, 10, 31, 18, 30))
+    assert checked.loc[0, "motifs"] == "PERIODE_FUTURE"

@@ -1,0 +1,202 @@
+"""Pre-filled relevé templates (SPEC §11 `templates`): read back with openpyxl, and with the
+product's own reader once filled in."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from clauses.config import Config
+from clauses.registers import Registers
+from clauses.templates import LABELS, write_templates
+from clauses.vocabulary import CONTRACT_TYPES, Kind
+
+MONTH = "2026-10"
+SIRET = "73282932000074"
+
+
+def _participant(id_: str, nom: str, prenom: str, *, structure: str | None = "AI-NIORT",
+                 prescription: str = "2026-01-10", validation: str | None = "2026-01-20",
+                 ) -> dict[str, Any]:
+    return {
+        "id_participant": id_, "nom": nom, "prenom": prenom,
+        "date_naissance": pd.Timestamp("1990-03-14"), "sexe": "F", "commune": "Niort",
+        "qpv": False, "niveau_formation": "3", "criteres": "RSA", "prescripteur": "France Travail",
+        "date_prescription": pd.Timestamp(prescription),
+        "date_validation": pd.Timestamp(validation) if validation else pd.NaT,
+        "code_structure": structure,
+    }
+
+
+PARTICIPANTS = [
+    _participant("P-000123", "Ébrard", "Jean-Noël"),
+    _participant("P-000001", "Dupont", "Léa"),
+    _participant("P-000003", "Martin", "Paul", structure="ETTI-SUD"),
+    _participant("P-000004", "Non", "Validé", validation=None),
+    _participant("P-000005", "Validé", "Après", validation="2026-11-03"),
+    _participant("P-000006", "Prescription", "Expirée", prescription="2026-01-01",
+                 validation="2026-04-15"),
+    _participant("P-000007", "Éligibilité", "Expirée", prescription="2024-04-20",
+                 validation="2024-05-01"),
+    _participant("P-000008", "Sans", "Structure", structure=None),
+]
+
+
+def _market(code: str, start: str, end: str) -> dict[str, Any]:
+    return {"code_marche": code, "intitule": f"Travaux {code}", "code_mo": "MO-CAN",
+            "siret": SIRET, "date_debut": pd.Timestamp(start), "date_fin": pd.Timestamp(end),
+            "heures_objectif": 1000.0}
+
+
+@pytest.fixture
+def registers() -> Registers:
+    return Registers(
+        structures=pd.DataFrame({
+            "code_structure": ["AI-NIORT", "ETTI-SUD"],
+            "nom": ["AI du Niortais", "ETTI Sud"], "type": ["AI", "ETTI"],
+            "siret": [None, None], "email": ["contact@ai-niort.fr", None],
+        }),
+        buyers=pd.DataFrame({"code_mo": ["MO-CAN"], "nom": ["CA du Niortais"], "email": [None]}),
+        companies=pd.DataFrame({"siret": [SIRET], "nom": ["BTP Sèvre"], "email": [None]}),
+        markets=pd.DataFrame([
+            _market("M-ECOLE", "2026-01-01", "2027-06-30"),
+            _market("M-FINI", "2025-01-01", "2026-09-30"),
+            _market("M-FUTUR", "2026-11-01", "2027-12-31"),
+            _market("M-CRECHE", "2026-10-15", "2026-12-31"),
+        ]),
+        participants=pd.DataFrame(PARTICIPANTS),
+        decisions=pd.DataFrame(columns=["id_participant", "code_marche", "mois", "motif",
+                                        "decision", "auteur", "date", "commentaire"]),
+    )
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config().model_copy(update={"root": tmp_path})
+
+
+@pytest.fixture
+def template(config: Config, registers: Registers) -> Path:
+    return write_templates(config, registers, MONTH)[0]
+
+
+def test_one_template_per_structure_in_the_outbox(config: Config, registers: Registers,
+                                                  tmp_path: Path) -> None:
+    paths = write_templates(config, registers, MONTH)
+    folder = tmp_path / "outbox" / "modeles" / MONTH
+    assert paths == [folder / "AI-NIORT-releve-2026-10.xlsx",
+                     folder / "ETTI-SUD-releve-2026-10.xlsx"]
+    assert sorted(p.name for p in folder.iterdir()) == [p.name for p in paths]  # no temp file
+
+
+def test_template_can_go_to_another_folder(config: Config, registers: Registers,
+                                           tmp_path: Path) -> None:
+    paths = write_templates(config, registers, MONTH, tmp_path / "ailleurs")
+    assert {p.parent for p in paths} == {tmp_path / "ailleurs"}
+
+
+def test_title_block_names_the_period_above_the_header(template: Path) -> None:
+    sheet = openpyxl.load_workbook(template)["Relevé"]
+    assert sheet["A1"].value == "Relevé d'heures d'insertion — AI du Niortais (AI-NIORT)"
+    assert sheet["A2"].value == "Période : octobre 2026"
+    assert "10 novembre 2026" in sheet["A3"].value
+    assert [c.value for c in sheet[5]] == LABELS
+    assert sheet.freeze_panes == "A6"
+
+
+def test_prefilled_rows_are_the_eligible_participants_of_the_structure(template: Path) -> None:
+    sheet = openpyxl.load_workbook(template)["Relevé"]
+    rows = [[c.value for c in row[:6]] for row in sheet.iter_rows(min_row=6)]
+    assert rows == [
+        ["P-000001", "Dupont", "Léa", datetime(1990, 3, 14), None, MONTH],
+        ["P-000123", "Ébrard", "Jean-Noël", datetime(1990, 3, 14), None, MONTH],
+    ]
+    assert sheet["D6"].number_format == "dd/mm/yyyy"
+
+
+def test_drop_downs_and_hour_check(template: Path) -> None:
+    book = openpyxl.load_workbook(template)
+    validations = {str(v.sqref): v for v in book["Relevé"].data_validations.dataValidation}
+    last = 6 + 2 + 60 - 1
+    markets = validations[f"E6:E{last}"]
+    assert (markets.type, markets.formula1) == ("list", "Listes!$A$2:$A$3")
+    contracts = validations[f"K6:K{last}"]
+    assert (contracts.type, contracts.formula1) == ("list", "Listes!$E$2:$E$8")
+    hours = validations[f"I6:I{last}"]
+    assert hours.type == "decimal" and hours.operator in (None, "between")  # OOXML default
+    assert (float(hours.formula1), float(hours.formula2)) == (0.01, 208)
+    assert hours.error == ("Les heures du mois sur ce marché doivent être un nombre supérieur "
+                           "à 0 et au plus égal à 208, par exemple 35 ou 151,67.")
+    assert validations[f"G6:G{last}"].type == "date"
+
+
+def test_lists_sheet_is_hidden_and_holds_active_markets_and_contract_types(
+    template: Path,
+) -> None:
+    lists = openpyxl.load_workbook(template)["Listes"]
+    assert lists.sheet_state == "hidden"
+    assert [c.value for c in lists["A"][1:] if c.value] == ["M-CRECHE", "M-ECOLE"]
+    assert lists["C2"].value == "BTP Sèvre"
+    assert [c.value for c in lists["E"][1:] if c.value] == list(CONTRACT_TYPES)
+
+
+def test_notice_sheet_explains_in_french(template: Path) -> None:
+    book = openpyxl.load_workbook(template)
+    assert book.sheetnames == ["Relevé", "Mode d'emploi", "Listes"]
+    text = "\n".join(str(c.value) for c in book["Mode d'emploi"]["A"] if c.value)
+    assert "Mode d'emploi du relevé d'heures — octobre 2026" in text
+    assert "au plus tard le 10 novembre 2026" in text
+    assert "• M-ECOLE — Travaux M-ECOLE (BTP Sèvre)" in text
+    assert "M-FINI" not in text and "M-FUTUR" not in text
+
+
+def test_each_structure_gets_only_its_own_participants(config: Config,
+                                                      registers: Registers) -> None:
+    path = write_templates(config, registers, MONTH)[1]
+    sheet = openpyxl.load_workbook(path)["Relevé"]
+    assert [row[0] for row in sheet.iter_rows(min_row=6, values_only=True)] == ["P-000003"]
+
+
+def test_structure_without_participants_gets_an_empty_template(config: Config,
+                                                               registers: Registers) -> None:
+    empty = dataclasses.replace(registers, participants=registers.participants.iloc[:0])
+    path = write_templates(config, empty, MONTH)[0]
+    book = openpyxl.load_workbook(path)
+    assert book["Relevé"].max_row == 5
+    assert len(book["Relevé"].data_validations.dataValidation) == 5
+
+
+def _fill(template: Path) -> Path:
+    book = openpyxl.load_workbook(template)
+    sheet = book["Relevé"]
+    lines = {6: ("M-ECOLE", 35, "CDDI"), 7: ("M-CRECHE", 151.67, "mission d'intérim")}
+    for row, (market, hours, contract) in lines.items():
+        sheet[f"E{row}"] = market
+        sheet[f"G{row}"] = datetime(2026, 10, 1)
+        sheet[f"I{row}"] = hours
+        sheet[f"J{row}"] = "BTP Sèvre"
+        sheet[f"K{row}"] = contract
+        sheet[f"L{row}"] = "Maçon"
+    book.save(template)
+    return template
+
+
+def test_a_filled_template_reads_back_without_loss(template: Path) -> None:
+    reading = pytest.importorskip(
+        "clauses.reading", reason="clauses/reading.py (read_submission) n'existe pas encore")
+    submission = reading.read_submission(_fill(template))
+    assert submission.kind == Kind.RELEVE
+    lines = submission.lines
+    assert lines["id_participant"].tolist() == ["P-000001", "P-000123"]
+    assert lines["mois"].tolist() == [MONTH, MONTH]
+    assert lines["code_marche"].tolist() == ["M-ECOLE", "M-CRECHE"]
+    assert lines["heures"].tolist() == [35.0, 151.67]
+    assert lines["type_contrat"].tolist() == ["CDDI", "mission d'intérim"]
+    assert lines["date_debut_mission"].tolist() == [pd.Timestamp(2026, 10, 1)] * 2
+    assert lines["ligne"].tolist() == [6, 7]
