@@ -12,30 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
+from clauses.notations import (
+    Cells,
+    Matcher,
+    Notation,
+    Parsed,
+    by_distinct_value,
+    calendar,
+    serials,
+    split_cells,
+)
 from clauses.vocabulary import BARRIERS
-
-
-class Parsed(NamedTuple):
-    values: pd.Series
-    unreadable: pd.Series  # bool, same index
-
-
-@dataclass(frozen=True)
-class Notation:
-    """One way of writing a value; `regex` is matched on the whole folded cell text."""
-
-    name: str
-    regex: str | None  # None: a kind of spreadsheet cell (Excel date, number), not text
-    accepts: Mapping[object, object]
-    refuses: tuple[object, ...] = field(default=())
-
 
 # Month names (lower case, with and without accents) and the abbreviations people type or that
 # Excel and LibreOffice write ("oct.-26", "janv.-26").
@@ -118,10 +110,10 @@ HOURS: tuple[Notation, ...] = (
 )
 
 YES_NO: tuple[Notation, ...] = (
-    Notation("oui", r"oui|o|yes|y|vrai|true|x|1", {"oui": True, "Oui": True, "X": True,
-                                                  True: True, 1: True}, ("peut-être",)),
-    Notation("non", r"non|n|no|faux|false|0", {"non": False, "NON": False, False: False, 0: False},
-             ("2",)),
+    Notation("oui", r"oui|o|yes|y|vrai|true|x|1",
+             {"oui": True, "Oui": True, "X": True, "1": True, True: True}, ("peut-être",)),
+    Notation("non", r"non|n|no|faux|false|0",
+             {"non": False, "NON": False, "0": False, False: False}, ("2",)),
 )
 
 # Vocabularies (vocabulary.py): each canonical value with the variants searched in the folded
@@ -188,14 +180,14 @@ def fold_text(values: pd.Series) -> pd.Series:
     """One canonical key for a name: `" Marie-Hélène  D'ARC"` → `"marie helene d arc"`.
 
     Case, accents, hyphens, apostrophes, punctuation and repeated spaces are ignored (SPEC §5.3:
-    names match the register however they are typed). Missing stays missing.
+    names match the register however they are typed). Missing or blank → missing.
     """
     text = values.astype("str")
     folded = (
         text.str.normalize("NFKD").str.translate(_LIGATURES).str.replace(_ACCENTS, "", regex=True)
         .str.replace(r"[\W_]+", " ", regex=True).str.strip().str.lower()
     )
-    return folded.where(values.notna())
+    return folded.where(values.notna() & folded.ne(""))  # a blank name is no name
 
 
 # Drops the accents NFKD splits off, and spells out ligatures NFKD keeps ("œ").
@@ -207,58 +199,6 @@ def fold(text: str) -> str:
     """`fold_text` for one label (headers, sheet names, vocabulary words)."""
     decomposed = unicodedata.normalize("NFKD", str(text)).translate(_FOLD_TABLE)
     return " ".join(_NON_WORD.sub(" ", decomposed).lower().split())
-
-
-class _Cells(NamedTuple):
-    """A column as read, split by the kind of cell a spreadsheet gives (numpy arrays)."""
-
-    present: np.ndarray  # bool: not empty (a blank text cell is empty)
-    is_text: np.ndarray
-    text: np.ndarray  # lower-case stripped text of the text cells (accents kept)
-    is_number: np.ndarray
-    number: np.ndarray  # float
-    is_moment: np.ndarray
-    moment: np.ndarray  # datetime64[us]
-    is_duration: np.ndarray
-    duration: np.ndarray  # hours of time-of-day and duration cells
-
-
-_KINDS = {
-    str: "text", int: "number", float: "number", np.int64: "number", np.float64: "number",
-    dt.datetime: "moment", dt.date: "moment", pd.Timestamp: "moment",
-    dt.time: "time", dt.timedelta: "delta", pd.Timedelta: "delta",
-}
-
-
-# A ufunc over the cells' Python types: the cheapest way to sort a mixed column by cell kind.
-_kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
-
-
-def _cells(values: pd.Series) -> _Cells:
-    cells = values.to_numpy(dtype=object)
-    kind = _kind_of(cells) if len(cells) else np.array([], dtype=object)
-    is_text = kind == "text"
-    text = np.char.lower(np.char.strip(cells[is_text].astype(str))).astype(object)
-    present = ~pd.isna(cells)
-    present[is_text] = text != ""
-    is_number = kind == "number"
-    is_moment = kind == "moment"
-    is_time = kind == "time"
-    is_delta = kind == "delta"
-    duration = np.full(len(cells), np.nan)
-    duration[is_time] = [t.hour + t.minute / 60 + t.second / 3600 for t in cells[is_time]]
-    duration[is_delta] = [d.total_seconds() / 3600 for d in cells[is_delta]]
-    return _Cells(
-        present=present,
-        is_text=is_text,
-        text=text,
-        is_number=is_number,
-        number=cells[is_number].astype(float),
-        is_moment=is_moment,
-        moment=np.array(cells[is_moment].tolist(), dtype="datetime64[us]"),
-        is_duration=is_time | is_delta,
-        duration=duration[is_time | is_delta],
-    )
 
 
 def _year(text: str) -> float:
@@ -281,82 +221,34 @@ _GROUP_VALUES: dict[str, Callable[[str], float]] = {
 }
 
 
-class _Matcher:
-    """All the text notations of a table compiled into one regex.
-
-    Each distinct text of a column is matched once (columns repeat a few dates and months), and
-    its named groups become numbers; the rest of the work is numpy over the whole column.
-    str.extract was measured 15 times slower on a 160-line relevé (one column per group).
-    """
-
-    def __init__(self, notations: tuple[Notation, ...]) -> None:
-        alternatives = []
-        for i, notation in enumerate(n for n in notations if n.regex):
-            alternatives.append(re.sub(r"\(\?P<(\w+)>", rf"(?P<\1_{i}>", notation.regex or ""))
-        self.regex = re.compile("^(?:" + "|".join(f"(?:{a})" for a in alternatives) + ")$")
-        self.groups = sorted({g.rsplit("_", 1)[0] for g in self.regex.groupindex})
-
-    def numbers(self, text: str) -> tuple[float, ...] | None:
-        match = self.regex.match(text)
-        if match is None:
-            return None
-        found = {k.rsplit("_", 1)[0]: v for k, v in match.groupdict().items() if v is not None}
-        return tuple(
-            _GROUP_VALUES.get(g, float)(found[g]) if g in found else np.nan for g in self.groups
-        )
-
-    def match(self, text: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """(matched: bool per cell, group name → number per cell, NaN where absent)."""
-        codes, distinct = pd.factorize(text)
-        rows = [self.numbers(u) for u in distinct]
-        matched = np.array([r is not None for r in rows], dtype=bool)
-        empty = (np.nan,) * len(self.groups)
-        table = np.array([r or empty for r in rows], dtype=float).reshape(-1, len(self.groups))
-        return matched[codes], {g: table[codes, i] for i, g in enumerate(self.groups)}
-
-
-def _calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Numbers → datetime64[us]; NaT for 31/02 and the like."""
-    ok = (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31) & (year >= 1000) & (
-        year <= 9999)
-    months = (np.where(ok, year, 1970) - 1970) * 12 + np.where(ok, month, 1) - 1
-    first = months.astype(int).astype("datetime64[M]")
-    stamps = first.astype("datetime64[D]") + (np.where(ok, day, 1).astype(int) - 1)
-    ok &= stamps.astype("datetime64[M]") == first  # the 31st of a 30-day month spills over
-    return np.where(ok, stamps.astype("datetime64[us]"), np.datetime64("NaT", "us"))
-
-
 def _serials(number: np.ndarray) -> np.ndarray:
-    low, high = SERIAL_RANGE
-    days = np.where((number >= low) & (number <= high), np.floor(number), np.nan)
-    stamps = np.datetime64(_EXCEL_EPOCH, "D") + np.nan_to_num(days).astype(int)
-    return np.where(np.isnan(days), np.datetime64("NaT", "us"), stamps.astype("datetime64[us]"))
+    return serials(number, *SERIAL_RANGE, _EXCEL_EPOCH)
 
 
 _TIMED_DATES = tuple(
     Notation(n.name, n.regex + _TIME_SUFFIX, n.accepts) if n.regex else n for n in DATES
 )
-_DATES_WITH_TIME = _Matcher(_TIMED_DATES)
+_DATES_WITH_TIME = Matcher(_TIMED_DATES, _GROUP_VALUES)
 # Months first: "10/2026" is a month; "03/10/2026" falls through to the dates.
-_MONTHS_OR_DATES = _Matcher(MONTHS + _TIMED_DATES)
-_HOURS = _Matcher(HOURS)
+_MONTHS_OR_DATES = Matcher(MONTHS + _TIMED_DATES, _GROUP_VALUES)
+_HOURS = Matcher(HOURS, _GROUP_VALUES)
 
 
-def _stamps(cells: _Cells, matcher: _Matcher) -> np.ndarray:
+def _stamps(cells: Cells, matcher: Matcher) -> np.ndarray:
     """Every date-like cell → datetime64[us] (NaT where nothing could be read)."""
     stamps = np.full(len(cells.present), np.datetime64("NaT", "us"))
     stamps[cells.is_moment] = cells.moment
     stamps[cells.is_number] = _serials(cells.number)
     matched, parts = matcher.match(cells.text)
     day = np.where(np.isnan(parts["day"]), 1, parts["day"])  # a month is its first day
-    from_text = _calendar(parts["year"], parts["month"], day)
+    from_text = calendar(parts["year"], parts["month"], day)
     stamps[cells.is_text] = np.where(matched, from_text, np.datetime64("NaT", "us"))
     return stamps
 
 
 def parse_dates(values: pd.Series) -> Parsed:
     """Excel dates, serial numbers and the French written forms of `DATES` → datetime64."""
-    cells = _cells(values)
+    cells = split_cells(values)
     stamps = _stamps(cells, _DATES_WITH_TIME).astype("datetime64[D]").astype("datetime64[us]")
     return Parsed(pd.Series(stamps, index=values.index),
                   pd.Series(cells.present & np.isnat(stamps), index=values.index))
@@ -364,7 +256,7 @@ def parse_dates(values: pd.Series) -> Parsed:
 
 def parse_months(values: pd.Series) -> Parsed:
     """The forms of `MONTHS` (or any date in the month) → `"YYYY-MM"` text."""
-    cells = _cells(values)
+    cells = split_cells(values)
     stamps = _stamps(cells, _MONTHS_OR_DATES)
     months = np.datetime_as_string(stamps.astype("datetime64[M]"), unit="M")
     unread = np.isnat(stamps)
@@ -378,7 +270,7 @@ _NO_SPACES = {ord(c): None for c in " \t\n\u00a0\u202f\u2009\u2007"}
 
 def parse_hours(values: pd.Series) -> Parsed:
     """Numbers, Excel durations and the written forms of `HOURS` → float hours."""
-    cells = _cells(values)
+    cells = split_cells(values)
     hours = np.full(len(cells.present), np.nan)
     hours[cells.is_number] = cells.number
     hours[cells.is_duration] = cells.duration
@@ -391,19 +283,6 @@ def parse_hours(values: pd.Series) -> Parsed:
                   pd.Series(cells.present & np.isnan(hours), index=values.index))
 
 
-def _by_distinct_value(
-    values: pd.Series, read: Callable[[str], object | None]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Apply `read` once per distinct non-blank cell: (results, unreadable) per cell."""
-    cells = values.to_numpy(dtype=object)
-    codes, distinct = pd.factorize(cells)
-    texts = [str(v).strip() for v in distinct]
-    results = np.array([read(t) if t else None for t in texts] + [None], dtype=object)
-    blank = np.array([not t for t in texts] + [True], dtype=bool)
-    found = results[codes]  # code -1 (missing) takes the last entry: None, blank
-    return found, ~blank[codes] & pd.isna(found)
-
-
 def _first_variant(variants: tuple[Notation, ...]) -> Callable[[str], str | None]:
     def read(text: str) -> str | None:
         key = fold(text)
@@ -414,7 +293,7 @@ def _first_variant(variants: tuple[Notation, ...]) -> Callable[[str], str | None
 
 def _classify(values: pd.Series, variants: tuple[Notation, ...]) -> Parsed:
     """Each distinct text → the first variant whose regex it contains."""
-    labels, unreadable = _by_distinct_value(values, _first_variant(variants))
+    labels, unreadable = by_distinct_value(values, _first_variant(variants))
     return Parsed(pd.Series(labels, index=values.index, dtype="str"),
                   pd.Series(unreadable, index=values.index))
 
@@ -427,7 +306,7 @@ def _yes_no(text: str) -> bool | None:
 
 def parse_yes_no(values: pd.Series) -> Parsed:
     """`oui`/`non` and their variants (and Excel booleans) → bool (missing stays missing)."""
-    answers, unreadable = _by_distinct_value(values, _yes_no)
+    answers, unreadable = by_distinct_value(values, _yes_no)
     return Parsed(pd.Series(answers, index=values.index, dtype="boolean"),
                   pd.Series(unreadable, index=values.index))
 
@@ -451,7 +330,7 @@ def _barriers(text: str) -> str | None:
 def parse_barriers(values: pd.Series) -> Parsed:
     """A list of barriers separated by `;` or `,` → `;`-joined `vocabulary.BARRIERS` (in their
     order, each once); a cell with an unknown item is unreadable, "aucun" is no barrier."""
-    labels, unreadable = _by_distinct_value(values, _barriers)
+    labels, unreadable = by_distinct_value(values, _barriers)
     labels = pd.Series(labels, index=values.index, dtype="str")
     return Parsed(labels.where(labels.ne("")), pd.Series(unreadable, index=values.index))
 
@@ -491,7 +370,7 @@ def find_month(text: str) -> str | None:
             continue
         groups = dict(zip(_MONTHS_OR_DATES.groups, parts, strict=True))
         day = 1 if np.isnan(groups["day"]) else groups["day"]
-        stamp = _calendar(np.array([groups["year"]]), np.array([groups["month"]]),
+        stamp = calendar(np.array([groups["year"]]), np.array([groups["month"]]),
                           np.array([day]))[0]
         if not np.isnat(stamp):
             return str(stamp.astype("datetime64[M]"))

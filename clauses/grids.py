@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def load_grids(path: Path) -> dict[str, pd.DataFrame]:
     path = Path(path)
     try:
         if path.suffix.lower() == ".csv":
-            grids = {path.stem: _read_csv(path.read_bytes())}
+            grids = {_csv_sheet_name(path): _read_csv(path.read_bytes())}
         else:
             grids = pd.read_excel(
                 path, sheet_name=None, header=None, engine="calamine", dtype=object,
@@ -63,6 +64,12 @@ def load_grids(path: Path) -> dict[str, pd.DataFrame]:
     except Exception as error:  # calamine, zip, XML, csv, OS: all mean "cannot be read"
         raise FileRejected("FICHIER_ILLISIBLE", _unreadable(path, error)) from error
     return {str(name): _tidy(grid) for name, grid in grids.items()}
+
+
+def _csv_sheet_name(path: Path) -> str:
+    """Excel names a CSV's only sheet after the file; the archive names files by their SHA-256,
+    a name the structure never saw."""
+    return "CSV" if re.fullmatch(r"[0-9a-f]{64}", path.stem) else path.stem
 
 
 def _unreadable(path: Path, error: Exception) -> str:
@@ -134,10 +141,13 @@ _KINDS = {
 _kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
 
 
+_strip = np.frompyfunc(str.strip, 1, 1)
+
+
 def _tidy(grid: pd.DataFrame) -> pd.DataFrame:
     cells = grid.to_numpy(dtype=object, copy=True)
     is_text = _kind_of(cells).astype(str) == "text" if cells.size else np.zeros(cells.shape, bool)
-    cells[is_text] = np.char.strip(cells[is_text].astype(str)).astype(object)
+    cells[is_text] = _strip(cells[is_text])
     empty = pd.isna(cells) | (is_text & (cells == ""))
     cells[empty] = np.nan
     rows, columns = ~empty.all(axis=1), ~empty.all(axis=0)
@@ -165,16 +175,18 @@ def display_cells(cells: np.ndarray) -> np.ndarray:
     """`display_text` on an array of cells (None where empty)."""
     shown = np.full(cells.shape, None, dtype=object)
     kind = _kind_of(cells) if cells.size else np.full(cells.shape, "", dtype=object)
-    is_text, is_number, is_moment = kind == "text", kind == "number", kind == "moment"
+    is_text, is_moment = kind == "text", kind == "moment"
+    is_number = (kind == "number") & ~pd.isna(cells)  # NaN is a float, and an empty cell
     shown[is_text] = cells[is_text]
     if is_number.any():
         numbers = cells[is_number].astype(float)
         whole = (numbers == np.floor(numbers)) & (np.abs(numbers) < 1e15)
-        shown[is_number] = np.where(
-            whole, np.where(whole, numbers, 0).astype(np.int64).astype(str),
-            np.strings.replace(np.char.mod("%.10g", numbers), ".", ","))  # French decimal comma
+        text = np.where(whole, numbers, 0).astype(np.int64).astype(object)
+        if not whole.all():  # French decimal comma, at most 10 significant digits
+            text[~whole] = np.strings.replace(np.char.mod("%.10g", numbers[~whole]), ".", ",")
+        shown[is_number] = text.astype(str)
     if is_moment.any():
-        stamps = np.array(cells[is_moment].tolist(), dtype="datetime64[m]")
+        stamps = pd.to_datetime(cells[is_moment]).to_numpy().astype("datetime64[m]")
         iso = np.datetime_as_string(stamps, unit="m")  # 2026-10-03T08:30
         day = np.strings.slice(iso, 8, 10) + "/" + np.strings.slice(iso, 5, 7) + "/" + (
             np.strings.slice(iso, 0, 4))

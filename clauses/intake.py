@@ -110,7 +110,8 @@ def _refuse(
     )
     report = write_control_report(
         _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
-        kind=kind, received=run.now, late=False, raw=None, file_reason=(error.code, error.message),
+        kind=kind, received=run.now, late=False, raw=None, file_reason=error.code,
+        file_message=error.message, territory=run.config.territoire,
     )
     return FileResult(candidate.structure, candidate.name, "quarantaine", kind=kind,
                       motif=error.code, message=error.message, control_report=report, sha256=sha)
@@ -172,6 +173,7 @@ def _hour_statement(run, candidate, sha, archived, submission) -> FileResult:
     result.control_report = write_control_report(
         _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
         kind=Kind.RELEVE.value, received=run.now, late=late, raw=submission.raw, checked=checked,
+        territory=run.config.territoire,
     )
     return result
 
@@ -191,6 +193,7 @@ def _tracking_table(run, candidate, sha, archived, submission) -> FileResult:
     report = write_control_report(
         _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
         kind=Kind.SUIVI.value, received=run.now, late=False, raw=submission.raw,
+        territory=run.config.territoire,
     )
     return FileResult(candidate.structure, candidate.name, "traité", kind=Kind.SUIVI.value,
                       lignes=len(lines), control_report=report, sha256=sha)

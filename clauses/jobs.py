@@ -17,6 +17,7 @@ from pathlib import Path
 
 from clauses.config import Config
 from clauses.intake import FileResult, ingest_inbox
+from clauses.rules import french_number
 from clauses.orchestration import reachable_prefect_api
 
 
@@ -43,9 +44,11 @@ def summarise_ingest(results: list[FileResult], waiting: list[Path], config: Con
         return ["Aucun fichier à traiter dans le dossier de dépôt."]
     by_status = Counter(r.statut for r in results)
     lines = [
-        f"{_plural(len(results), 'fichier')} traité(s) : "
-        f"{by_status.get('traité', 0)} accepté(s), {by_status.get('quarantaine', 0)} en "
-        f"quarantaine, {by_status.get('déjà reçu', 0)} déjà reçu(s)."
+        f"{_plural(len(results), 'fichier')} reçu(s) : "
+        f"{by_status.get('traité', 0)} traité(s), {by_status.get('quarantaine', 0)} en "
+        f"quarantaine, {by_status.get('déjà reçu', 0)} déjà reçu(s)"
+        + (f", {by_status['erreur']} laissé(s) dans le dépôt après une erreur" if by_status.get("erreur") else "")
+        + "."
     ]
     accepted = sum(r.acceptees for r in results)
     alerts = sum(r.alertes for r in results)
@@ -54,7 +57,7 @@ def summarise_ingest(results: list[FileResult], waiting: list[Path], config: Con
         hours = sum(r.heures for r in results)
         lines.append(
             f"Lignes d'heures : {accepted} acceptées, {alerts} avec alerte, {rejected} rejetées "
-            f"— {hours:,.2f} h comptées.".replace(",", " ").replace(".", ",")
+            f"— {french_number(hours)} h comptées."
         )
     reasons: Counter[str] = Counter()
     for r in results:

@@ -128,8 +128,9 @@ def match_participants(lines: pd.DataFrame, participants: pd.DataFrame) -> pd.Da
     if by_name.any():
         wanted = keys[by_name[keys["_pos"].to_numpy()]]
         joined = wanted.merge(by_identity, how="left", on=_IDENTITY, validate="many_to_one")
-        name_count[joined["_pos"]] = joined["n"].fillna(0).to_numpy(dtype=np.int64)
-        resolved[joined["_pos"]] = joined["id_registre"].to_numpy(dtype=object, na_value=None)
+        positions = joined["_pos"].to_numpy()
+        name_count[positions] = joined["n"].fillna(0).to_numpy(dtype=np.int64)
+        resolved[positions] = joined["id_registre"].to_numpy(dtype=object, na_value=None)
 
     count = np.where(has_id, id_count, name_count)
     correspondance = np.select(

@@ -71,6 +71,8 @@ _PARSERS: dict[str, Callable[[pd.Series], Parsed]] = {
     "situation_sortie": parse_exit_situations,
     "freins": parse_barriers,
 }
+# "Total", "TOTAL :", "Total général", "Sous-total" (not "Totalité", not "Totaliseur").
+_TOTAL_LABEL = re.compile(r"(?P<sub>sous[\s-]*)?total(?![^\W\d_])", re.IGNORECASE)
 # "Période : octobre 2026", "Mois concerné : 10/2026", or the label alone with the value beside.
 _PERIOD_LABEL = re.compile(r"^(p[ée]riode|mois)\b[^:]{0,30}?(:\s*(?P<value>.*))?$", re.I)
 
@@ -126,10 +128,11 @@ def read_submission(
             "« Mois », ni dans une cellule « Période : … » au-dessus des en-têtes, ni dans le "
             "nom de la feuille."))
     totals = [p.total for p in parts if p.total is not None]
+    raw = parts[0].raw if len(parts) == 1 else pd.concat([p.raw for p in parts], ignore_index=True)
     return Submission(
         kind=kind,
         lines=lines,
-        raw=pd.concat([p.raw for p in parts], ignore_index=True),
+        raw=raw,
         unreadable=unreadable,
         declared_total=float(sum(totals)) if totals else None,
         sheets=[t.sheet for t in tables],
@@ -162,7 +165,10 @@ def _choose_kind(
                 "marché », « Heures »…) sont introuvables dans les 30 premières lignes.")
         raise FileRejected("TYPE_INCONNU", message)
     _, kind = max(known, key=lambda tk: (len(tk[0].columns), tk[1] is Kind.RELEVE))
-    return kind, [t for t, k in known if k is kind]
+    chosen = [t for t, k in known if k is kind]
+    # A summary sheet ("Marché | Total heures") names nobody: not lines to read.
+    with_people = [t for t in chosen if set(t.columns.values()) & {"id_participant", "nom"}]
+    return kind, with_people or chosen
 
 
 def _check_columns(path: Path, kind: Kind, tables: list[Table], *, several: bool) -> None:
@@ -176,10 +182,10 @@ def _check_columns(path: Path, kind: Kind, tables: list[Table], *, several: bool
         if not missing:
             continue
         names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " et " + missing[-1]
-        where = f" de la feuille « {table.sheet} »" if several else ""
+        where = f"la feuille « {table.sheet} » du fichier" if several else "le fichier"
         plural = "la colonne" if len(missing) == 1 else "les colonnes"
         raise FileRejected("COLONNES_MANQUANTES", (
-            f"Il manque {plural} {names} dans le fichier « {path.name} »{where}."))
+            f"Il manque {plural} {names} dans {where} « {path.name} »."))
 
 
 def _part(table: Table, kind: Kind) -> _Part:
@@ -187,25 +193,16 @@ def _part(table: Table, kind: Kind) -> _Part:
     cells = body.to_numpy(dtype=object)
     shown = display_cells(cells)
     mapped = [body.columns.get_loc(c) for c in table.columns]
-    starts = np.strings.lower(np.strings.slice(
-        np.where(pd.isna(shown), "", shown).astype(np.dtypes.StringDType()), 0, 12))
-    # SPEC §5.3: "Total" lines are not lines; a "Sous-total" is neither a line nor the total.
-    total_rows = np.strings.startswith(starts, "total").any(axis=1)
-    subtotal_rows = np.strings.startswith(starts, "sous").any(axis=1) & (
-        np.strings.find(starts, "total") >= 0).any(axis=1)
-    header = np.array([table.labels[c] for c in table.columns], dtype=object)
-    repeated_header = (shown[:, mapped] == header).sum(axis=1) >= MIN_HEADER_COLUMNS
-    empty = pd.isna(cells[:, mapped]).all(axis=1)
     names = list(table.columns.values())
-    total_rows |= _unlabelled_total(cells[:, mapped], names)
-    keep = ~(total_rows | subtotal_rows | repeated_header | empty)
+    total_rows, skipped = _rows_that_are_not_lines(table, cells, shown, mapped)
+    keep = ~(total_rows | skipped)
     total = None
     if "heures" in names and total_rows.any():
         written = cells[total_rows, mapped[names.index("heures")]]
         hours = parse_hours(pd.Series(written, dtype=object)).values.dropna()
         total = float(hours.sum()) if not hours.empty else None
     rows = body.index.to_numpy()[keep]
-    labels = _unique([table.labels[c] for c in body.columns])
+    labels = _unique(["Feuille", "Ligne", *(table.labels[c] for c in body.columns)])[2:]
     raw = pd.DataFrame({
         "Feuille": pd.array([table.sheet] * len(rows), dtype="str"),
         "Ligne": rows + 1,
@@ -220,6 +217,29 @@ def _part(table: Table, kind: Kind) -> _Part:
         period=_sheet_period(table) if kind is Kind.RELEVE else None,
         total=total,
     )
+
+
+def _rows_that_are_not_lines(
+    table: Table, cells: np.ndarray, shown: np.ndarray, mapped: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(Total lines, other rows to skip: sub-totals, repeated headers, rows empty in every
+    known column)."""
+    # SPEC §5.3: "Total" lines are not lines; a "Sous-total" is neither a line nor the total.
+    texts = np.where(pd.isna(shown), "", shown)
+    codes, distinct = pd.factorize(texts.ravel())
+    found = [_TOTAL_LABEL.match(text) for text in distinct]  # distinct texts: a few hundred
+    is_total = np.array([bool(m) and not m["sub"] for m in found], dtype=bool)[codes]
+    is_subtotal = np.array([bool(m) and bool(m["sub"]) for m in found], dtype=bool)[codes]
+    total_rows = is_total.reshape(texts.shape).any(axis=1)
+    subtotal_rows = is_subtotal.reshape(texts.shape).any(axis=1)
+    header = np.array([table.labels[c] for c in table.columns], dtype=object)
+    # A header repeated down the sheet (printed pages): most of its known columns say so.
+    same_as_header = (shown[:, mapped] == header).sum(axis=1)
+    repeated_header = (same_as_header >= MIN_HEADER_COLUMNS) & (same_as_header * 4 >= len(
+        mapped) * 3)
+    empty = pd.isna(cells[:, mapped]).all(axis=1)
+    total_rows |= _unlabelled_total(cells[:, mapped], list(table.columns.values()))
+    return total_rows, subtotal_rows | repeated_header | empty
 
 
 def _unlabelled_total(cells: np.ndarray, names: list[str]) -> np.ndarray:

@@ -9,6 +9,17 @@ facilitator's Décisions, and gives each line its status, codes and explanations
 Message templates: `{name}` is a column of the facts frame (dates shown 31/12/2025, numbers
 7,5), a derived text of `_FIELDS`, or a setting of the run (`_settings`). `when_missing` gives
 the template to use instead when a column is empty on the line.
+
+Choices where the SPEC leaves room:
+- a rule whose input is missing does not fire: the line is VALEUR_INVALIDE instead (no
+  MARCHE_INCONNU without a code, no PARTICIPANT_INCONNU without an identity, …);
+- only the required values of SPEC §5.2 give VALEUR_INVALIDE; an unreadable optional value
+  (end of mission) is left empty, as if it had not been written;
+- TOTAL_INCOHERENT is set on every line of the file (one Total per file), and `total_message`
+  gives its sentence once for the control report's summary;
+- ENTREPRISE_DIFFERENTE accepts the attributaire's name, SIRET or SIREN;
+- a decision « invalider » turns an alert it names into a rejection, the mirror of « valider »;
+- `en_retard` comes from `late_months`, which the caller computes from the file's date.
 """
 
 from __future__ import annotations
@@ -74,6 +85,8 @@ Mask = Callable[[pd.DataFrame, Context], pd.Series]
 
 @dataclass(frozen=True)
 class Rule:
+    """One control rule: its code, its default severity, what breaks it, what the line is told."""
+
     code: str
     severity: str  # default (SPEC §6); `Rules.severites` may change it
     broken: Mask
@@ -597,13 +610,40 @@ def check_lines(
         lines_total=float(submission_lines["heures"].sum()),
     )
     facts = _facts(submission_lines, registers, unreadable)
-    decided = _decisions(facts, registers.decisions)
-    severity = severities(rules)
+    broken, rejected, explanations, cited = _run_rules(facts, ctx, registers.decisions)
+    status = np.select(
+        [rejected, broken.any(axis=1)],
+        [LineStatus.REJECTED.value, LineStatus.ALERT.value],
+        LineStatus.ACCEPTED.value,
+    )
+    added = ["statut", "motifs", "explications", "en_retard", "decision", "correspondance",
+             "id_declare"]  # fmt: skip
+    kept = [column for column in submission_lines.columns if column not in added]
+    checked = facts[kept].assign(
+        statut=pd.Series(status, dtype="str"),
+        motifs=pd.Series(_codes(broken), dtype="str"),
+        explications=pd.Series(explanations, dtype="str"),
+        en_retard=facts["mois"].isin(list(late_months)).to_numpy(dtype=bool),
+        decision=pd.Series(cited, dtype="str"),
+        correspondance=facts["correspondance"],
+        id_declare=facts["id_declare"],
+    )
+    checked.index = submission_lines.index
+    return checked
+
+
+def _run_rules(
+    facts: pd.DataFrame, ctx: Context, decisions: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per line: which rules are broken (a column per rule), whether the line is rejected once
+    severities and decisions apply, its explanations and the decisions it cites."""
+    decided = _decisions(facts, decisions)
+    severity = severities(ctx.settings)
     n = len(facts)
     broken = np.zeros((n, len(RULES)), dtype=bool)
     rejected = np.zeros(n, dtype=bool)
     explanations, cited = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
-    explained, decided_lines = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    explained, has_decision = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     for i, rule in enumerate(RULES):
         mask = rule.broken(facts, ctx).to_numpy(dtype=bool, na_value=False)
         if not mask.any():
@@ -626,28 +666,9 @@ def check_lines(
             citation = np.full(n, "", dtype=object)
             citation[flips["_pos"].to_numpy()] = flips["citation"].to_numpy(dtype=object)
             texts = np.where(changed[where], texts + " " + citation[where], texts)
-            _append(cited, decided_lines, changed, citation[changed], " ; ")
+            _append(cited, has_decision, changed, citation[changed], " ; ")
         _append(explanations, explained, mask, texts, " ; ")
-
-    status = np.select(
-        [rejected, broken.any(axis=1)],
-        [LineStatus.REJECTED.value, LineStatus.ALERT.value],
-        LineStatus.ACCEPTED.value,
-    )
-    added = ["statut", "motifs", "explications", "en_retard", "decision", "correspondance",
-             "id_declare"]
-    kept = [column for column in submission_lines.columns if column not in added]
-    checked = facts[kept].assign(
-        statut=pd.Series(status, dtype="str"),
-        motifs=pd.Series(_codes(broken), dtype="str"),
-        explications=pd.Series(explanations, dtype="str"),
-        en_retard=facts["mois"].isin(list(late_months)).to_numpy(dtype=bool),
-        decision=pd.Series(cited, dtype="str"),
-        correspondance=facts["correspondance"],
-        id_declare=facts["id_declare"],
-    )
-    checked.index = submission_lines.index
-    return checked
+    return broken, rejected, explanations, cited
 
 
 def total_message(lines: pd.DataFrame, declared_total: float | None) -> str | None:

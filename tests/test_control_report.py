@@ -116,7 +116,7 @@ def test_summary_counts_lines_by_status_and_reason(report) -> None:
     statuses = table_rows(ws, "Statut")
     assert [(r["Statut"], r["Lignes"]) for r in statuses] == [
         ("acceptée", 2), ("acceptée avec alerte", 1), ("rejetée", 3)]
-    assert statuses[2]["Heures"] == pytest.approx(12 + 7.5)  # unreadable hours count as none
+    assert statuses[2]["Heures déclarées"] == pytest.approx(12 + 7.5)  # unreadable hours count as none
     reasons = table_rows(ws, "Code")
     assert [(r["Code"], r["Lignes"]) for r in reasons] == [
         ("DOUBLON", 1), ("ENTREPRISE_DIFFERENTE", 1), ("MARCHE_INCONNU", 1),

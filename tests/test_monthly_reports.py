@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -235,7 +236,6 @@ def test_mo_evolution_sheet_has_months_and_a_chart(outbox: Path) -> None:
     assert (last["Heures du mois"], last["Heures cumulées"], last["Objectif"]) == (170, 350, 1500)
     assert last["Objectif au prorata du temps"] == pytest.approx(1000 * 304 / 365
                                                                  + 500 * 61 / 365)
-    import zipfile
     with zipfile.ZipFile(path) as archive:
         assert any(n.startswith("xl/charts/") for n in archive.namelist())
 

@@ -20,9 +20,10 @@ from clauses.demo.drops import Drop, Year
 from clauses.demo.habits import HABITS
 from clauses.demo.missions import calibrate_targets, hour_lines, plan_missions
 from clauses.demo.people import make_people
-from clauses.demo.planted import PLANTED_PEOPLE, plant_lines
+from clauses.demo.planted import plant_lines
+from clauses.demo.planting import PLANTED_PEOPLE
 from clauses.demo.registers import register_frames, write_config, write_registers
-from clauses.demo.territory import make_companies, make_markets, structure_siret
+from clauses.demo.territory import make_companies, make_markets, make_siret
 from clauses.errors import WorkspaceError
 
 EXPECTED_COLUMNS = ["structure", "name", "ligne", "code", "description", "feuille", "mois",
@@ -44,19 +45,20 @@ def build_demo(root: Path, *, seed: int = 2026, participants: int = 600, months:
     return the plan of the files the structures will drop (not dropped yet)."""
     if participants < 20 or months < 1:
         raise WorkspaceError("La démonstration demande au moins 20 participants et un mois.")
+    _prepare(root)
     rng = random.Random(seed)
     window = [add_months(last_month, i - months + 1) for i in range(months)]
     first, last = month_start(window[0]), month_end(window[-1])
     habits = {h.code: h for h in HABITS}
 
-    structure_sirets = {h.code: structure_siret(rng) for h in HABITS}
+    structure_sirets = {h.code: make_siret(rng) for h in HABITS}
     companies = make_companies(rng)
     markets = make_markets(rng, companies, window)
     numbers = list(range(1, participants + 1))
     rng.shuffle(numbers)  # planted participants get ordinary-looking numbers
     taken: set[tuple[str, str, date]] = set()
     people = make_people(rng, numbers[PLANTED_PEOPLE:], HABITS, first, last, taken)
-    missions = plan_missions(rng, people, markets, habits, last)
+    missions = plan_missions(rng, people, markets, habits, window)
     lines = hour_lines(missions, window, habits)
     calibrate_targets(rng, markets, lines, window[-1])
     planting = plant_lines(rng, window, habits, lines, markets, companies, taken,
@@ -65,7 +67,6 @@ def build_demo(root: Path, *, seed: int = 2026, participants: int = 600, months:
     year = Year(rng, window, lines, missions, {c.siret: c for c in companies}, markets, planting)
     year.build()
 
-    _prepare(root)
     write_config(root)
     frames = register_frames(structure_sirets, companies, markets, people + planting.people,
                              planting.decisions)

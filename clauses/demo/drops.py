@@ -17,13 +17,8 @@ from clauses.demo.habits import HABITS, UNKNOWN_STRUCTURE, Habits
 from clauses.demo.missions import Line, Mission
 from clauses.demo.people import make_person
 from clauses.demo.pieces import pieces_for
-from clauses.demo.planted import (
-    ALERT,
-    CORRECTING,
-    FILE_CASES,
-    Planting,
-    correction_month,
-)
+from clauses.demo.planted import FILE_CASES
+from clauses.demo.planting import ALERT, CORRECTING, Planting, correction_month
 from clauses.demo.submissions import Layout, releve_layout, suivi_sheet
 from clauses.demo.territory import Company, Market
 
@@ -74,8 +69,15 @@ class Year:
         self.companies, self.markets, self.planting = companies, markets, planting
         self.drops: list[Drop] = []
         self.expected: list[dict[str, object]] = []
-        self.cases = {code: (structure, months[index % len(months)], text)
+        self.cases = {code: (structure, self.case_month(structure, index), text)
                       for code, (structure, index, text) in FILE_CASES.items()}
+
+    def case_month(self, structure: str, index: int) -> str:
+        """The month a file-level case is planted in: its own, or the next one in which the
+        structure has lines (a quarantined or re-sent file is a real relevé, not an empty one)."""
+        months = self.months[index % len(self.months):] + self.months[:index % len(self.months)]
+        busy = {x.file_month for x in self.lines if x.structure == structure}
+        return next((m for m in months if m in busy), months[0])
 
     def case(self, code: str, structure: str, month: str) -> str | None:
         where, when, text = self.cases[code]
@@ -135,20 +137,23 @@ class Year:
 
     def document(self, code: str, name: str, lines: list[Line], layout: Layout,
                  delta: float) -> None:
-        """Rows of `expected` for the planted lines of a file, at the row they landed on."""
+        """Rows of `expected` for the planted lines of a file, at the row they landed on
+        (`feuille` is None for a CSV, which has no sheet)."""
+        csv = name.endswith(".csv")
         for line in lines:
             if line.plant:
                 sheet, row = layout.rows[id(line)]
                 self.expected.append({"structure": code, "name": name, "ligne": row,
                                       "code": line.plant[0], "description": line.plant[1],
-                                      "feuille": sheet, "mois": line.month,
+                                      "feuille": None if csv else sheet, "mois": line.month,
                                       "statut": line.plant[2]})
         if delta:
             sheet = layout.sheets[-1].name
             declared = round(sum(x.hours for x in lines) + delta, 2)
             self.expected.append({
                 "structure": code, "name": name, "ligne": layout.first_rows[sheet],
-                "code": "TOTAL_INCOHERENT", "feuille": sheet, "mois": lines[0].month,
+                "code": "TOTAL_INCOHERENT", "feuille": None if csv else sheet,
+                "mois": lines[0].month,
                 "description": f"La ligne Total indique {_french(declared)} h pour "
                 f"{_french(declared - delta)} h de lignes : alerte sur chaque ligne du relevé.",
                 "statut": ALERT})

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from clauses.demo.calendar import month_end, month_of, month_start
+from clauses.demo.calendar import add_months, month_end, month_of, month_start
 from clauses.demo.habits import Habits
 from clauses.demo.people import Person
 from clauses.demo.territory import Market
@@ -45,9 +45,9 @@ class Mission:
 class Line:
     """One relevé line before it is written: a participant's hours on a marché for a month."""
 
-    person: Person | None  # None for a stranger (PARTICIPANT_INCONNU, unknown folder)
+    person: Person  # a stranger to the register for PARTICIPANT_INCONNU and the unknown folder
     structure: str
-    market: Market | None
+    market: Market  # the marché meant (its code may be mistyped: `code_marche`)
     code_marche: str
     month: str
     start: date
@@ -64,16 +64,31 @@ class Line:
         self.file_month = self.file_month or self.month
 
 
-def _eligible(markets: list[Market], habits: Habits, start: date) -> list[tuple[Market, float]]:
+HOURS_PER_PERSON = 330.0  # hours a participant works on clauses in a year, on average
+
+
+def _eligible(markets: list[Market], habits: Habits, start: date,
+              room: dict[str, float]) -> list[tuple[Market, float]]:
     """Marchés a mission starting on `start` can go to: begun in an earlier month (so the month
-    is inside the marché's dates) and lasting at least three more weeks."""
+    is inside the marché's dates) and lasting at least three more weeks; weighted by the hours
+    they can still take that month and by the structure's sectors."""
     found = []
     for market in markets:
         if month_start(month_of(market.date_debut)) < month_start(month_of(start)) and \
                 market.date_fin >= start + timedelta(days=21):
             preferred = not habits.sectors or market.sector in habits.sectors
-            found.append((market, market.weight * (5.0 if preferred else 0.4)))
+            found.append((market, room[market.code_marche] * (5.0 if preferred else 0.4)))
     return found
+
+
+def _capacity(markets: list[Market], people: int, months: list[str]) -> dict[str, float]:
+    """Monthly hours each marché can take: its size, scaled so that the window's capacity
+    matches what the participants work (big marchés get many people, small lots a few)."""
+    active = {m.code_marche: sum(1 for month in months if m.date_debut <= month_end(month)
+                                 and m.date_fin >= month_start(month)) for m in markets}
+    total = sum(m.weight * active[m.code_marche] for m in markets) or 1.0
+    scale = people * HOURS_PER_PERSON / total
+    return {m.code_marche: m.weight * scale for m in markets}
 
 
 def month_hours(base: float, start: date, end: date, month: str, half_hours: bool) -> float:
@@ -85,7 +100,23 @@ def month_hours(base: float, start: date, end: date, month: str, half_hours: boo
 
 
 def plan_missions(rng: random.Random, people: list[Person], markets: list[Market],
-                  habits: dict[str, Habits], last_day: date) -> list[Mission]:
+                  habits: dict[str, Habits], months: list[str]) -> list[Mission]:
+    last_day = month_end(months[-1])
+    capacity = _capacity(markets, len(people), months)
+    load: dict[tuple[str, str], float] = {}  # hours placed per marché and month
+
+    def room(month: str) -> dict[str, float]:
+        return {code: max(hours - load.get((code, month), 0.0), 0.05 * hours)
+                for code, hours in capacity.items()}
+
+    def place(mission: Mission) -> None:
+        missions.append(mission)
+        month = month_of(mission.start)
+        while month_start(month) <= mission.end:
+            key = (mission.market.code_marche, month)
+            load[key] = load.get(key, 0.0) + mission.monthly_hours
+            month = add_months(month, 1)
+
     missions: list[Mission] = []
     for person in people:
         own = habits[person.structure]
@@ -94,7 +125,7 @@ def plan_missions(rng: random.Random, people: list[Person], markets: list[Market
         for _ in range(rng.choices((1, 2, 3), (55, 30, 15))[0]):
             if start > last_day:
                 break
-            choices = [(m, w) for m, w in _eligible(markets, own, start)
+            choices = [(m, w) for m, w in _eligible(markets, own, start, room(month_of(start)))
                        if m.code_marche not in used]
             if not choices:
                 break
@@ -106,12 +137,14 @@ def plan_missions(rng: random.Random, people: list[Person], markets: list[Market
             twin = rng.random() < 0.1 and len(choices) > 1
             hours = max(35.0, round(base / 2, 2)) if twin else base
             contract = rng.choice(own.contract)
-            missions.append(Mission(person, market, start, end, contract,
-                                    rng.choice(POSTES[market.sector]), hours))
+            if contract == "apprentissage" and (start - person.date_naissance).days > 30 * 365:
+                contract = "contrat de professionnalisation"  # apprenticeship ends at 29
+            place(Mission(person, market, start, end, contract,
+                          rng.choice(POSTES[market.sector]), hours))
             if twin:  # a second marché at the same time, the hours split between both
                 other = rng.choice([m for m, _ in choices if m is not market])
-                missions.append(Mission(person, other, start, min(end, other.date_fin),
-                                        contract, rng.choice(POSTES[other.sector]), hours))
+                place(Mission(person, other, start, min(end, other.date_fin),
+                              contract, rng.choice(POSTES[other.sector]), hours))
             used.update(m.market.code_marche for m in missions[-2:] if m.person is person)
             start = end + timedelta(days=rng.randint(1, 40))
     return missions

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from clauses.demo.habits import HABITS
 from clauses.demo.people import Person
-from clauses.demo.planted import Decision
+from clauses.demo.planting import Decision
 from clauses.demo.territory import BUYERS, Company, Market
 from schemas.registers import REGISTER_COLUMNS
 
@@ -97,14 +99,14 @@ def write_registers(path: Path, frames: dict[str, pd.DataFrame], created: dateti
     workbook.close()
 
 
-def _write(worksheet: object, row: int, column: int, value: object, day: object) -> None:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-        return
+def _write(worksheet: Worksheet, row: int, column: int, value: object, day: Format) -> None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return  # an empty cell, as a facilitator leaves an optional value
     if isinstance(value, bool):
-        worksheet.write_string(row, column, "oui" if value else "non")  # type: ignore[attr-defined]
+        worksheet.write_string(row, column, "oui" if value else "non")
     elif isinstance(value, datetime | date):
-        worksheet.write_datetime(row, column, pd.Timestamp(value).to_pydatetime(), day)  # type: ignore[attr-defined]
+        worksheet.write_datetime(row, column, pd.Timestamp(value).to_pydatetime(), day)
     elif isinstance(value, int | float):
-        worksheet.write_number(row, column, value)  # type: ignore[attr-defined]
+        worksheet.write_number(row, column, value)
     else:
-        worksheet.write_string(row, column, str(value))  # type: ignore[attr-defined]
+        worksheet.write_string(row, column, str(value))

@@ -86,17 +86,12 @@ def _contract(text: str) -> str:
 def _cells(line: Line, habits: Habits, companies: dict[str, Company],
            rng: random.Random) -> dict[str, object]:
     person = line.person
-    assert person is not None or "nom" in line.cells
-    cells: dict[str, object] = {}
-    if person is not None:
-        cells = {
-            "id_participant": person.id_participant,
-            "nom": written_name(person.nom, habits.names, rng),
-            "prenom": written_name(person.prenom, habits.names, rng),
-            "date_naissance": _date(person.date_naissance, habits.date_style, rng),
-        }
-    company = companies.get(line.market.siret) if line.market else None
-    cells.update({
+    company = companies.get(line.market.siret)
+    cells: dict[str, object] = {
+        "id_participant": person.id_participant,
+        "nom": written_name(person.nom, habits.names, rng),
+        "prenom": written_name(person.prenom, habits.names, rng),
+        "date_naissance": _date(person.date_naissance, habits.date_style, rng),
         "code_marche": line.code_marche,
         "entreprise": (company.siret if habits.company_as == "siret" else company.nom)
         if company else None,
@@ -106,16 +101,14 @@ def _cells(line: Line, habits: Habits, companies: dict[str, Company],
         "poste": line.poste,
         "heures": hours_cell(line.hours, habits.hours_style, rng),
         "mois": month_cell(line.month, habits.month_style),
-    })
+    }
     cells.update(line.cells)
     return cells
 
 
 def _sort_key(line: Line) -> tuple[str, str, str]:
-    person = line.person
-    name = (fold(person.nom), fold(person.prenom)) if person else (
-        fold(str(line.cells.get("nom", ""))), fold(str(line.cells.get("prenom", ""))))
-    return (*name, line.code_marche)
+    # Structures list their people alphabetically.
+    return fold(line.person.nom), fold(line.person.prenom), line.code_marche
 
 
 def releve_layout(habits: Habits, months: list[str], lines: list[Line],

@@ -170,7 +170,7 @@ _FILL = {
 }
 
 
-def _siret(rng: random.Random) -> str:
+def make_siret(rng: random.Random) -> str:
     """A fictional establishment: a SIREN whose own Luhn key holds, then its SIRET key."""
     while True:
         body = str(rng.randint(30_000_000, 99_999_999))
@@ -187,12 +187,8 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def structure_siret(rng: random.Random) -> str:
-    return _siret(rng)
-
-
 def make_companies(rng: random.Random) -> list[Company]:
-    return [Company(_siret(rng), name, sector)
+    return [Company(make_siret(rng), name, sector)
             for sector, names in COMPANY_NAMES.items() for name in names]
 
 
@@ -213,7 +209,7 @@ def _size(buyer: Buyer, sector: str) -> float:
     """How many placements a marché attracts: the agglomeration's waste collection is a big
     one, a small town's plumbing lot a small one."""
     by_buyer = {"CAN": 2.0, "NIORT": 1.6, "CD79": 1.4, "DSH": 1.3, "IAA": 1.0}
-    by_sector = {"dechets": 2.0, "proprete": 1.2, "espaces_verts": 1.0, "gros_oeuvre": 1.0,
+    by_sector = {"dechets": 1.4, "proprete": 1.2, "espaces_verts": 1.0, "gros_oeuvre": 1.0,
                  "tp": 0.8, "second_oeuvre": 0.5}
     return by_buyer.get(buyer.code_mo, 0.5) * by_sector[sector]
 
@@ -229,8 +225,8 @@ def _buyer(rng: random.Random, sector: str, served: set[str]) -> Buyer:
 
 def make_markets(rng: random.Random, companies: list[Company], months: list[str],
                  count: int = 80) -> list[Market]:
-    """`count` marchés, two per company (each company won at least one), spread over the years
-    around the demo window; the first two ended before it (registers keep old marchés)."""
+    """`count` marchés (each company won at least one), spread over the years around the demo
+    window; the first two ended before it (registers keep old marchés)."""
     first = month_start(months[0])
     winners = companies + [rng.choice(companies) for _ in range(count - len(companies))]
     rng.shuffle(winners)
@@ -242,7 +238,7 @@ def make_markets(rng: random.Random, companies: list[Company], months: list[str]
         buyer = _buyer(rng, company.sector, served)
         served.add(buyer.code_mo)
         works = company.sector in ("gros_oeuvre", "second_oeuvre", "tp")
-        length = rng.randint(6, 20) if works else rng.choice((12, 24, 36))
+        length = rng.randint(6, 20) if works else rng.choice((12, 24, 24, 36))
         if index < 2:
             start_month = add_months(months[0], -length - rng.randint(1, 4))
         else:

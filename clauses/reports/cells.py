@@ -16,6 +16,7 @@ NUMBER_FORMATS: dict[str, str | None] = {
     "percent": "0 %",
     "date": "dd/mm/yyyy",
     "integer": "#,##0",
+    "row": "0",  # a spreadsheet row number, centred
     "number": "#,##0.00",
 }
 # Row highlights (Excel's own "bad" red, an orange, "good" green) with a readable dark font.
@@ -27,7 +28,7 @@ ROW_STYLES: dict[str, dict[str, str]] = {
 TABLE_STYLE = "Table Style Medium 2"
 HEADER_FILL = "#1F4E78"  # explicit too: LibreOffice and PDF exports ignore Excel table styles
 MAX_WIDTH = 60  # characters; longer text columns wrap instead of widening the page
-KIND_WIDTH = {"hours": 13, "percent": 7, "date": 11, "integer": 8, "number": 11}
+KIND_WIDTH = {"hours": 13, "percent": 7, "date": 11, "integer": 8, "number": 11, "row": 6}
 
 
 def is_missing(value: Any) -> bool:
@@ -37,22 +38,23 @@ def is_missing(value: Any) -> bool:
 
 
 def infer_kind(series: pd.Series) -> str:
-    if pd.api.types.is_datetime64_any_dtype(series):
+    dtype = series.dtype  # the dtype, not the values: no per-value inference on text columns
+    if pd.api.types.is_datetime64_any_dtype(dtype):
         return "date"
-    if pd.api.types.is_bool_dtype(series):
+    if pd.api.types.is_bool_dtype(dtype):
         return "text"
-    if pd.api.types.is_integer_dtype(series):
+    if pd.api.types.is_integer_dtype(dtype):
         return "integer"
-    if pd.api.types.is_float_dtype(series):
+    if pd.api.types.is_float_dtype(dtype):
         return "number"
     return "text"
 
 
 def python_values(series: pd.Series) -> list[Any]:
     """Plain Python cells: blanks for missing, oui/non for booleans, no time zones."""
-    if pd.api.types.is_bool_dtype(series):
-        return [None if is_missing(v) else ("oui" if v else "non") for v in series.tolist()]
     values = series.tolist()
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return [None if is_missing(v) else ("oui" if v else "non") for v in values]
     return [None if is_missing(v) else v for v in values]
 
 

@@ -8,6 +8,7 @@ quarantined file gets a `Résumé` only, saying what to fix and resend.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -96,16 +97,17 @@ def status_counts(checked: pd.DataFrame) -> pd.DataFrame:
     hours = pd.to_numeric(checked["heures"], errors="coerce")
     rows = [(s.value, int((checked["statut"] == s.value).sum()),
              float(hours[checked["statut"] == s.value].sum())) for s in LineStatus]
-    return pd.DataFrame(rows, columns=["Statut", "Lignes", "Heures"])
+    return pd.DataFrame(rows, columns=["Statut", "Lignes", "Heures déclarées"])
 
 
 def reason_counts(checked: pd.DataFrame) -> pd.DataFrame:
     """Lines per reason code with its French label, most frequent first."""
-    codes = checked["motifs"].fillna("").str.split(";").explode().str.strip()
-    counts = codes[codes != ""].value_counts()
-    frame = pd.DataFrame({"Code": counts.index.astype(str), "Lignes": counts.to_numpy()})
-    frame.insert(1, "Motif", frame["Code"].map(REASON_LABELS).fillna(""))
-    return frame.sort_values(["Lignes", "Code"], ascending=[False, True], ignore_index=True)
+    counts = Counter(code.strip() for codes in checked["motifs"].dropna()
+                     for code in str(codes).split(";") if code.strip())
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return pd.DataFrame({"Code": [c for c, _ in ordered],
+                         "Motif": [REASON_LABELS.get(c, "") for c, _ in ordered],
+                         "Lignes": [n for _, n in ordered]})
 
 
 def _period(checked: pd.DataFrame | None, received: datetime) -> str:
@@ -138,11 +140,11 @@ def _write_checked_summary(sheet: Sheet, checked: pd.DataFrame) -> None:
     statuses = status_counts(checked)
     counted = statuses[statuses["Statut"] != LineStatus.REJECTED.value]
     sheet.pairs([("Lignes lues", len(checked), "integer"),
-                 ("Heures comptées", float(counted["Heures"].sum()), "hours")])
+                 ("Heures comptées", float(counted["Heures déclarées"].sum()), "hours")])
     sheet.heading("Lignes par statut")
-    sheet.table(statuses, kinds={"Heures": "hours"}, row_styles=[
+    sheet.table(statuses, kinds={"Heures déclarées": "hours"}, row_styles=[
         STATUS_STYLES.get(s) for s in statuses["Statut"]],
-        totals={"Statut": "Total", "Lignes": "sum", "Heures": "sum"})
+        totals={"Statut": "Total", "Lignes": "sum", "Heures déclarées": "sum"})
     reasons = reason_counts(checked)
     if len(reasons):
         sheet.heading("Lignes par motif")
@@ -181,6 +183,7 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
         if file_reason is None and raw is not None:
             lines = lines_table(raw, checked)
             styles = None if checked is None else [STATUS_STYLES.get(s) for s in lines["Statut"]]
-            book.sheet("Lignes").table(lines, kinds={"Motifs": "wrap"}, row_styles=styles,
+            book.sheet("Lignes").table(lines, kinds={"Ligne": "row", "Motifs": "wrap"},
+                                       row_styles=styles,
                                        freeze=True)
     return path

@@ -30,7 +30,8 @@ format), `sheet.widen(col, width)` (a column at least this wide), `TableRange` (
 Period labels ("octobre 2025") come from `clauses.periods` (`month_label`, `period_label`).
 
 Column kinds: "text", "wrap", "hours" (1 234,50 h), "percent" (45 %), "date" (31/10/2025),
-"integer" (1 234), "number" (1 234,50). Missing values (None, NaN, NaT, inf) are written blank.
+"integer" (1 234), "number" (1 234,50), "row" (a row number, centred). Missing values (None,
+NaN, NaT, inf, "") are written blank.
 Number formats use Excel's invariant codes; Excel and LibreOffice show them with French separators.
 """
 
@@ -113,6 +114,8 @@ class ReportWorkbook:
                 props["num_format"] = NUMBER_FORMATS[kind]
             if kind == "wrap":
                 props["text_wrap"] = True
+            if kind == "row":
+                props["align"] = "center"
             if kind in ("text", "wrap") and not extra:
                 props["indent"] = 1  # keeps text off a right-aligned number just before it
             self._formats[key] = self.book.add_format(props)
@@ -209,7 +212,7 @@ class Sheet:
               min_widths: Mapping[str, int] | None = None) -> TableRange:
         """Write `frame` as a native Excel table (header filters, banded style) at the cursor."""
         headers = unique_headers(frame.columns)
-        columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
+        columns = [series for _, series in frame.items()]
         col_kinds = [(kinds or {}).get(h) or infer_kind(s) for h, s in zip(headers, columns,
                                                                             strict=True)]
         values = [python_values(s) for s in columns]

@@ -1,0 +1,128 @@
+"""Prefect, for real: a temporary local server, the served deployments, an ingest run's artifacts.
+
+One server is started for the whole module (10–20 s on this machine); pure-logic tests never
+start one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from clauses.config import load_config
+from clauses.serving import local_prefect_server
+from workspace_factory import drop_statement, make_workspace
+
+pytestmark = pytest.mark.slow
+
+NOW_ISO = "2026-11-09T08:00:00"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("prefect")
+    (root / "config.yaml").write_text(f"prefect:\n  port: {_free_port()}\n", encoding="utf-8")
+    config = load_config(root / "config.yaml")
+    config.state.mkdir(parents=True, exist_ok=True)
+    with local_prefect_server(config, timeout=120) as api:
+        previous = {k: os.environ.get(k) for k in ("PREFECT_API_URL", "PREFECT_HOME")}
+        os.environ["PREFECT_API_URL"] = api
+        os.environ["PREFECT_HOME"] = str(config.state / "prefect")
+        yield api
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _deployments(api: str) -> dict[str, object]:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return {d.name: d for d in client.read_deployments()}
+
+
+def test_serve_registers_every_deployment_with_its_schedule_in_paris_time(prefect_server, tmp_path):
+    config = make_workspace(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "clauses.cli", "--config", str(config.source), "serve"],
+        env={**os.environ, "PREFECT_API_URL": prefect_server},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        found: dict[str, object] = {}
+        while time.monotonic() < deadline and len(found) < 5:
+            time.sleep(1)
+            found = _deployments(prefect_server)
+            assert process.poll() is None, process.stdout.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert set(found) == {"releve-du-depot", "rapports-mensuels", "tableaux-semestriels",
+                          "bilan-annuel", "relances"}
+    monthly = found["rapports-mensuels"].schedules[0].schedule
+    assert monthly.cron == "0 7 11 * *"
+    assert monthly.timezone == "Europe/Paris"
+    interval = found["releve-du-depot"].schedules[0].schedule
+    assert interval.interval.total_seconds() == 5 * 60
+    assert found["tableaux-semestriels"].schedules[0].schedule.cron == "0 7 15 1,7 *"
+
+
+def test_ingest_flow_run_is_named_after_what_it_processed_and_leaves_artifacts(
+    prefect_server, tmp_path
+):
+    from datetime import datetime
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.ingest import ingest_inbox_flow
+
+    config = make_workspace(tmp_path)
+    drop_statement(config, "AI-NIORT", "releve-octobre.xlsx")
+    results, _ = ingest_inbox_flow(config_path=str(config.source),
+                                   now=datetime.fromisoformat(NOW_ISO))
+    assert [r.statut for r in results] == ["traité"]
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs()
+        run = next(r for r in runs if r.name.startswith("ingest AI-NIORT"))
+        assert run.name == "ingest AI-NIORT 2026-10"
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id]))
+        )
+    keys = {a.key for a in artifacts}
+    assert {"fichiers-recus", "a-examiner"} <= keys
+    table = next(a for a in artifacts if a.key == "fichiers-recus")
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert rows[0]["Structure"] == "AI-NIORT"
+    assert rows[0]["Type"] == "relevé d'heures"
+    assert rows[0]["Acceptées"] == 2
+
+
+def test_cli_records_its_run_in_a_reachable_server(prefect_server, tmp_path):
+    config = make_workspace(tmp_path)
+    drop_statement(config, "AI-NIORT", "releve-octobre.xlsx")
+    reply = subprocess.run(
+        [sys.executable, "-m", "clauses.cli", "--config", str(config.source), "ingest",
+         "--date", NOW_ISO],
+        env={**os.environ, "PREFECT_API_URL": prefect_server}, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert reply.returncode == 0, reply.stderr
+    assert "Exécution enregistrée dans Prefect" in reply.stdout
+    assert not any(Path(config.inbox).rglob("*.xlsx"))
