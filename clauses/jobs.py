@@ -17,8 +17,8 @@ from pathlib import Path
 
 from clauses.config import Config
 from clauses.intake import FileResult, ingest_inbox
-from clauses.rules import french_number
 from clauses.orchestration import reachable_prefect_api
+from clauses.rules import french_number
 
 
 @contextmanager
@@ -47,7 +47,8 @@ def summarise_ingest(results: list[FileResult], waiting: list[Path], config: Con
         f"{_plural(len(results), 'fichier')} reçu(s) : "
         f"{by_status.get('traité', 0)} traité(s), {by_status.get('quarantaine', 0)} en "
         f"quarantaine, {by_status.get('déjà reçu', 0)} déjà reçu(s)"
-        + (f", {by_status['erreur']} laissé(s) dans le dépôt après une erreur" if by_status.get("erreur") else "")
+        + (f", {by_status['erreur']} laissé(s) dans le dépôt après une erreur"
+           if by_status.get("erreur") else "")
         + "."
     ]
     accepted = sum(r.acceptees for r in results)

@@ -92,10 +92,14 @@ class Severity(StrEnum):
 
 
 FILE_REASONS: dict[str, str] = {
-    "FICHIER_ILLISIBLE": "Le fichier ne peut pas être lu (corrompu, protégé par mot de passe ou format non pris en charge).",
+    "FICHIER_ILLISIBLE": (
+        "Le fichier ne peut pas être lu (corrompu, protégé par mot de passe ou format non pris en charge)."
+    ),
     "TYPE_INCONNU": "Aucune feuille ne ressemble à un relevé d'heures ni à un tableau de suivi.",
     "COLONNES_MANQUANTES": "Des colonnes obligatoires manquent.",
-    "PERIODE_INCONNUE": "Le mois des heures n'est indiqué ni dans une colonne ni dans une cellule « Période : … ».",
+    "PERIODE_INCONNUE": (
+        "Le mois des heures n'est indiqué ni dans une colonne ni dans une cellule « Période : … »."
+    ),
     "STRUCTURE_INCONNUE": "Le dossier de dépôt ne correspond à aucune structure du registre.",
     "FICHIER_TROP_VOLUMINEUX": "Le fichier dépasse la taille ou le nombre de lignes autorisés.",
     "FICHIER_DEJA_RECU": "Ce fichier a déjà été reçu à l'identique ; rien n'est compté deux fois.",

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
+from workspace_factory import drop_statement, make_workspace
 
 from clauses.config import load_config
 from clauses.serving import local_prefect_server
-from workspace_factory import drop_statement, make_workspace
 
 pytestmark = pytest.mark.slow
 
