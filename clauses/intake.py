@@ -153,11 +153,10 @@ def _hour_statement(run, candidate, sha, archived, submission) -> FileResult:
                                      run.config.depot.jour_limite)
     counts = checked["statut"].value_counts()
     counted = checked["statut"] != LineStatus.REJECTED.value
-    months = checked["mois"].dropna()
-    newest = months.max() if not months.empty else None
-    late = bool(checked.loc[checked["mois"] == newest, "en_retard"].any()) if newest else False
+    month = _main_month(checked["mois"])
+    late = bool(checked.loc[checked["mois"] == month, "en_retard"].any()) if month else False
     result = FileResult(
-        candidate.structure, candidate.name, "traité", kind=Kind.RELEVE.value, mois=newest,
+        candidate.structure, candidate.name, "traité", kind=Kind.RELEVE.value, mois=month,
         lignes=len(checked), acceptees=int(counts.get(LineStatus.ACCEPTED.value, 0)),
         alertes=int(counts.get(LineStatus.ALERT.value, 0)),
         rejetees=int(counts.get(LineStatus.REJECTED.value, 0)),
@@ -165,7 +164,7 @@ def _hour_statement(run, candidate, sha, archived, submission) -> FileResult:
         motifs=_reason_counts(checked["motifs"]),
     )
     run.ledger.record_file(
-        _record(run, candidate, sha, archived, type=Kind.RELEVE.value, mois=newest,
+        _record(run, candidate, sha, archived, type=Kind.RELEVE.value, mois=month,
                 statut="traité", en_retard=late, lignes=result.lignes,
                 acceptees=result.acceptees, alertes=result.alertes, rejetees=result.rejetees),
         hours=checked,
@@ -176,6 +175,15 @@ def _hour_statement(run, candidate, sha, archived, submission) -> FileResult:
         territory=run.config.territoire,
     )
     return result
+
+
+def _main_month(months: pd.Series) -> str | None:
+    """The month a relevé is for: the one most of its lines are in (the newest on a tie), so
+    that a stray line of another month does not move the whole file (SPEC §8 suivi des dépôts)."""
+    counts = months.dropna().value_counts()
+    if counts.empty:
+        return None
+    return str(counts[counts == counts.max()].index.max())
 
 
 def _reason_counts(motifs: pd.Series) -> dict[str, int]:
@@ -223,8 +231,10 @@ def ingest_candidate(run: IngestRun, candidate: Candidate) -> FileResult:
         result = _supporting_document(run, candidate, sha, archived)
     else:
         try:
+            # The inbox copy has the bytes just archived and the name the structure gave it,
+            # which the reader's messages quote.
             submission = read_submission(
-                archived, extra_aliases=run.config.entetes,
+                candidate.path, extra_aliases=run.config.entetes,
                 max_lines=run.config.depot.lignes_max,
             )
         except FileRejected as error:

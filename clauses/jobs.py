@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from clauses.config import Config
 from clauses.intake import FileResult, ingest_inbox
 from clauses.orchestration import reachable_prefect_api
@@ -274,3 +276,51 @@ def run_templates(config: Config, month: str) -> JobReport:
     out = config.outbox / "modeles" / month
     written = write_templates(config, registers, month, out)
     return JobReport([f"{len(written)} relevés pré-remplis pour {month} dans {out}."], written)
+
+
+def show_status(config: Config, month: str, *, now: datetime | None = None) -> None:
+    """`clauses status M`: the deposit follow-up in the terminal, and e-mails in failure."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from clauses.periods import month_label, parse_month
+    from clauses.reports.deposits import LATE, MISSING, deposit_followup
+    from clauses.rules import french_number
+
+    parse_month(month)
+    registers, ledger = _open(config)
+    try:
+        followup = deposit_followup(registers, ledger.hours(month=month), ledger.files(), month)
+        sends = ledger.sends()
+    finally:
+        ledger.close()
+    console = Console()
+    table = Table(title=f"Suivi des dépôts — {month_label(month)}", title_justify="left")
+    # Short headings: the table must fit an 80-column terminal.
+    columns = {"Code structure": "Structure", "Dépôt": "Dépôt", "Déposé le": "Déposé le",
+               "Lignes acceptées": "Acceptées", "Lignes avec alerte": "Alertes",
+               "Lignes rejetées": "Rejetées", "Heures comptées": "Heures",
+               "Pièces justificatives": "Pièces", "Fichiers en quarantaine": "Quarant."}
+    for column, heading in columns.items():
+        numeric = column.startswith(("Lignes", "Heures", "Pièces", "Fichiers"))
+        table.add_column(heading, justify="right" if numeric else "left",
+                         no_wrap=column != "Dépôt")
+    colours = {LATE: "yellow", MISSING: "red"}
+    for _, row in followup.iterrows():
+        cells = []
+        for column in columns:
+            value = row[column]
+            if column == "Déposé le":
+                value = "" if pd.isna(value) else f"{pd.Timestamp(value):%d/%m}"
+            elif column == "Heures comptées":
+                value = f"{french_number(float(value or 0))} h"
+            cells.append(str(value))
+        table.add_row(*cells, style=colours.get(row["Dépôt"]))
+    console.print(table)
+    failed = sends[sends["status"] == "échec"] if not sends.empty else sends
+    if failed.empty:
+        console.print("Aucun courriel en échec.")
+    else:
+        console.print(f"[red]{len(failed)} courriel(s) en échec[/red] — relancez « clauses send » :")
+        for _, send in failed.iterrows():
+            console.print(f"  {send['recipient']} — {send['subject']} : {send['error']}")

@@ -195,6 +195,8 @@ def _part(table: Table, kind: Kind) -> _Part:
     mapped = [body.columns.get_loc(c) for c in table.columns]
     names = list(table.columns.values())
     total_rows, skipped = _rows_that_are_not_lines(table, cells, shown, mapped)
+    if kind is Kind.RELEVE:
+        skipped |= _identity_only(cells, mapped, names)
     keep = ~(total_rows | skipped)
     total = None
     if "heures" in names and total_rows.any():
@@ -240,6 +242,18 @@ def _rows_that_are_not_lines(
     empty = pd.isna(cells[:, mapped]).all(axis=1)
     total_rows |= _unlabelled_total(cells[:, mapped], list(table.columns.values()))
     return total_rows, subtotal_rows | repeated_header | empty
+
+
+# A pre-filled template (clauses templates) lists every participant of the structure; a row
+# the structure left with only who and when declares no work: it is not a line.
+_NOT_WORK = {"id_participant", "nom", "prenom", "date_naissance", "mois"}
+
+
+def _identity_only(cells: np.ndarray, mapped: list[int], names: list[str]) -> np.ndarray:
+    work = [p for p, n in zip(mapped, names, strict=True) if n not in _NOT_WORK]
+    if not work:
+        return np.zeros(len(cells), dtype=bool)
+    return pd.isna(cells[:, work]).all(axis=1)
 
 
 def _unlabelled_total(cells: np.ndarray, names: list[str]) -> np.ndarray:

@@ -65,9 +65,32 @@ class _Sheet:
     labels: dict[str, str]  # canonical column → header as written
 
 
+# The registers change a few times a month while every ingest pass and report reads them: keep
+# the last validated versions, keyed by the file's identity so that any edit is read again.
+_CACHE: dict[tuple, Registers] = {}
+_CACHE_SIZE = 4
+
+
 def load_registers(path: Path, extra_aliases: dict[str, str] | None = None) -> Registers:
-    """Read and validate the six registers; raise `RegisterError` naming sheet, row, column."""
+    """Read and validate the six registers; raise `RegisterError` naming sheet, row, column.
+
+    The frames returned are shared between callers: treat them as read-only."""
     path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _load(path, extra_aliases)
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size,
+           tuple(sorted((extra_aliases or {}).items())))
+    if key not in _CACHE:
+        registers = _load(path, extra_aliases)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = registers
+    return _CACHE[key]
+
+
+def _load(path: Path, extra_aliases: dict[str, str] | None) -> Registers:
     if not path.is_file():
         raise RegisterError(
             f"Registre introuvable : {path}. Créez-le avec « clauses init » ou indiquez son "

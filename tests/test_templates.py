@@ -200,3 +200,48 @@ def test_a_filled_template_reads_back_without_loss(template: Path) -> None:
     assert lines["type_contrat"].tolist() == ["CDDI", "mission d'intérim"]
     assert lines["date_debut_mission"].tolist() == [pd.Timestamp(2026, 10, 1)] * 2
     assert lines["ligne"].tolist() == [6, 7]
+
+
+def test_rows_left_as_prefilled_are_not_lines(template: Path) -> None:
+    from clauses.reading import read_submission
+
+    book = openpyxl.load_workbook(template)
+    sheet = book["Relevé"]
+    sheet["E6"], sheet["G6"], sheet["I6"] = "M-ECOLE", datetime(2026, 10, 1), 35
+    book.save(template)
+    lines = read_submission(template).lines
+    assert lines["id_participant"].tolist() == ["P-000001"]
+
+
+def test_a_filled_template_dropped_in_the_inbox_is_ingested_with_every_line_accepted(
+    tmp_path: Path,
+) -> None:
+    import os
+
+    from workspace_factory import make_workspace
+
+    from clauses.intake import ingest_inbox
+    from clauses.ledger import Ledger
+    from clauses.registers import load_registers
+
+    config = make_workspace(tmp_path)
+    registers = load_registers(config.registers_path)
+    path = next(p for p in write_templates(config, registers, MONTH) if "AI-NIORT" in p.name)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Relevé"]
+    ids = [sheet[f"A{row}"].value for row in (6, 7)]
+    for row in (6, 7):
+        sheet[f"E{row}"] = "M-001"
+        sheet[f"G{row}"] = datetime(2026, 10, 5)
+        sheet[f"I{row}"] = 70
+        sheet[f"K{row}"] = "CDDI"
+    dropped = config.inbox / "AI-NIORT" / path.name
+    dropped.parent.mkdir(parents=True, exist_ok=True)
+    book.save(dropped)
+    stamp = datetime(2026, 11, 6, 9, 0).timestamp()
+    os.utime(dropped, (stamp, stamp))
+    results, _ = ingest_inbox(config, now=datetime(2026, 11, 6, 18, 0))
+    assert [(r.statut, r.acceptees, r.alertes, r.rejetees) for r in results] == [
+        ("traité", 2, 0, 0)]
+    with Ledger.from_config(config) as ledger:
+        assert sorted(ledger.hours(month=MONTH)["id_participant"]) == sorted(ids)
