@@ -62,7 +62,7 @@ def write_registers(path: Path, structures: int, participants: int, markets: int
     }
     with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
         for sheet, frame in frames.items():
-            frame.rename(columns=REGISTER_COLUMNS[sheet]).to_excel(writer, sheet, index=False)
+            frame.rename(columns=REGISTER_COLUMNS[sheet]).to_excel(writer, sheet_name=sheet, index=False)
 
 
 def write_statement(path: Path, structure: int, lines: int, participants: int) -> None:
@@ -100,7 +100,9 @@ def read_write_floor(files: list[Path], out: Path) -> float:
         book = xlsxwriter.Workbook(out / f"{index}.xlsx")
         sheet = book.add_worksheet("Lignes")
         sheet.write_row(0, 0, [str(c) for c in frame.columns])
-        for row, values in enumerate(frame.astype(str).itertuples(index=False), start=1):
+        cells = frame.to_numpy(dtype=object)
+        cells[pd.isna(cells)] = None
+        for row, values in enumerate(cells.tolist(), start=1):
             sheet.write_row(row, 0, values)
         book.close()
     return time.perf_counter() - start

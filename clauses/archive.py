@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import stat
 from pathlib import Path
 
@@ -50,15 +49,20 @@ def archive_content(archive_root: Path, content: bytes, suffix: str) -> tuple[st
 def quarantine_file(
     quarantine_root: Path, source: Path, structure: str, name: str, reason: str
 ) -> Path:
-    """Move a refused file to `quarantaine/<structure>/` with its reason written beside it."""
+    """Copy a refused file to `quarantaine/<structure>/` with its reason written beside it.
+
+    The same bytes already there (a re-run after a crash, a file dropped twice) keep one copy."""
     folder = quarantine_root / (structure or "_sans_structure") / Path(name).parent
     folder.mkdir(parents=True, exist_ok=True)
+    content = source.read_bytes()
+    stem, suffix = Path(name).stem, Path(name).suffix
     target = folder / Path(name).name
     counter = 1
-    while target.exists():
+    while target.exists() and target.read_bytes() != content:
         counter += 1
-        target = folder / f"{Path(name).stem} ({counter}){Path(name).suffix}"
-    shutil.copy2(source, target)
+        target = folder / f"{stem} ({counter}){suffix}"
+    if not target.exists():
+        _write_atomically(target, content)
     target.with_name(target.name + ".motif.txt").write_text(reason + "\n", encoding="utf-8")
     return target
 

@@ -47,6 +47,8 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except typer.Exit:
+            raise
         except ClausesError as error:
             _fail(str(error), error.exit_code)
         except KeyboardInterrupt:

@@ -5,6 +5,10 @@ Each notation is declared once, as data, with examples of what it accepts and wh
 adding a row. Parsers take a whole column as read (text, numbers, Excel dates mixed) and return
 a `Parsed`: the values in their canonical type and `unreadable`, True where a non-empty cell
 could not be read (the control rules turn it into VALEUR_INVALIDE).
+
+The same notations are written back here once for the whole product: `MONTH_NAMES` (whose first
+spelling is the one `periods.month_label` writes), `french_number` and `fold`/`fold_text`, the
+one folding of names, headers and vocabulary words.
 """
 
 from __future__ import annotations
@@ -24,13 +28,15 @@ from clauses.notations import (
     Parsed,
     by_distinct_value,
     calendar,
+    map_distinct,
     serials,
     split_cells,
 )
 from clauses.vocabulary import BARRIERS
 
 # Month names (lower case, with and without accents) and the abbreviations people type or that
-# Excel and LibreOffice write ("oct.-26", "janv.-26").
+# Excel and LibreOffice write ("oct.-26", "janv.-26"). The first spelling is the one Clauses
+# writes ("octobre 2026": `periods.month_label`, `periods.french_date`).
 MONTH_NAMES: dict[int, tuple[str, ...]] = {
     1: ("janvier", "janv", "jan"),
     2: ("février", "fevrier", "févr", "fevr", "fév", "fev"),
@@ -172,33 +178,37 @@ BARRIER_VARIANTS: tuple[Notation, ...] = (
 # Cells that say "no barrier": empty result, not unreadable.
 _NO_BARRIER = re.compile(r"^(aucun|aucune|neant|non|sans|rien|ras|0)$")
 
-_ACCENTS = r"[\u0300-\u036f]"
 _LIGATURES = {ord("œ"): "oe", ord("æ"): "ae", ord("ß"): "ss", ord("Œ"): "OE", ord("Æ"): "AE"}
-
-
-def fold_text(values: pd.Series) -> pd.Series:
-    """One canonical key for a name: `" Marie-Hélène  D'ARC"` → `"marie helene d arc"`.
-
-    Case, accents, hyphens, apostrophes, punctuation and repeated spaces are ignored (SPEC §5.3:
-    names match the register however they are typed). Missing or blank → missing.
-    """
-    text = values.astype("str")
-    folded = (
-        text.str.normalize("NFKD").str.translate(_LIGATURES).str.replace(_ACCENTS, "", regex=True)
-        .str.replace(r"[\W_]+", " ", regex=True).str.strip().str.lower()
-    )
-    return folded.where(values.notna() & folded.ne(""))  # a blank name is no name
-
-
 # Drops the accents NFKD splits off, and spells out ligatures NFKD keeps ("œ").
 _FOLD_TABLE = {**dict.fromkeys(range(0x300, 0x370)), **_LIGATURES}
 _NON_WORD = re.compile(r"[\W_]+")
 
 
 def fold(text: str) -> str:
-    """`fold_text` for one label (headers, sheet names, vocabulary words)."""
+    """One canonical key for a name or a label: `" Marie-Hélène  D'ARC"` → `"marie helene d arc"`
+
+    Case, accents, ligatures, hyphens, apostrophes, punctuation and repeated spaces are ignored
+    (SPEC §5.3: names match the register however they are typed; headers and vocabulary words
+    are found however they are spelt).
+    """
     decomposed = unicodedata.normalize("NFKD", str(text)).translate(_FOLD_TABLE)
-    return " ".join(_NON_WORD.sub(" ", decomposed).lower().split())
+    # casefold, not lower: "STRAẞE" and "Straße" give one key.
+    return " ".join(_NON_WORD.sub(" ", decomposed).casefold().split())
+
+
+def fold_text(values: pd.Series) -> pd.Series:
+    """`fold` over a column (names of a relevé or a register); missing or blank → missing.
+
+    Each distinct value is folded once: a relevé repeats the same few names on many lines.
+    """
+    folded = map_distinct(values.astype("str"), lambda distinct: distinct.map(fold))
+    return folded.where(folded != "")  # a blank name is no name
+
+
+def french_number(value: float) -> str:
+    """`1234.5` → `"1 234,5"` (narrow no-break space, decimal comma, at most 2 decimals)."""
+    text = f"{value:,.2f}".replace(",", "\u202f").replace(".", ",")
+    return text.rstrip("0").rstrip(",")
 
 
 def _year(text: str) -> float:

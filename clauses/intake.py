@@ -16,6 +16,7 @@ import pandas as pd
 from clauses.archive import archive_content, quarantine_file, remove_from_inbox
 from clauses.config import Config
 from clauses.errors import ClausesError, FileRejected
+from clauses.formats import french_number
 from clauses.inbox import Candidate, scan_inbox
 from clauses.ledger import FileRecord, Ledger
 from clauses.matching import match_participants
@@ -97,21 +98,28 @@ def _control_path(run: IngestRun, candidate: Candidate) -> Path:
     )
 
 
+def _file_report(run: IngestRun, candidate: Candidate, code: str, message: str,
+                 kind: str | None = None) -> Path:
+    return write_control_report(
+        _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
+        kind=kind, received=run.now, late=False, raw=None, file_reason=code,
+        file_message=message, territory=run.config.territoire,
+    )
+
+
 def _refuse(
     run: IngestRun, candidate: Candidate, sha: str, archived: Path, error: FileRejected,
     kind: str | None = None,
 ) -> FileResult:
     """File-level failure: nothing enters the ledger but the file's row; file kept in quarantine."""
+    # Everything on disk first, the ledger row last: a crash in between only means doing it
+    # again on the next pass (same report path, same quarantine copy).
+    report = _file_report(run, candidate, error.code, error.message, kind)
     reason = f"{error.code} — {error.message}"
     quarantine_file(run.config.quarantine, archived, candidate.structure, candidate.name, reason)
     run.ledger.record_file(
         _record(run, candidate, sha, archived, type=kind, statut="quarantaine",
                 motif=error.code, message=error.message)
-    )
-    report = write_control_report(
-        _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
-        kind=kind, received=run.now, late=False, raw=None, file_reason=error.code,
-        file_message=error.message, territory=run.config.territoire,
     )
     return FileResult(candidate.structure, candidate.name, "quarantaine", kind=kind,
                       motif=error.code, message=error.message, control_report=report, sha256=sha)
@@ -121,12 +129,13 @@ def _already_received(
     run: IngestRun, candidate: Candidate, sha: str, archived: Path
 ) -> FileResult:
     message = FILE_REASONS["FICHIER_DEJA_RECU"]
+    report = _file_report(run, candidate, "FICHIER_DEJA_RECU", message)
     run.ledger.record_file(
         _record(run, candidate, sha, archived, statut="déjà reçu",
                 motif="FICHIER_DEJA_RECU", message=message)
     )
-    return FileResult(candidate.structure, candidate.name, "déjà reçu",
-                      motif="FICHIER_DEJA_RECU", message=message, sha256=sha)
+    return FileResult(candidate.structure, candidate.name, "déjà reçu", motif="FICHIER_DEJA_RECU",
+                      message=message, control_report=report, sha256=sha)
 
 
 def _supporting_document(
@@ -163,16 +172,16 @@ def _hour_statement(run, candidate, sha, archived, submission) -> FileResult:
         heures=float(checked.loc[counted, "heures"].sum()), en_retard=late, sha256=sha,
         motifs=_reason_counts(checked["motifs"]),
     )
+    result.control_report = write_control_report(
+        _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
+        kind=Kind.RELEVE.value, received=run.now, late=late, raw=submission.raw, checked=checked,
+        territory=run.config.territoire,
+    )
     run.ledger.record_file(
         _record(run, candidate, sha, archived, type=Kind.RELEVE.value, mois=month,
                 statut="traité", en_retard=late, lignes=result.lignes,
                 acceptees=result.acceptees, alertes=result.alertes, rejetees=result.rejetees),
         hours=checked,
-    )
-    result.control_report = write_control_report(
-        _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
-        kind=Kind.RELEVE.value, received=run.now, late=late, raw=submission.raw, checked=checked,
-        territory=run.config.territoire,
     )
     return result
 
@@ -193,18 +202,24 @@ def _reason_counts(motifs: pd.Series) -> dict[str, int]:
 
 def _tracking_table(run, candidate, sha, archived, submission) -> FileResult:
     lines = match_participants(submission.lines, run.registers.participants)
-    run.ledger.record_file(
-        _record(run, candidate, sha, archived, type=Kind.SUIVI.value, statut="traité",
-                lignes=len(lines)),
-        tracking=lines,
-    )
     report = write_control_report(
         _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
         kind=Kind.SUIVI.value, received=run.now, late=False, raw=submission.raw,
         territory=run.config.territoire,
     )
+    run.ledger.record_file(
+        _record(run, candidate, sha, archived, type=Kind.SUIVI.value, statut="traité",
+                lignes=len(lines)),
+        tracking=lines,
+    )
     return FileResult(candidate.structure, candidate.name, "traité", kind=Kind.SUIVI.value,
                       lignes=len(lines), control_report=report, sha256=sha)
+
+
+def _size_text(size: float) -> str:
+    if size >= 1024 * 1024:
+        return f"{french_number(size / 1024 / 1024)} Mo"
+    return f"{french_number(size / 1024)} ko"
 
 
 def ingest_candidate(run: IngestRun, candidate: Candidate) -> FileResult:
@@ -215,17 +230,18 @@ def ingest_candidate(run: IngestRun, candidate: Candidate) -> FileResult:
     if run.ledger.is_known_file(sha):
         result = _already_received(run, candidate, sha, archived)
     elif candidate.structure not in run.known_structures:
-        where = f"« {candidate.structure} »" if candidate.structure else "la racine du dépôt"
+        where = (f"Le dossier « {candidate.structure} » ne correspond à aucune structure du "
+                 "registre" if candidate.structure else "Le fichier a été déposé à la racine du "
+                 "dépôt, hors de tout dossier de structure")
         result = _refuse(run, candidate, sha, archived, FileRejected(
             "STRUCTURE_INCONNUE",
-            f"Le dossier {where} ne correspond à aucune structure du registre : déposez le "
-            "fichier dans le dossier de votre structure.",
+            f"{where} : déposez-le dans le dossier de votre structure.",
         ))
     elif candidate.size > run.config.depot.taille_max_mo * 1024 * 1024:
         result = _refuse(run, candidate, sha, archived, FileRejected(
             "FICHIER_TROP_VOLUMINEUX",
-            f"Le fichier pèse {candidate.size / 1024 / 1024:.1f} Mo, au-delà de la limite de "
-            f"{run.config.depot.taille_max_mo:g} Mo.",
+            f"Le fichier pèse {_size_text(candidate.size)}, au-delà de la limite de "
+            f"{_size_text(run.config.depot.taille_max_mo * 1024 * 1024)}.",
         ))
     elif suffix.lower() not in SPREADSHEET_SUFFIXES:
         result = _supporting_document(run, candidate, sha, archived)

@@ -280,6 +280,7 @@ def run_templates(config: Config, month: str) -> JobReport:
 
 def show_status(config: Config, month: str, *, now: datetime | None = None) -> None:
     """`clauses status M`: the deposit follow-up in the terminal, and e-mails in failure."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -295,27 +296,25 @@ def show_status(config: Config, month: str, *, now: datetime | None = None) -> N
     finally:
         ledger.close()
     console = Console()
-    table = Table(title=f"Suivi des dépôts — {month_label(month)}", title_justify="left")
-    # Short headings: the table must fit an 80-column terminal.
-    columns = {"Code structure": "Structure", "Dépôt": "Dépôt", "Déposé le": "Déposé le",
-               "Lignes acceptées": "Acceptées", "Lignes avec alerte": "Alertes",
-               "Lignes rejetées": "Rejetées", "Heures comptées": "Heures",
-               "Pièces justificatives": "Pièces", "Fichiers en quarantaine": "Quarant."}
-    for column, heading in columns.items():
-        numeric = column.startswith(("Lignes", "Heures", "Pièces", "Fichiers"))
-        table.add_column(heading, justify="right" if numeric else "left",
-                         no_wrap=column != "Dépôt")
+    # Compact: the table must fit an 80-column terminal; the workbook has every detail.
+    table = Table(title=f"Suivi des dépôts — {month_label(month)}", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for heading, justify in (("Structure", "left"), ("Dépôt", "left"), ("Le", "left"),
+                             ("Acc/Alr/Rej", "right"), ("Heures", "right"),
+                             ("Pièces", "right"), ("Quarant.", "right")):
+        table.add_column(heading, justify=justify, no_wrap=True)
+    shown = {"Dans les délais": "À temps"}
     colours = {LATE: "yellow", MISSING: "red"}
     for _, row in followup.iterrows():
-        cells = []
-        for column in columns:
-            value = row[column]
-            if column == "Déposé le":
-                value = "" if pd.isna(value) else f"{pd.Timestamp(value):%d/%m}"
-            elif column == "Heures comptées":
-                value = f"{french_number(float(value or 0))} h"
-            cells.append(str(value))
-        table.add_row(*cells, style=colours.get(row["Dépôt"]))
+        deposited = row["Déposé le"]
+        table.add_row(
+            str(row["Code structure"]), shown.get(row["Dépôt"], row["Dépôt"]),
+            "" if pd.isna(deposited) else f"{pd.Timestamp(deposited):%d/%m}",
+            f"{row['Lignes acceptées']}/{row['Lignes avec alerte']}/{row['Lignes rejetées']}",
+            f"{french_number(float(row['Heures comptées'] or 0))} h",
+            str(row["Pièces justificatives"]), str(row["Fichiers en quarantaine"]),
+            style=colours.get(row["Dépôt"]),
+        )
     console.print(table)
     failed = sends[sends["status"] == "échec"] if not sends.empty else sends
     if failed.empty:

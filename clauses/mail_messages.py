@@ -17,7 +17,7 @@ import pandas as pd
 from clauses.config import Config
 from clauses.ledger import FileRecord
 from clauses.mail import Message
-from clauses.periods import month_label, period_label
+from clauses.periods import month_label, of_month, period_label
 from clauses.vocabulary import FILE_REASONS, Kind
 
 Row = Mapping[str, Any]  # a register row (pandas Series or dict): code, `nom`, `email`
@@ -29,12 +29,6 @@ def addresses(cell: Any) -> tuple[str, ...]:
     if cell is None or not isinstance(cell, str):
         return ()
     return tuple(part for part in re.split(r"[;,\s]+", cell.strip()) if part)
-
-
-def of_month(month: str) -> str:
-    """"2026-10" → "d'octobre 2026", "2026-11" → "de novembre 2026" (French elision)."""
-    label = month_label(month)
-    return f"d'{label}" if label[0] in "aeiouéo" else f"de {label}"
 
 
 def count(number: int, singular: str, plural: str) -> str:
@@ -75,13 +69,9 @@ def control_report_message(config: Config, structure: Row, record: FileRecord,
     )]
     if record.en_retard:
         paragraphs.append(_late_notice(config))
-    return Message(
-        key=f"compte-rendu/{record.code_structure}/{record.sha256}",
-        recipients=addresses(structure.get("email")),
-        subject=f"Compte rendu de contrôle de votre fichier « {name} »",
-        body=letter(config, *paragraphs),
-        attachments=(report,),
-    )
+    return _to(structure, f"compte-rendu/{record.code_structure}/{record.sha256}",
+               f"Compte rendu de contrôle de votre fichier « {name} »",
+               letter(config, *paragraphs), report)
 
 
 def quarantine_message(config: Config, structure: Row, record: FileRecord,
@@ -95,66 +85,51 @@ def quarantine_message(config: Config, structure: Row, record: FileRecord,
         "Corrigez le fichier puis déposez-le de nouveau dans votre dossier de dépôt ; "
         "il sera contrôlé dès sa réception.",
     ]
-    return Message(
-        key=f"quarantaine/{record.code_structure}/{record.sha256}",
-        recipients=addresses(structure.get("email")),
-        subject=f"Fichier non pris en compte : « {record.nom_fichier} »",
-        body=letter(config, *paragraphs),
-        attachments=(report,) if report else (),
-    )
+    return _to(structure, f"quarantaine/{record.code_structure}/{record.sha256}",
+               f"Fichier non pris en compte : « {record.nom_fichier} »",
+               letter(config, *paragraphs), report)
 
 
 def monthly_buyer_message(config: Config, buyer: Row, month: str, report: Path) -> Message:
     """The monthly execution report of a maître d'ouvrage's marchés (no personal data)."""
-    return Message(
-        key=f"rapport-mensuel-mo/{month}/{buyer['code_mo']}",
-        recipients=addresses(buyer.get("email")),
-        subject=f"Clauses sociales : rapport d'exécution {of_month(month)}",
-        body=letter(
-            config,
-            "Veuillez trouver ci-joint le rapport d'exécution des clauses sociales d'insertion "
-            f"de vos marchés pour le mois {of_month(month)} : heures du mois, heures cumulées "
-            "et taux de réalisation de chaque marché au regard de son objectif d'heures.",
-            "Ce rapport ne contient aucune donnée nominative.",
-        ),
-        attachments=(report,),
+    body = letter(
+        config,
+        "Veuillez trouver ci-joint le rapport d'exécution des clauses sociales d'insertion "
+        f"de vos marchés pour le mois {of_month(month)} : heures du mois, heures cumulées "
+        "et taux de réalisation de chaque marché au regard de son objectif d'heures.",
+        "Ce rapport ne contient aucune donnée nominative.",
     )
+    return _to(buyer, f"rapport-mensuel-mo/{month}/{buyer['code_mo']}",
+               f"Clauses sociales : rapport d'exécution {of_month(month)}", body, report)
 
 
 def monthly_company_message(config: Config, company: Row, month: str, report: Path) -> Message:
     """The monthly report of a company's marchés, with the participants put at its disposal."""
-    return Message(
-        key=f"rapport-mensuel-entreprise/{month}/{company['siret']}",
-        recipients=addresses(company.get("email")),
-        subject=f"Clauses sociales : heures d'insertion réalisées {_month_phrase(month)}",
-        body=letter(
-            config,
-            "Veuillez trouver ci-joint le suivi des heures d'insertion réalisées sur les "
-            f"marchés dont votre entreprise est attributaire, pour le mois {of_month(month)} : "
-            "heures du mois et cumulées par marché, et par participant mis à votre disposition.",
-            "Ce document contient des données personnelles : merci de le réserver aux "
-            "personnes chargées du suivi de ces marchés.",
-        ),
-        attachments=(report,),
+    body = letter(
+        config,
+        "Veuillez trouver ci-joint le suivi des heures d'insertion réalisées sur les "
+        f"marchés dont votre entreprise est attributaire, pour le mois {of_month(month)} : "
+        "heures du mois et cumulées par marché, et par participant mis à votre disposition.",
+        "Ce document contient des données personnelles : merci de le réserver aux "
+        "personnes chargées du suivi de ces marchés.",
     )
+    return _to(company, f"rapport-mensuel-entreprise/{month}/{company['siret']}",
+               f"Clauses sociales : heures d'insertion réalisées en {month_label(month)}", body,
+               report)
 
 
 def semester_message(config: Config, structure: Row, period: str, report: Path) -> Message:
     """The half-yearly table of employees in clause paths, for one structure."""
     label = period_label(period)
-    return Message(
-        key=f"tableau-semestriel/{period}/{structure['code_structure']}",
-        recipients=addresses(structure.get("email")),
-        subject=f"Tableau des salariés en parcours clauses : {label}",
-        body=letter(
-            config,
-            "Veuillez trouver ci-joint le tableau des salariés en parcours clauses de votre "
-            f"structure pour le {label} : marchés, entreprises, dates de mission, heures par "
-            "mois et situation de chaque salarié.",
-            "Merci de nous signaler toute différence avec votre propre suivi.",
-        ),
-        attachments=(report,),
+    body = letter(
+        config,
+        "Veuillez trouver ci-joint le tableau des salariés en parcours clauses de votre "
+        f"structure pour le {label} : marchés, entreprises, dates de mission, heures par "
+        "mois et situation de chaque salarié.",
+        "Merci de nous signaler toute différence avec votre propre suivi.",
     )
+    return _to(structure, f"tableau-semestriel/{period}/{structure['code_structure']}",
+               f"Tableau des salariés en parcours clauses : {label}", body, report)
 
 
 def annual_messages(config: Config, structures: pd.DataFrame, year: str,
@@ -170,19 +145,19 @@ def annual_messages(config: Config, structures: pd.DataFrame, year: str,
     messages = [Message(f"bilan-annuel/{year}/ddets", tuple(config.courriel.ddets), subject,
                         letter(config, text), (report,))]
     for _, structure in structures.iterrows():
-        messages.append(Message(
-            f"bilan-annuel/{year}/{structure['code_structure']}",
-            addresses(structure.get("email")), subject, letter(config, text), (report,),
-        ))
+        messages.append(_to(structure, f"bilan-annuel/{year}/{structure['code_structure']}",
+                            subject, letter(config, text), report))
     return messages
+
+
+def _to(row: Row, key: str, subject: str, body: str, report: Path | None) -> Message:
+    """A message to the addresses of a register row, with its report attached if there is one."""
+    return Message(key=key, recipients=addresses(row.get("email")), subject=subject, body=body,
+                   attachments=(report,) if report else ())
 
 
 def _period(month: str | None) -> str:
     return f" (période : {month_label(month)})" if month else ""
-
-
-def _month_phrase(month: str) -> str:
-    return f"en {month_label(month)}"
 
 
 def _late_notice(config: Config) -> str:

@@ -3,6 +3,8 @@
 A column as read mixes text, numbers and Excel dates: it is first split by kind of cell (numpy,
 one pass), then every distinct text is matched once against one regex compiling all the text
 notations of a table; the numbers its named groups hold are assembled with numpy.
+`map_distinct` and `by_distinct_value` do per-value work once per distinct value: a column
+repeats a few names, codes and months many times.
 """
 
 from __future__ import annotations
@@ -155,3 +157,19 @@ def by_distinct_value(
     return found, ~blank[codes] & pd.isna(found)
 
 
+
+
+def map_distinct(
+    values: pd.Series, transform: Callable[[pd.Series], pd.Series], dtype: str = "str"
+) -> pd.Series:
+    """`transform` applied to the distinct values only, then spread back (NaN stays NaN).
+
+    A relevé of 60 000 lines names a few thousand people and a few dozen marchés: text
+    operations (Python-level per value with pandas' `str` dtype) run on those only.
+    """
+    codes, distinct = pd.factorize(values)
+    done = transform(pd.Series(distinct, dtype=values.dtype)).to_numpy(dtype=object)
+    spread = np.full(len(values), None, dtype=object)
+    found = codes >= 0
+    spread[found] = done[codes[found]]
+    return pd.Series(spread, index=values.index, dtype=dtype)

@@ -13,21 +13,7 @@ import re
 from datetime import date
 
 from clauses.errors import ClausesError
-
-MONTH_NAMES: tuple[str, ...] = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+from clauses.formats import MONTH_NAMES
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _SEMESTER = re.compile(r"^(\d{4})-S([12])$", re.IGNORECASE)
@@ -148,7 +134,17 @@ def is_period_over(period: str | int, today: date) -> bool:
 def month_label(month: str) -> str:
     """`"2026-10"` → `"octobre 2026"` (what a person reads in a header)."""
     year, number = _year_month(month)
-    return f"{MONTH_NAMES[number - 1]} {year}"
+    return f"{MONTH_NAMES[number][0]} {year}"
+
+
+def of_month(month: str) -> str:
+    """`"2026-10"` → `"d'octobre 2026"`, `"2026-11"` → `"de novembre 2026"`."""
+    return of_label(month_label(month))
+
+
+def of_label(label: str) -> str:
+    """`"de"` before a label, elided before a vowel: `"d'avril 2026"`, `"de mai 2026"`."""
+    return f"d'{label}" if label.startswith(("a", "e", "i", "o", "u", "é")) else f"de {label}"
 
 
 def period_label(period: str | int) -> str:
@@ -166,7 +162,7 @@ def period_label(period: str | int) -> str:
 def french_date(day: date) -> str:
     """`date(2026, 6, 30)` → `"30 juin 2026"` (`"1er"` for the first of the month)."""
     number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {MONTH_NAMES[day.month - 1]} {day.year}"
+    return f"{number} {MONTH_NAMES[day.month][0]} {day.year}"
 
 
 def require_period_over(period: str | int, today: date, *, provisoire: bool = False) -> None:
@@ -179,6 +175,12 @@ def require_period_over(period: str | int, today: date, *, provisoire: bool = Fa
         f"{french_date(period_end(period))}) : le rapport serait incomplet. Relancez-le après "
         "cette date, ou demandez une version provisoire (option --provisoire)."
     )
+
+
+def previous_month(today: date) -> str:
+    """The last month that is over on `today`: "2026-10" on 5 November 2026 (the month whose
+    relevés are expected, reminded and reported on in `today`'s month)."""
+    return add_months(f"{today:%Y-%m}", -1)
 
 
 def previous_semester(today: date) -> str:

@@ -14,18 +14,13 @@ import pandas as pd
 
 from clauses.config import Config
 from clauses.mail import Message
-from clauses.mail_messages import addresses, letter, of_month
-from clauses.periods import add_months, deadline_of, french_date
+from clauses.mail_messages import addresses, letter
+from clauses.periods import deadline_of, french_date, of_month
 from clauses.vocabulary import Kind
 
 REMINDER = "rappel"
 OVERDUE = "retard"
 REMINDER_COLUMNS = ["code_structure", "nom", "email", "mois", "relance", "date_limite"]
-
-
-def previous_month(today: date) -> str:
-    """The month whose relevé is expected in `today`'s month: "2026-10" on 5 November 2026."""
-    return add_months(f"{today:%Y-%m}", -1)
 
 
 def structures_to_remind(structures: pd.DataFrame, files: pd.DataFrame, month: str,

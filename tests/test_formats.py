@@ -15,6 +15,7 @@ from clauses.formats import (
     NOTATIONS,
     find_month,
     fold_text,
+    french_number,
     parse_dates,
     parse_hours,
     parse_months,
@@ -125,6 +126,38 @@ def test_fold_text_gives_one_key_for_every_spelling_of_a_name(spelling) -> None:
 
 def test_fold_text_keeps_missing_names_missing() -> None:
     assert fold_text(pd.Series(["Dupont", None])).isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("written", "folded"),
+    [
+        pytest.param("Lefèvre", "lefevre", id="accent"),
+        pytest.param("LEFÈVRE", "lefevre", id="capital-accent"),
+        pytest.param("Jean-Pierre", "jean pierre", id="hyphen"),
+        pytest.param("  Jean   Pierre ", "jean pierre", id="spaces"),
+        pytest.param("Jean\u00a0Pierre", "jean pierre", id="no-break-space"),
+        pytest.param("D'Arc", "d arc", id="apostrophe"),
+        pytest.param("D’Arc", "d arc", id="typographic-apostrophe"),
+        pytest.param("Cœur", "coeur", id="ligature"),
+        pytest.param("Ñúñez-Çelik", "nunez celik", id="other-diacritics"),
+        pytest.param("STRAẞE", "strasse", id="capital-sharp-s"),
+        pytest.param("   ", None, id="blank"),
+        pytest.param(None, None, id="missing"),
+    ],
+)
+def test_fold_text_ignores_what_names_differ_by(written: str | None, folded: str | None) -> None:
+    # What participant matching relies on (SPEC §5.3).
+    result = fold_text(pd.Series([written], dtype="str")).iloc[0]
+    assert (pd.isna(result) and folded is None) or result == folded
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(7.5, "7,5"), (12.0, "12"), (151.67, "151,67"), (1234.5, "1\u202f234,5"),
+     (1234567.891, "1\u202f234\u202f567,89"), (0.0, "0")],
+)
+def test_french_number_has_a_decimal_comma_and_narrow_spaces(value: float, written: str) -> None:
+    assert french_number(value) == written
 
 
 @pytest.mark.parametrize(

@@ -37,7 +37,6 @@ from clauses.mail_messages import (
     control_report_message,
     monthly_buyer_message,
     monthly_company_message,
-    of_month,
     quarantine_message,
     semester_message,
 )
@@ -474,12 +473,3 @@ def test_annual_messages_go_to_the_ddets_and_each_structure(tmp_path: Path,
     ]
     assert messages[0].subject == ("Bilan annuel 2026 des clauses sociales d'insertion — "
                                    "Territoire de démonstration")
-
-
-@pytest.mark.parametrize(
-    ("month", "expected"),
-    [("2026-10", "d'octobre 2026"), ("2026-11", "de novembre 2026"),
-     ("2026-04", "d'avril 2026"), ("2026-08", "d'août 2026"), ("2027-01", "de janvier 2027")],
-)
-def test_month_names_take_french_elision(month: str, expected: str) -> None:
-    assert of_month(month) == expected

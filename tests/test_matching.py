@@ -1,34 +1,14 @@
-"""Participant matching (SPEC §5.3: names match whatever their accents, hyphens, spaces or case;
-SPEC §6: an identity shared by several participants is never guessed)."""
+"""Participant matching (SPEC §5.3: names match whatever their accents, hyphens, spaces or case,
+see `fold_text` in tests/test_formats.py; SPEC §6: an identity shared by several participants is
+never guessed)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from clauses.matching import fold_name, match_participants
+from clauses.matching import ParticipantIndex, match_participants
 from tests.rules_fixtures import lines, participants
-
-
-@pytest.mark.parametrize(
-    ("written", "folded"),
-    [
-        pytest.param("Lefèvre", "lefevre", id="accent"),
-        pytest.param("LEFÈVRE", "lefevre", id="capital-accent"),
-        pytest.param("Jean-Pierre", "jean pierre", id="hyphen"),
-        pytest.param("  Jean   Pierre ", "jean pierre", id="spaces"),
-        pytest.param("Jean\u00a0Pierre", "jean pierre", id="no-break-space"),
-        pytest.param("D'Arc", "d arc", id="apostrophe"),
-        pytest.param("D’Arc", "d arc", id="typographic-apostrophe"),
-        pytest.param("Cœur", "coeur", id="ligature"),
-        pytest.param("Ñúñez-Çelik", "nunez celik", id="other-diacritics"),
-        pytest.param("   ", None, id="blank"),
-        pytest.param(None, None, id="missing"),
-    ],
-)
-def test_fold_name(written: str | None, folded: str | None) -> None:
-    result = fold_name(pd.Series([written], dtype="str")).iloc[0]
-    assert (pd.isna(result) and folded is None) or result == folded
 
 
 def _match(*rows: dict, register: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -113,3 +93,14 @@ def test_lines_keep_their_index_and_order() -> None:
     matched = match_participants(frame, participants())
     assert list(matched.index) == [10, 11, 12]
     assert list(matched["correspondance"]) == ["inconnu", "identifiant", "identité"]
+
+
+def test_index_built_once_matches_like_the_register_frame() -> None:
+    # An ingest run keys the register once and passes the index to every file's matching.
+    register = participants({}, {"id_participant": "P002", "nom": "Martin", "prenom": "Anne"})
+    frame = lines({"id_participant": "p002"}, {"id_participant": "P999"}, _by_name(),
+                  _by_name(nom="MARTIN", prenom="anne"))
+    pd.testing.assert_frame_equal(
+        match_participants(frame, ParticipantIndex.of(register)),
+        match_participants(frame, register),
+    )

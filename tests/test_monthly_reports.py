@@ -4,8 +4,10 @@ computed by hand in the comments; workbooks are read back with openpyxl."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
+import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +21,15 @@ from clauses.config import Config
 from clauses.registers import Registers
 from clauses.reports.deposits import deposit_followup
 from clauses.reports.monthly import write_monthly_reports
-from clauses.reports.monthly_figures import corrections, elapsed_share
+from clauses.reports.monthly_figures import (
+    corrections,
+    elapsed_share,
+    elapsed_shares,
+    group_figures,
+    month_figures,
+    participant_tables,
+)
+from clauses.siret import luhn_complete
 
 SIRET_A, SIRET_B = "12345678901237", "98765432109875"
 GENERATED = datetime(2025, 11, 11, 7, 0)
@@ -318,6 +328,96 @@ def test_elapsed_share_is_bounded() -> None:
     markets = registers().markets
     assert elapsed_share(markets, "2024-12").tolist() == [0.0, 0.0, 0.0]
     assert elapsed_share(markets, "2027-01").tolist() == [1.0, 1.0, 1.0]
+
+
+def test_elapsed_shares_give_every_month_at_once() -> None:
+    markets = registers().markets
+    months = ["2024-12", "2025-06", "2025-09", "2025-10", "2027-01"]
+    shares = elapsed_shares(markets, months)
+    for month in months:
+        assert shares[month].tolist() == elapsed_share(markets, month).tolist()
+    # M-001 runs all 2025: 181 of 365 days at the end of June.
+    assert shares.loc[0, "2025-06"] == pytest.approx(181 / 365)
+
+
+def test_evolution_keeps_hours_older_than_the_chart_in_its_first_value() -> None:
+    markets = registers().markets.assign(date_debut=_ts("2022-01-01", "2025-09-01", "2025-06-01"))
+    old = current("2025-10").iloc[:2].assign(mois=["2022-03", "2023-05"], heures=[12.5, 7.25])
+    hours = pd.concat([old, current("2025-10")], ignore_index=True)
+    figures = month_figures(dataclasses.replace(registers(), markets=markets), hours, "2025-10")
+    evolution = group_figures(figures, "code_mo")["MO-CAN"].evolution
+    # 24 months, from November 2023; 12.5 + 7.25 h worked before it open the cumulated line.
+    assert len(evolution) == 24 and evolution["Mois"].iat[0] == "novembre 2023"
+    assert (evolution["Heures du mois"].iat[0], evolution["Heures cumulées"].iat[0]) == (0, 19.75)
+    assert evolution["Heures cumulées"].iat[-1] == 350 + 19.75
+
+
+def test_month_without_hours_still_reports_running_marches(tmp_path: Path) -> None:
+    config = Config(territoire="CA du Niortais", root=tmp_path)
+    none = current("2025-10").iloc[:0]
+    paths = write_monthly_reports(config, registers(), none, files_frame().iloc[:0], "2025-10",
+                                  GENERATED)
+    assert [p.name for p in paths] == ["MO-CAN.xlsx", f"{SIRET_A}.xlsx", f"{SIRET_B}.xlsx",
+                                       "suivi-depots.xlsx"]
+    book = openpyxl.load_workbook(paths[0])
+    assert [(r["Code marché"], r["Heures cumulées"], r["Participants"])
+            for r in table(book["Synthèse"], "Code marché")] == [("M-001", 0, 0), ("M-002", 0, 0)]
+    evolution = table(book["Évolution"], "Mois")
+    assert evolution[0]["Mois"] == "janvier 2025" and evolution[-1]["Heures cumulées"] == 0
+    assert table(book["Répartition"], "Structure") == [
+        {"Structure": None, "Heures du mois": None, "Heures cumulées": None}]
+
+
+def test_company_without_hours_gets_an_empty_participants_table() -> None:
+    figures = month_figures(registers(), current("2025-10").iloc[:0], "2025-10")
+    people = participant_tables(figures, registers().participants, registers().structures)
+    assert sorted(people) == [SIRET_A, SIRET_B]
+    assert people[SIRET_B].empty
+    assert list(people[SIRET_B].columns) == ["Nom", "Prénom", "Code marché", "Structure",
+                                             "Heures du mois", "Heures cumulées sur le marché"]
+
+
+def _large_territory(markets: int, lines: int) -> tuple[Registers, pd.DataFrame]:
+    """`markets` marchés over 40 companies and 10 MO, `lines` hour lines over 12 months."""
+    sirets = [luhn_complete(f"{100000000 + i:09d}0001") for i in range(40)]
+    codes = [f"M-{i:04d}" for i in range(markets)]
+    base = registers()
+    register = dataclasses.replace(
+        base,
+        buyers=pd.DataFrame({"code_mo": [f"MO-{i}" for i in range(10)],
+                             "nom": [f"MO {i}" for i in range(10)], "email": None}),
+        companies=pd.DataFrame({"siret": sirets, "nom": [f"Ent {i}" for i in range(40)],
+                                "email": None}),
+        markets=pd.DataFrame({
+            "code_marche": codes, "intitule": codes,
+            "code_mo": [f"MO-{i % 10}" for i in range(markets)],
+            "siret": [sirets[i % 40] for i in range(markets)],
+            "date_debut": pd.Series([pd.Timestamp("2025-01-01")] * markets, dtype="datetime64[us]"),
+            "date_fin": pd.Series([pd.Timestamp("2026-12-31")] * markets, dtype="datetime64[us]"),
+            "heures_objectif": 5000.0}))
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    hours = pd.DataFrame({
+        "sha256": "x", "code_structure": "AI-NIORT",
+        "id_participant": [f"P-{i % 600:03d}" for i in range(lines)],
+        "code_marche": [codes[i % markets] for i in range(lines)],
+        "mois": [months[i % 12] for i in range(lines)], "heures": 35.0,
+        "type_contrat": "CDDI", "statut": "acceptée"})
+    return register, hours
+
+
+def test_month_figures_of_a_large_territory_take_a_fraction_of_a_second() -> None:
+    register, hours = _large_territory(markets=400, lines=20_000)
+    start = time.perf_counter()
+    figures = month_figures(register, hours, "2025-12")
+    companies = group_figures(figures, "siret")
+    buyers = group_figures(figures, "code_mo")
+    people = participant_tables(figures, register.participants, register.structures)
+    elapsed = time.perf_counter() - start
+    assert (len(buyers), len(companies), len(people)) == (10, 40, 40)
+    # 35 h × 20 000 lines: nothing lost in the slicing.
+    assert sum(g.synthesis["Heures cumulées"].sum() for g in companies.values()) == 700_000
+    # ~0.15 s in practice; filtering the hours per workbook took ~3 s. Loose against slow CI.
+    assert elapsed < 1.5
 
 
 @pytest.mark.slow

@@ -12,12 +12,14 @@ from clauses.periods import (
     month_end,
     month_label,
     months_between,
+    of_month,
     parse_semester,
     parse_year,
     period_bounds,
     period_end,
     period_label,
     period_months,
+    previous_month,
     previous_semester,
     previous_year,
     provisional_marks,
@@ -129,6 +131,15 @@ def test_month_label_and_period_end():
     assert period_end("2026-S1") == date(2026, 6, 30)
 
 
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [("2026-10", "d'octobre 2026"), ("2026-11", "de novembre 2026"),
+     ("2026-04", "d'avril 2026"), ("2026-08", "d'août 2026"), ("2027-01", "de janvier 2027")],
+)
+def test_month_names_take_french_elision(month: str, expected: str) -> None:
+    assert of_month(month) == expected
+
+
 def test_semester_code_is_canonical():
     assert semester_code("2026-s2") == "2026-S2"
 
@@ -141,6 +152,15 @@ def test_semester_code_is_canonical():
 def test_previous_semester_and_year_for_the_scheduled_runs(today, semester, year):
     assert previous_semester(today) == semester
     assert previous_year(today) == year
+
+
+@pytest.mark.parametrize(
+    ("today", "month"),
+    [(date(2026, 11, 5), "2026-10"), (date(2027, 1, 1), "2026-12"),
+     (date(2026, 3, 31), "2026-02")],
+)
+def test_previous_month(today: date, month: str) -> None:
+    assert previous_month(today) == month
 
 
 def test_provisional_marks_title_and_notes():

@@ -16,7 +16,6 @@ from clauses.mail import ALREADY_SENT, SENT, send_messages
 from clauses.reminders import (
     OVERDUE,
     REMINDER,
-    previous_month,
     reminder_messages,
     structures_to_remind,
 )
@@ -91,15 +90,6 @@ def test_reminder_day_after_deadline_day_only_gives_the_late_notice() -> None:
     remind = structures_to_remind(STRUCTURES, pd.DataFrame(), MONTH, date(2026, 11, 11),
                                   jour_rappel=12, jour_limite=10)
     assert set(remind["relance"]) == {OVERDUE}
-
-
-@pytest.mark.parametrize(
-    ("today", "month"),
-    [(date(2026, 11, 5), "2026-10"), (date(2027, 1, 1), "2026-12"),
-     (date(2026, 3, 31), "2026-02")],
-)
-def test_previous_month(today: date, month: str) -> None:
-    assert previous_month(today) == month
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from clauses.config import REASON_CODES, Rules
+from clauses.rule_facts import RegisterIndex
 from clauses.rules import RULES, check_lines, total_message
 from schemas.submissions import CheckedHourLine
 from tests.rules_fixtures import (
@@ -405,3 +406,15 @@ def test_time_of_the_check_does_not_end_the_month_early() -> None:
 
     checked = check({}, today=datetime(2025, 10, 31, 18, 30))
     assert checked.loc[0, "motifs"] == "PERIODE_FUTURE"
+
+
+def test_register_index_built_once_checks_like_the_registers() -> None:
+    # An ingest run keys the registers once and passes the index to every file's check.
+    territory = registers(decisions=decisions({}))
+    frame = lines({"date_debut_mission": "2025-01-15"}, {"id_participant": "P999"}, BY_NAME,
+                  {"code_marche": "M999"})
+    options: dict[str, Any] = {"rules": Rules(), "code_structure": STRUCTURE, "today": TODAY}
+    pd.testing.assert_frame_equal(
+        check_lines(frame, registers=RegisterIndex.of(territory), **options),
+        check_lines(frame, registers=territory, **options),
+    )

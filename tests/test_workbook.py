@@ -173,3 +173,17 @@ def test_empty_frame_still_writes_a_valid_table(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(path)["S"]
     assert ws["A6"].value == "Code"
     assert len(ws.tables) == 1
+
+
+def test_markup_characters_in_headers_and_rows_survive_the_xml(tmp_path: Path) -> None:
+    path = tmp_path / "x.xlsx"
+    frame = pd.DataFrame({'Heures "R&D" <brutes>': [1.5], "Nom": ["Dupont & Fils <SARL>"]})
+    with _book(path) as book:
+        sheet = book.sheet("S")
+        sheet.table(frame, totals={"Nom": "Total & reste", 'Heures "R&D" <brutes>': "sum"})
+        sheet.ws.set_row(sheet.row, 22.5)  # a float attribute, written as is
+    ws = openpyxl.load_workbook(path)["S"]
+    assert [c.value for c in ws[6]] == ['Heures "R&D" <brutes>', "Nom"]
+    assert ws["B7"].value == "Dupont & Fils <SARL>"
+    assert ws["B8"].value == "Total & reste"
+    assert ws.row_dimensions[sheet.row + 1].height == 22.5

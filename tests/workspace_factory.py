@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from clauses.config import Config, load_config
 from clauses.siret import luhn_complete
@@ -105,3 +107,26 @@ def drop_bytes(config: Config, structure: str, name: str, content: bytes,
     stamp = at.timestamp()
     os.utime(path, (stamp, stamp))
     return path
+
+
+def with_settings(config: Config, **sections: dict) -> Config:
+    """Change some settings in the workspace's `config.yaml` (section → {key: value}) and
+    reload it, as a facilitator editing the file would."""
+    raw = yaml.safe_load(config.source.read_text(encoding="utf-8")) or {}
+    for section, values in sections.items():
+        raw.setdefault(section, {}).update(values)
+    config.source.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False),
+                             encoding="utf-8")
+    return load_config(config.source)
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    """Every file and folder under `root`: relative path → (sha256 or "<dossier>", mtime_ns)."""
+    found: dict[str, tuple[str, int]] = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_dir():
+            found[key] = ("<dossier>", 0)
+        else:
+            found[key] = (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+    return found

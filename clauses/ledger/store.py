@@ -108,10 +108,11 @@ class Ledger:
     # --- files ----------------------------------------------------------------------------------
 
     def is_known_file(self, sha256: str) -> bool:
-        """Whether these bytes were processed before (SPEC §6 FICHIER_DEJA_RECU); earlier
-        "déjà reçu" rows do not count, they only log re-sends."""
+        """Whether these bytes were counted before (SPEC §6 FICHIER_DEJA_RECU). A quarantined
+        file is not: once the register or the folder is put right, the structure drops the same
+        file again, as its control report asks, and it must be read this time."""
         query = sa.select(fichiers.c.id).where(
-            fichiers.c.sha256 == sha256, fichiers.c.statut.in_([PROCESSED, QUARANTINED])
+            fichiers.c.sha256 == sha256, fichiers.c.statut == PROCESSED
         )
         with self._engine.connect() as connection:
             return connection.execute(query.limit(1)).first() is not None

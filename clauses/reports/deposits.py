@@ -68,8 +68,11 @@ def deposit_followup(registers: Registers, hours: pd.DataFrame, files: pd.DataFr
     hours_by = lines.groupby("code_structure")["heures"].sum()
     known = list(registers.structures.sort_values("code_structure")["code_structure"])
     unknown = sorted(set(chosen["code_structure"].dropna()) - set(known))
-    rows = [_structure_row(code, chosen[chosen["code_structure"] == code],
-                           float(hours_by.get(code, 0.0))) for code in known + unknown]
+    # One split of the month's files by structure, then a lookup per structure.
+    own = dict(tuple(chosen.groupby("code_structure", sort=False)))
+    none = chosen.iloc[:0]
+    rows = [_structure_row(code, own.get(code, none), float(hours_by.get(code, 0.0)))
+            for code in known + unknown]
     table = pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
     names = registers.structures.set_index("code_structure")["nom"]
     table.insert(1, "Structure", table["Code structure"].map(names).fillna("(structure inconnue)"))

@@ -6,12 +6,12 @@
   `Participants` (name, first name, marché, structure, hours). No birth date, no criteria.
 - `suivi-depots.xlsx` for the facilitator (`clauses.reports.deposits`).
 
-Figures come from `monthly_figures` (pure); this module only lays them out.
+Figures come from `monthly_figures` (pure), computed once for the month and sliced per maître
+d'ouvrage and per company; this module only lays them out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,12 +54,12 @@ def _hours_text(hours: float) -> str:
     return f"{text} h"
 
 
-def correction_notes(gaps: pd.DataFrame, codes: Iterable[str], month: str) -> list[str]:
+def correction_notes(gaps: pd.DataFrame) -> dict[str, str]:
     """One "Rectificatif" sentence per marché whose earlier months changed since last report."""
-    notes = []
-    for code, rows in gaps[gaps["code_marche"].isin(list(codes))].groupby("code_marche"):
+    notes = {}
+    for code, rows in gaps.groupby("code_marche"):
         months = ", ".join(month_label(m) for m in rows["mois"])
-        notes.append(
+        notes[code] = (
             f"Rectificatif — marché {code} : des relevés déposés après le rapport précédent "
             f"modifient {months} ; heures cumulées {_hours_text(float(rows['ecart'].sum()))} "
             "par rapport à ce rapport.")
@@ -91,39 +91,31 @@ def _write_evolution(book: ReportWorkbook, evolution: pd.DataFrame) -> None:
                         ("Objectif au prorata du temps", "line")])
 
 
-def _common_sheets(book: ReportWorkbook, markets: pd.DataFrame, inputs: MonthlyInputs,
-                   notes: list[str]) -> None:
-    hours, month = inputs.hours, inputs.month
-    synthesis = fig.market_synthesis(markets, inputs.registers.companies, hours, month)
-    people = fig.month_participants(hours, markets["code_marche"], month)
-    _write_synthesis(book, synthesis, people, notes)
-    _write_evolution(book, fig.evolution(markets, hours, month))
+def _common_sheets(book: ReportWorkbook, group: fig.GroupFigures, notes: list[str]) -> None:
+    _write_synthesis(book, group.synthesis, group.participants, notes)
+    _write_evolution(book, group.evolution)
 
 
-def write_buyer_report(path: Path, *, buyer: pd.Series, markets: pd.DataFrame,
-                       inputs: MonthlyInputs, notes: list[str]) -> Path:
+def write_buyer_report(path: Path, *, buyer: pd.Series, group: fig.GroupFigures,
+                       breakdowns: list[pd.DataFrame], inputs: MonthlyInputs,
+                       notes: list[str]) -> Path:
     """A maître d'ouvrage's workbook: counts and hours only, never a participant's name."""
-    hours, month, registers = inputs.hours, inputs.month, inputs.registers
     with _book(path, inputs, f"Clauses sociales — rapport mensuel — {buyer['nom']}") as book:
-        _common_sheets(book, markets, inputs, notes)
+        _common_sheets(book, group, notes)
         sheet = book.sheet("Répartition")
-        for title, by in (("Heures par structure", "structure"),
-                          ("Heures par type de contrat", "contrat")):
+        for title, frame in zip(("Heures par structure", "Heures par type de contrat"),
+                                breakdowns, strict=True):
             sheet.heading(title)
-            frame = fig.breakdown(hours, markets["code_marche"], registers.structures, month, by)
             sheet.table(frame, kinds=HOURS_KINDS, totals={
                 frame.columns[0]: "Total", "Heures du mois": "sum", "Heures cumulées": "sum"})
     return path
 
 
-def write_company_report(path: Path, *, company_name: str, markets: pd.DataFrame,
-                         inputs: MonthlyInputs, notes: list[str]) -> Path:
+def write_company_report(path: Path, *, company_name: str, group: fig.GroupFigures,
+                         people: pd.DataFrame, inputs: MonthlyInputs, notes: list[str]) -> Path:
     """A company's workbook: its marchés and the people who worked on them (names only)."""
-    registers = inputs.registers
     with _book(path, inputs, f"Clauses sociales — rapport mensuel — {company_name}") as book:
-        _common_sheets(book, markets, inputs, notes)
-        people = fig.participant_hours(inputs.hours, markets, registers.participants,
-                                       registers.structures, inputs.month)
+        _common_sheets(book, group, notes)
         book.sheet("Participants").table(
             people, kinds=HOURS_KINDS, freeze=True,
             totals={"Nom": "Total", "Heures du mois": "sum", "Heures cumulées sur le marché": "sum"})
@@ -144,21 +136,30 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     `ledger.files()`; `hours_history` = `ledger.hours(until_month=month, current_only=False)`,
     for the "Rectificatif" notes (none when omitted)."""
     inputs = MonthlyInputs(config, registers, hours_until_m, month, generated_at)
-    markets = fig.reported_markets(registers.markets, hours_until_m, month)
-    gaps = fig.corrections(hours_until_m, hours_history, files, month, config.depot.jour_limite)
+    figures = fig.month_figures(registers, hours_until_m, month)
+    notes = correction_notes(fig.corrections(hours_until_m, hours_history, files, month,
+                                             config.depot.jour_limite))
     folder, paths = config.outbox / month, []
+    buyers = fig.group_figures(figures, "code_mo")
+    splits = [fig.breakdowns(figures, registers.structures, "code_mo", kind)
+              for kind in ("structure", "contrat")]
     for _, buyer in registers.buyers.sort_values("code_mo").iterrows():
-        own = markets[markets["code_mo"] == buyer["code_mo"]]
-        if len(own):
-            paths.append(write_buyer_report(
-                folder / "maitres-ouvrage" / f"{buyer['code_mo']}.xlsx", buyer=buyer,
-                markets=own, inputs=inputs,
-                notes=correction_notes(gaps, own["code_marche"], month)))
+        code, group = buyer["code_mo"], buyers.get(buyer["code_mo"])
+        if group is None:  # no marché of this maître d'ouvrage is reported in `month`
+            continue
+        paths.append(write_buyer_report(
+            folder / "maitres-ouvrage" / f"{code}.xlsx", buyer=buyer, group=group,
+            breakdowns=[split[code] for split in splits], inputs=inputs,
+            notes=[notes[c] for c in group.codes if c in notes]))
     names = registers.companies.set_index("siret")["nom"]
-    for siret, own in markets.groupby("siret", sort=True):
+    people = fig.participant_tables(figures, registers.participants, registers.structures)
+    companies = fig.group_figures(figures, "siret")
+    for siret in sorted(companies):
+        group = companies[siret]
         paths.append(write_company_report(
             folder / "entreprises" / f"{siret}.xlsx", company_name=str(names.get(siret, siret)),
-            markets=own, inputs=inputs, notes=correction_notes(gaps, own["code_marche"], month)))
+            group=group, people=people[siret], inputs=inputs,
+            notes=[notes[c] for c in group.codes if c in notes]))
     paths.append(write_deposit_report(folder / "suivi-depots.xlsx", config=config,
                                       registers=registers, hours=hours_until_m, files=files,
                                       month=month, generated_at=generated_at))
