@@ -24,11 +24,29 @@ def test_quarantine_keeps_the_file_and_writes_the_reason_beside_it(tmp_path):
     source = tmp_path / "releve.xlsx"
     source.write_bytes(b"abc")
     target = quarantine_file(tmp_path / "q", source, "AI-NIORT", "oct/releve.xlsx", "MOTIF — texte")
-    again = quarantine_file(tmp_path / "q", source, "AI-NIORT", "oct/releve.xlsx", "MOTIF — texte")
     assert target == tmp_path / "q" / "AI-NIORT" / "oct" / "releve.xlsx"
-    assert again.name == "releve (2).xlsx"
-    assert (target.parent / "releve.xlsx.motif.txt").read_text(encoding="utf-8") == "MOTIF — texte\n"
+    assert target.read_bytes() == b"abc"
+    motif = target.parent / "releve.xlsx.motif.txt"
+    assert motif.read_text(encoding="utf-8") == "MOTIF — texte\n"
     assert source.exists()
+
+
+def test_quarantining_the_same_bytes_again_keeps_one_copy(tmp_path):
+    source = tmp_path / "releve.xlsx"
+    source.write_bytes(b"abc")
+    first = quarantine_file(tmp_path / "q", source, "AI-NIORT", "releve.xlsx", "M")
+    again = quarantine_file(tmp_path / "q", source, "AI-NIORT", "releve.xlsx", "M")
+    assert again == first
+    assert len(list((tmp_path / "q" / "AI-NIORT").glob("*.xlsx"))) == 1
+
+
+def test_another_file_of_the_same_name_is_kept_beside_the_first(tmp_path):
+    source = tmp_path / "releve.xlsx"
+    source.write_bytes(b"abc")
+    quarantine_file(tmp_path / "q", source, "AI-NIORT", "releve.xlsx", "M")
+    source.write_bytes(b"autre")
+    second = quarantine_file(tmp_path / "q", source, "AI-NIORT", "releve.xlsx", "M")
+    assert second.name == "releve (2).xlsx" and second.read_bytes() == b"autre"
 
 
 def test_inbox_copy_is_removed_only_when_archived(tmp_path):
