@@ -143,9 +143,12 @@ def report_monthly(
     mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")], now: NowOption = None
 ) -> None:
     """Rapports mensuels des maîtres d'ouvrage et des entreprises, suivi des dépôts."""
-    from clauses.jobs import run_monthly
+    from clauses.jobs import recorded, run_monthly
+    from clauses.periods import parse_month
 
-    for line in run_monthly(_config(), mois, now=_parse_now(now)):
+    parse_month(mois)
+    for line in recorded(_config(), "monthly-reports", run_monthly, month=mois,
+                         now=_parse_now(now)):
         _say(line)
 
 
@@ -157,9 +160,12 @@ def report_semester(
     now: NowOption = None,
 ) -> None:
     """Tableaux semestriels des salariés en parcours clauses, un par structure."""
-    from clauses.jobs import run_semester
+    from clauses.jobs import recorded, run_semester
+    from clauses.periods import semester_code
 
-    for line in run_semester(_config(), periode, provisoire=provisoire, now=_parse_now(now)):
+    for line in recorded(_config(), "semester-reports", run_semester,
+                         period=semester_code(periode), provisoire=provisoire,
+                         now=_parse_now(now)):
         _say(line)
 
 
@@ -171,9 +177,10 @@ def report_annual(
     now: NowOption = None,
 ) -> None:
     """Bilan annuel du guichet unique pour la DDETS-PP et les structures."""
-    from clauses.jobs import run_annual
+    from clauses.jobs import recorded, run_annual
 
-    for line in run_annual(_config(), annee, provisoire=provisoire, now=_parse_now(now)):
+    for line in recorded(_config(), "annual-report", run_annual, year=annee,
+                         provisoire=provisoire, now=_parse_now(now)):
         _say(line)
 
 
@@ -202,9 +209,9 @@ def send(now: NowOption = None) -> None:
 @guarded
 def remind(now: NowOption = None) -> None:
     """Relancer les structures dont le relevé du mois précédent manque."""
-    from clauses.jobs import run_reminders
+    from clauses.jobs import recorded, run_reminders
 
-    for line in run_reminders(_config(), now=_parse_now(now)):
+    for line in recorded(_config(), "reminders", run_reminders, now=_parse_now(now)):
         _say(line)
 
 

@@ -25,15 +25,34 @@ from clauses.rules import french_number
 
 @contextmanager
 def prefect_api(url: str) -> Iterator[None]:
+    """Point Prefect at `url` for this block. Prefect reads its settings when it is imported, so
+    the environment alone is not enough once it is loaded: its own override is used too."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     previous = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url
     try:
-        yield
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
     finally:
         if previous is None:
             os.environ.pop("PREFECT_API_URL", None)
         else:
             os.environ["PREFECT_API_URL"] = previous
+
+
+def recorded(config: Config, flow_name: str, job, **kwargs) -> list[str]:
+    """Run a report or mail job as its Prefect flow when a server is up (so the facilitator
+    sees it in the UI), else directly; both give the same French lines."""
+    api = reachable_prefect_api(config)
+    if not api:
+        return job(config, **kwargs).lines
+    import flows
+
+    with prefect_api(api):
+        flow = flows.by_name(flow_name)
+        lines = flow(config_path=str(config.source), **kwargs)
+    return [*lines, f"Exécution enregistrée dans Prefect ({api})."]
 
 
 def _plural(n: int, word: str) -> str:

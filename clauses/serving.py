@@ -73,19 +73,26 @@ def local_prefect_server(config: Config, *, timeout: float = 90) -> Iterator[str
 
 def serve_workspace(config: Config, config_path: Path) -> None:
     """Serve every deployment with its schedule until Ctrl-C."""
-    from flows.deployments import serve_deployments
-
     existing = os.environ.get("PREFECT_API_URL")
     if existing:
         print(f"Serveur Prefect existant : {existing}")
-        serve_deployments(config, str(Path(config_path).resolve()))
+        _serve(config, config_path, existing)
         return
     print("Démarrage du serveur Prefect local (10 à 20 secondes)…")
     with local_prefect_server(config) as api:
         os.environ.update(prefect_environment(config))
-        os.environ["PREFECT_API_URL"] = api
         print(f"Interface Prefect : {api.removesuffix('/api')}  (Ctrl-C pour arrêter)")
         try:
-            serve_deployments(config, str(Path(config_path).resolve()))
+            _serve(config, config_path, api)
         except KeyboardInterrupt:
             print("Arrêt demandé : les flux et le serveur s'arrêtent proprement.")
+
+
+def _serve(config: Config, config_path: Path, api: str) -> None:
+    # Prefect binds its settings when imported: point it at the server before and after.
+    os.environ["PREFECT_API_URL"] = api
+    from clauses.jobs import prefect_api
+    from flows.deployments import serve_deployments
+
+    with prefect_api(api):
+        serve_deployments(config, str(Path(config_path).resolve()))

@@ -11,10 +11,15 @@ from prefect.client.orchestration import get_client
 from clauses.intake import FileResult
 
 
+def _sent(send) -> str:
+    """« écrit (.eml) » when no SMTP server is configured: nothing left the machine."""
+    return "écrit (.eml)" if getattr(send, "eml", None) and send.status == "envoyé" else send.status
+
+
 def rename_flow_run(flow_run_id: str | None, results: list[FileResult]) -> None:
     """`ingest AI-NIORT 2026-10`: the run is named after what it processed (SPEC §10)."""
     if not flow_run_id or not results:
-        return
+        return  # an empty pass keeps its name: "ingest <date> <heure>"
     structures = sorted({r.structure for r in results if r.structure})
     months = sorted({r.mois for r in results if r.mois})
     who = " ".join(structures[:3]) + (f" +{len(structures) - 3}" if len(structures) > 3 else "")
@@ -37,7 +42,7 @@ def ingest_table(results: list[FileResult]) -> list[dict[str, object]]:
             "Rejetées": r.rejetees,
             "Hors délai": "oui" if r.en_retard else "non",
             "Motif du fichier": r.motif or "",
-            "Compte rendu": str(r.control_report or ""),
+            "Compte rendu": r.control_report.name if r.control_report else "",
         }
         for r in results
     ]
@@ -77,7 +82,7 @@ def publish_ingest_artifacts(results: list[FileResult], waiting: list[Path],
     if sends:
         create_table_artifact(
             key="comptes-rendus-envoyes",
-            table=[{"Destinataire": s.recipient, "Objet": s.subject, "Statut": s.status,
+            table=[{"Destinataire": s.recipient, "Objet": s.subject, "Statut": _sent(s),
                     "Erreur": s.error or ""} for s in sends],
             description="Comptes rendus de contrôle envoyés aux structures.",
         )
@@ -106,7 +111,7 @@ def publish_job_artifacts(key: str, report, config) -> None:
     if report.sends:
         create_table_artifact(
             key=f"{key}-courriels",
-            table=[{"Destinataire": s.recipient, "Objet": s.subject, "Statut": s.status,
+            table=[{"Destinataire": s.recipient, "Objet": s.subject, "Statut": _sent(s),
                     "Tentatives": s.attempts, "Erreur": s.error or ""} for s in report.sends],
             description="Courriels de cette exécution (jamais deux fois le même).",
         )

@@ -22,7 +22,8 @@ def ingest_file(run: IngestRun, candidate: Candidate) -> FileResult:
     return ingest_candidate(run, candidate)
 
 
-@flow(name="ingest-inbox", log_prints=False)
+@flow(name="ingest-inbox", flow_run_name=lambda: f"ingest {datetime.now():%Y-%m-%d %H:%M}",
+      log_prints=False)
 def ingest_inbox_flow(
     config_path: str = "config.yaml", now: datetime | None = None
 ) -> tuple[list[FileResult], list[Path]]:

@@ -11,7 +11,7 @@ from clauses.jobs import run_reminders
 from flows.artifacts import publish_job_artifacts
 
 
-@flow(name="reminders", flow_run_name="relances")
+@flow(name="reminders", flow_run_name=lambda: f"relances {datetime.now():%Y-%m-%d}")
 def reminders_flow(config_path: str = "config.yaml", now: datetime | None = None) -> list[str]:
     config = load_config(config_path)
     report = run_reminders(config, now=now or datetime.now())

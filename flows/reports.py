@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
 
 from clauses.config import load_config
 from clauses.jobs import run_annual, run_monthly, run_semester
@@ -16,7 +17,25 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now()
 
 
-@flow(name="monthly-reports", flow_run_name="rapports mensuels {month}")
+def _parameter(name: str):
+    return flow_run.parameters.get(name)
+
+
+# Scheduled runs pass no period: the name must show the one the run will compute.
+def _monthly_name() -> str:
+    now = _now(_parameter("now"))
+    return f"rapports mensuels {_parameter('month') or add_months(f'{now:%Y-%m}', -1)}"
+
+
+def _semester_name() -> str:
+    return f"tableaux semestriels {_parameter('period') or previous_semester(_now(_parameter('now')).date())}"
+
+
+def _annual_name() -> str:
+    return f"bilan annuel {_parameter('year') or previous_year(_now(_parameter('now')).date())}"
+
+
+@flow(name="monthly-reports", flow_run_name=_monthly_name)
 def monthly_reports_flow(config_path: str = "config.yaml", month: str | None = None,
                          now: datetime | None = None) -> list[str]:
     """Month M defaults to the month before today: run on the 11th, after the deadline."""
@@ -29,7 +48,7 @@ def monthly_reports_flow(config_path: str = "config.yaml", month: str | None = N
     return report.lines
 
 
-@flow(name="semester-reports", flow_run_name="tableaux semestriels {period}")
+@flow(name="semester-reports", flow_run_name=_semester_name)
 def semester_reports_flow(config_path: str = "config.yaml", period: str | None = None,
                           provisoire: bool = False, now: datetime | None = None) -> list[str]:
     config = load_config(config_path)
@@ -40,7 +59,7 @@ def semester_reports_flow(config_path: str = "config.yaml", period: str | None =
     return report.lines
 
 
-@flow(name="annual-report", flow_run_name="bilan annuel {year}")
+@flow(name="annual-report", flow_run_name=_annual_name)
 def annual_report_flow(config_path: str = "config.yaml", year: int | None = None,
                        provisoire: bool = False, now: datetime | None = None) -> list[str]:
     config = load_config(config_path)

@@ -126,3 +126,45 @@ def test_cli_records_its_run_in_a_reachable_server(prefect_server, tmp_path):
     assert reply.returncode == 0, reply.stderr
     assert "Exécution enregistrée dans Prefect" in reply.stdout
     assert not any(Path(config.inbox).rglob("*.xlsx"))
+
+
+def test_cli_finds_the_server_clauses_serve_started_for_the_workspace(prefect_server, tmp_path):
+    """`clauses serve` writes its URL in state/prefect/api-url; a command run with no Prefect
+    variable at all must record its run there, not in a throwaway temporary server."""
+    from prefect.client.orchestration import get_client
+
+    from clauses.orchestration import api_url_file
+
+    config = make_workspace(tmp_path)
+    api_url_file(config).parent.mkdir(parents=True, exist_ok=True)
+    api_url_file(config).write_text(prefect_server, encoding="utf-8")
+    drop_statement(config, "ETTI-SUD", "releve-etti.xlsx",
+                   rows=[("P003", "M-002", "16/10/2026", "", "20", "CDD")])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home-vide")
+    reply = subprocess.run(
+        [sys.executable, "-m", "clauses.cli", "--config", str(config.source), "ingest",
+         "--date", NOW_ISO], env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert reply.returncode == 0, reply.stderr
+    with get_client(sync_client=True) as client:
+        names = [r.name for r in client.read_flow_runs()]
+    assert "ingest ETTI-SUD 2026-10" in names
+
+
+def test_report_command_is_recorded_with_a_meaningful_name(prefect_server, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    config = make_workspace(tmp_path)
+    drop_statement(config, "AI-NIORT", "releve-octobre.xlsx")
+    env = {**os.environ, "PREFECT_API_URL": prefect_server}
+    for args in (["ingest", "--date", NOW_ISO], ["report", "monthly", "2026-10",
+                                                  "--date", "2026-11-11T07:00:00"]):
+        reply = subprocess.run([sys.executable, "-m", "clauses.cli", "--config",
+                                str(config.source), *args], env=env, capture_output=True,
+                               text=True, timeout=120)
+        assert reply.returncode == 0, reply.stderr
+    assert "Exécution enregistrée dans Prefect" in reply.stdout
+    with get_client(sync_client=True) as client:
+        names = [r.name for r in client.read_flow_runs()]
+    assert "rapports mensuels 2026-10" in names

@@ -382,12 +382,16 @@ def test_recording_a_file_without_lines_supersedes_nothing(ledger: Ledger) -> No
 # --- same bytes twice (SPEC §6 FICHIER_DEJA_RECU) -------------------------------------------------
 
 
-@pytest.mark.parametrize("status", ["traité", "quarantaine"])
-def test_same_bytes_are_known_once_processed(ledger: Ledger, status: str) -> None:
+def test_same_bytes_are_known_once_processed(ledger: Ledger) -> None:
     assert not ledger.is_known_file("a" * 64)
-    ledger.record_file(record(statut=status))
+    ledger.record_file(record(statut="traité"))
     assert ledger.is_known_file("a" * 64)
     assert not ledger.is_known_file("b" * 64)
+
+
+def test_quarantined_bytes_are_read_again_when_dropped_again(ledger: Ledger) -> None:
+    ledger.record_file(record(statut="quarantaine", motif="STRUCTURE_INCONNUE"))
+    assert not ledger.is_known_file("a" * 64)
 
 
 def test_an_already_received_row_alone_does_not_make_bytes_known(ledger: Ledger) -> None:
