@@ -61,11 +61,10 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame) -> 
             continue
         received = pd.Timestamp(row["recu_le"]).to_pydatetime()
         report = control_report_path(config.outbox, row["code_structure"], row["nom_fichier"],
-                                     received)
+                                     received, row["sha256"])
         if not report.exists():
             continue
-        record = SimpleNamespace(**{k: (None if pd.isna(v) else v) if not isinstance(v, str)
-                                    else v for k, v in row.items()})
+        record = SimpleNamespace(**row.astype(object).where(row.notna(), None).to_dict())
         build = quarantine_message if row["statut"] == "quarantaine" else control_report_message
         messages.append(build(config, structure, record, report))
     return messages

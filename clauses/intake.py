@@ -92,16 +92,16 @@ def _record(run: IngestRun, candidate: Candidate, sha: str, archived: Path, **fi
     )
 
 
-def _control_path(run: IngestRun, candidate: Candidate) -> Path:
+def _control_path(run: IngestRun, candidate: Candidate, sha: str) -> Path:
     return control_report_path(
-        run.config.outbox, candidate.structure or "_sans_structure", candidate.name, run.now
+        run.config.outbox, candidate.structure or "_sans_structure", candidate.name, run.now, sha
     )
 
 
-def _file_report(run: IngestRun, candidate: Candidate, code: str, message: str,
+def _file_report(run: IngestRun, candidate: Candidate, sha: str, code: str, message: str,
                  kind: str | None = None) -> Path:
     return write_control_report(
-        _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
+        _control_path(run, candidate, sha), structure=candidate.structure, file_name=candidate.name,
         kind=kind, received=run.now, late=False, raw=None, file_reason=code,
         file_message=message, territory=run.config.territoire,
     )
@@ -114,7 +114,7 @@ def _refuse(
     """File-level failure: nothing enters the ledger but the file's row; file kept in quarantine."""
     # Everything on disk first, the ledger row last: a crash in between only means doing it
     # again on the next pass (same report path, same quarantine copy).
-    report = _file_report(run, candidate, error.code, error.message, kind)
+    report = _file_report(run, candidate, sha, error.code, error.message, kind)
     reason = f"{error.code} — {error.message}"
     quarantine_file(run.config.quarantine, archived, candidate.structure, candidate.name, reason)
     run.ledger.record_file(
@@ -129,7 +129,7 @@ def _already_received(
     run: IngestRun, candidate: Candidate, sha: str, archived: Path
 ) -> FileResult:
     message = FILE_REASONS["FICHIER_DEJA_RECU"]
-    report = _file_report(run, candidate, "FICHIER_DEJA_RECU", message)
+    report = _file_report(run, candidate, sha, "FICHIER_DEJA_RECU", message)
     run.ledger.record_file(
         _record(run, candidate, sha, archived, statut="déjà reçu",
                 motif="FICHIER_DEJA_RECU", message=message)
@@ -173,7 +173,7 @@ def _hour_statement(run, candidate, sha, archived, submission) -> FileResult:
         motifs=_reason_counts(checked["motifs"]),
     )
     result.control_report = write_control_report(
-        _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
+        _control_path(run, candidate, sha), structure=candidate.structure, file_name=candidate.name,
         kind=Kind.RELEVE.value, received=run.now, late=late, raw=submission.raw, checked=checked,
         territory=run.config.territoire,
     )
@@ -203,7 +203,7 @@ def _reason_counts(motifs: pd.Series) -> dict[str, int]:
 def _tracking_table(run, candidate, sha, archived, submission) -> FileResult:
     lines = match_participants(submission.lines, run.registers.participants)
     report = write_control_report(
-        _control_path(run, candidate), structure=candidate.structure, file_name=candidate.name,
+        _control_path(run, candidate, sha), structure=candidate.structure, file_name=candidate.name,
         kind=Kind.SUIVI.value, received=run.now, late=False, raw=submission.raw,
         territory=run.config.territoire,
     )

@@ -170,8 +170,9 @@ def test_tracking_table_report_shows_lines_without_status(tmp_path: Path) -> Non
 
 
 def test_control_report_path_uses_received_date_and_original_stem() -> None:
-    path = control_report_path(Path("outbox"), "AI-NIORT", "2025/relevé octobre.xlsx", RECEIVED)
-    assert path == Path("outbox/controles/AI-NIORT/2025-11-12-relevé octobre-controle.xlsx")
+    path = control_report_path(Path("outbox"), "AI-NIORT", "2025/relevé octobre.xlsx", RECEIVED,
+                               "3ec4f8525993ce77")
+    assert path == Path("outbox/controles/AI-NIORT/2025-11-12-relevé octobre-3ec4f852-controle.xlsx")
 
 
 @pytest.mark.parametrize(("codes", "sentences", "expected"), [

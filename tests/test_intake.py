@@ -691,10 +691,6 @@ def test_rerun_after_a_crash_while_quarantining_keeps_one_copy_in_quarantine(tmp
 # --- control report names ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="reports/control.py control_report_path (~l.62) names the report "
-                   "<date>-<stem>-controle.xlsx: two files with one stem (sub-folders, or .xlsx "
-                   "and .csv) received the same day overwrite each other's report, and "
-                   "dispatch.file_messages then mails the same workbook for both", strict=True)
 def test_two_files_with_the_same_stem_get_their_own_control_report(tmp_path):
     config = make_workspace(tmp_path)
     drop_statement(config, "AI-NIORT", "septembre/releve.xlsx",

@@ -59,10 +59,15 @@ FILE_FIXES: dict[str, str] = {
 }
 
 
-def control_report_path(outbox: Path, structure: str, file_name: str, received: datetime) -> Path:
-    """`outbox/controles/<STRUCTURE>/<YYYY-MM-DD>-<original stem>-controle.xlsx`."""
+def control_report_path(outbox: Path, structure: str, file_name: str, received: datetime,
+                        sha256: str) -> Path:
+    """`outbox/controles/<STRUCTURE>/<YYYY-MM-DD>-<original stem>-<8 hex>-controle.xlsx`.
+
+    The start of the file's SHA-256 tells apart two files with one stem received the same day
+    (`septembre/releve.xlsx` and `octobre/releve.xlsx`, or a correction sent under the same name)."""
     stem = Path(file_name).stem
-    return outbox / "controles" / structure / f"{received:%Y-%m-%d}-{stem}-controle.xlsx"
+    name = f"{received:%Y-%m-%d}-{stem}-{sha256[:8]}-controle.xlsx"
+    return outbox / "controles" / structure / name
 
 
 def reason_text(codes: str, explanations: str) -> str:
