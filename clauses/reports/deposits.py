@@ -30,22 +30,30 @@ FOLLOWUP_COLUMNS = ["Code structure", "Dépôt", "Déposé le", "Relevés", "Lig
                     "Tableaux de suivi", "Pièces justificatives", "Fichiers en quarantaine"]
 
 
-def month_files(files: pd.DataFrame, month: str) -> pd.DataFrame:
-    """The files a structure sent for `month` (see module docstring), oldest first."""
+def month_files(files: pd.DataFrame, month: str,
+                with_lines: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The files a structure sent for `month` (see module docstring), oldest first.
+
+    `with_lines`: files (SHA-256) holding lines of `month` although most of their lines are
+    of another one (a structure sending two months in one workbook)."""
     files = files[files["statut"] != "déjà reçu"]
     due = add_months(month, 1)
     undated = files["mois"].isna() & (files["modifie_le"].dt.strftime("%Y-%m") == due)
-    chosen = files[(files["mois"] == month) | undated]
+    chosen = files[(files["mois"] == month) | undated | files["sha256"].isin(with_lines)]
     return chosen.sort_values(["modifie_le", "recu_le"], ignore_index=True)
 
 
-def _structure_row(code: str, own: pd.DataFrame, hours: float) -> dict[str, object]:
+def _structure_row(code: str, own: pd.DataFrame, hours: float,
+                   lines_late: bool | None) -> dict[str, object]:
     statements = own[(own["type"] == Kind.RELEVE.value) & (own["statut"] == "traité")]
     latest = statements.iloc[-1] if len(statements) else None  # the current version (SPEC §7)
     if latest is None:
         status = MISSING
     else:
-        status = ON_TIME if (~statements["en_retard"].astype(bool)).any() else LATE
+        # A file covering two months is judged on its main month; its lines of the other
+        # month carry their own lateness (SPEC §6: late is judged against each month).
+        files_late = not (~statements["en_retard"].astype(bool)).any()
+        status = LATE if files_late or bool(lines_late) else ON_TIME
     return {
         "Code structure": code, "Dépôt": status,
         "Déposé le": statements["modifie_le"].iloc[0] if latest is not None else None,
@@ -63,15 +71,18 @@ def _structure_row(code: str, own: pd.DataFrame, hours: float) -> dict[str, obje
 def deposit_followup(registers: Registers, hours: pd.DataFrame, files: pd.DataFrame,
                      month: str) -> pd.DataFrame:
     """One row per structure (the register's, then unknown folders that sent files)."""
-    chosen = month_files(files, month)
-    lines = counted(hours[hours["mois"] == month])
+    of_month = hours[hours["mois"] == month]
+    chosen = month_files(files, month, set(of_month["sha256"]))
+    lines = counted(of_month)
     hours_by = lines.groupby("code_structure")["heures"].sum()
     known = list(registers.structures.sort_values("code_structure")["code_structure"])
     unknown = sorted(set(chosen["code_structure"].dropna()) - set(known))
     # One split of the month's files by structure, then a lookup per structure.
     own = dict(tuple(chosen.groupby("code_structure", sort=False)))
     none = chosen.iloc[:0]
-    rows = [_structure_row(code, own.get(code, none), float(hours_by.get(code, 0.0)))
+    late_by = of_month.groupby("code_structure")["en_retard"].all()
+    rows = [_structure_row(code, own.get(code, none), float(hours_by.get(code, 0.0)),
+                           bool(late_by[code]) if code in late_by.index else None)
             for code in known + unknown]
     table = pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
     names = registers.structures.set_index("code_structure")["nom"]
