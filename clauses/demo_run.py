@@ -19,7 +19,7 @@ from clauses.demo import build_demo
 from clauses.errors import WorkspaceError
 from clauses.intake import FileResult
 from clauses.jobs import ingest_and_send, run_annual, run_monthly, run_reminders, run_semester
-from clauses.periods import add_months
+from clauses.periods import previous_month
 
 
 def _drop_files(inbox: Path, drops) -> None:
@@ -65,8 +65,8 @@ def run_demo(
         morning = datetime.combine(day, time(7, 0))
         if day.day == config.relances.jour_rappel or day.day == config.depot.jour_limite + 1:
             run_reminders(config, now=morning)
-        if day.day == 11 and add_months(f"{day:%Y-%m}", -1) in plan.months:
-            run_monthly(config, add_months(f"{day:%Y-%m}", -1), now=morning)
+        if day.day == 11 and previous_month(day) in plan.months:
+            run_monthly(config, previous_month(day), now=morning)
             written["mensuel"] += 1
         if day.day == 15 and day.month in (1, 7):
             half = f"{day.year - (day.month == 1)}-S{2 if day.month == 1 else 1}"

@@ -24,6 +24,7 @@ from clauses.periods import deadline_of
 from clauses.reading import SPREADSHEET_SUFFIXES, read_submission
 from clauses.registers import Registers, load_registers
 from clauses.reports.control import control_report_path, write_control_report
+from clauses.rule_facts import RegisterIndex
 from clauses.rules import check_lines
 from clauses.vocabulary import FILE_REASONS, Kind, LineStatus
 
@@ -58,11 +59,13 @@ class IngestRun:
     registers: Registers
     ledger: Ledger
     now: datetime
+    index: RegisterIndex  # the registers' lookups, built once for every file of the pass
 
     @classmethod
     def open(cls, config: Config, now: datetime | None = None) -> IngestRun:
         registers = load_registers(config.registers_path, extra_aliases=config.entetes)
-        return cls(config, registers, Ledger.from_config(config), now or datetime.now())
+        return cls(config, registers, Ledger.from_config(config), now or datetime.now(),
+                   RegisterIndex.of(registers))
 
     @property
     def known_structures(self) -> set[str]:
@@ -152,9 +155,9 @@ def _supporting_document(
 
 
 def _hour_statement(run, candidate, sha, archived, submission) -> FileResult:
-    lines = match_participants(submission.lines, run.registers.participants)
+    lines = match_participants(submission.lines, run.index.participants)
     checked = check_lines(
-        lines, registers=run.registers, rules=run.config.regles,
+        lines, registers=run.index, rules=run.config.regles,
         code_structure=candidate.structure, unreadable=submission.unreadable,
         declared_total=submission.declared_total, today=run.now.date(),
     )
@@ -201,7 +204,7 @@ def _reason_counts(motifs: pd.Series) -> dict[str, int]:
 
 
 def _tracking_table(run, candidate, sha, archived, submission) -> FileResult:
-    lines = match_participants(submission.lines, run.registers.participants)
+    lines = match_participants(submission.lines, run.index.participants)
     report = write_control_report(
         _control_path(run, candidate, sha), structure=candidate.structure, file_name=candidate.name,
         kind=Kind.SUIVI.value, received=run.now, late=False, raw=submission.raw,

@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from clauses.config import Config
+from clauses.formats import french_number
 from clauses.intake import FileResult, ingest_inbox
 from clauses.orchestration import reachable_prefect_api
-from clauses.rules import french_number
 
 
 @contextmanager
@@ -250,14 +250,14 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
 
 
 def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
-    from clauses.periods import add_months
+    from clauses.periods import previous_month
     from clauses.reminders import reminder_messages, structures_to_remind
 
     now = now or datetime.now()
     registers, ledger = _open(config)
     report = JobReport()
     try:
-        month = add_months(f"{now:%Y-%m}", -1)
+        month = previous_month(now.date())
         to_remind = structures_to_remind(
             registers.structures, ledger.files(), month, now.date(),
             config.relances.jour_rappel, config.depot.jour_limite,
@@ -303,9 +303,9 @@ def show_status(config: Config, month: str, *, now: datetime | None = None) -> N
     from rich.console import Console
     from rich.table import Table
 
+    from clauses.formats import french_number
     from clauses.periods import month_label, parse_month
     from clauses.reports.deposits import LATE, MISSING, deposit_followup
-    from clauses.rules import french_number
 
     parse_month(month)
     registers, ledger = _open(config)

@@ -9,7 +9,7 @@ from prefect.runtime import flow_run
 
 from clauses.config import load_config
 from clauses.jobs import run_annual, run_monthly, run_semester
-from clauses.periods import add_months, previous_semester, previous_year
+from clauses.periods import previous_month, previous_semester, previous_year
 from flows.artifacts import publish_job_artifacts
 
 
@@ -24,7 +24,7 @@ def _parameter(name: str):
 # Scheduled runs pass no period: the name must show the one the run will compute.
 def _monthly_name() -> str:
     now = _now(_parameter("now"))
-    return f"rapports mensuels {_parameter('month') or add_months(f'{now:%Y-%m}', -1)}"
+    return f"rapports mensuels {_parameter('month') or previous_month(now.date())}"
 
 
 def _semester_name() -> str:
@@ -41,7 +41,7 @@ def monthly_reports_flow(config_path: str = "config.yaml", month: str | None = N
     """Month M defaults to the month before today: run on the 11th, after the deadline."""
     logger = get_run_logger()
     config = load_config(config_path)
-    month = month or add_months(f"{_now(now):%Y-%m}", -1)
+    month = month or previous_month(_now(now).date())
     logger.info("Rapports mensuels de %s : calcul depuis le registre des heures.", month)
     report = run_monthly(config, month, now=_now(now))
     publish_job_artifacts(f"rapports-mensuels-{month}", report, config)
