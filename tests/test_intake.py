@@ -27,6 +27,7 @@ from workspace_factory import (
     write_registers,
 )
 
+import clauses.checking as checking
 import clauses.intake as intake
 from clauses.archive import sha256_of
 from clauses.errors import RegisterError
@@ -645,7 +646,7 @@ def test_crash_while_recording_a_correction_keeps_the_earlier_version_current(tm
 def test_crash_while_writing_the_control_report_records_nothing_of_the_file(tmp_path, monkeypatch):
     config = make_workspace(tmp_path)
     path = drop_statement(config, "AI-NIORT", "releve.xlsx")
-    monkeypatch.setattr(intake, "write_control_report", crash)
+    monkeypatch.setattr(checking, "write_control_report", crash)
     [result] = ingest(config)
     assert result.statut == "erreur"
     assert all_hours(config).empty  # the report comes before the ledger: none of it
@@ -656,7 +657,7 @@ def test_rerun_after_a_control_report_crash_counts_nothing_twice(tmp_path, monke
     config = make_workspace(tmp_path)
     drop_statement(config, "AI-NIORT", "releve.xlsx")
     with monkeypatch.context() as fault:
-        fault.setattr(intake, "write_control_report", crash)
+        fault.setattr(checking, "write_control_report", crash)
         ingest(config)
     ingest(config, now=NOW + timedelta(minutes=5))
     assert len(all_hours(config)) == 2
@@ -668,7 +669,7 @@ def test_rerun_after_a_control_report_crash_writes_the_control_report(tmp_path, 
     config = make_workspace(tmp_path)
     drop_statement(config, "AI-NIORT", "releve.xlsx")
     with monkeypatch.context() as fault:
-        fault.setattr(intake, "write_control_report", crash)
+        fault.setattr(checking, "write_control_report", crash)
         ingest(config)
     [result] = ingest(config, now=NOW + timedelta(minutes=5))
     assert list((config.outbox / "controles" / "AI-NIORT").glob("*releve*.xlsx"))
@@ -753,3 +754,24 @@ def test_invalid_register_leaves_the_inbox_untouched(broken_register):
     assert archived(config) == {}
     assert not any(config.quarantine.rglob("*"))
     assert not (config.state / "clauses.sqlite").exists()
+
+
+# --- many files in one pass: checked in worker processes, recorded in drop order ---------------------
+
+
+def test_a_large_pass_is_checked_in_parallel_and_recorded_in_drop_order(tmp_path):
+    config = make_workspace(tmp_path)
+    count = intake.PARALLEL_FROM + 4
+    for i in range(count):
+        drop_statement(config, "AI-NIORT", f"releve-{i:02d}.xlsx", at=datetime(2026, 11, 8, 9, i),
+                       rows=[("P001", "M-001", "01/10/2026", "", f"{10 + i}", "CDDI")])
+    content = (config.inbox / "AI-NIORT" / "releve-00.xlsx").read_bytes()
+    drop_bytes(config, "AI-NIORT", "copie.xlsx", content, at=datetime(2026, 11, 8, 10))
+    results = ingest(config)
+    assert [r.name for r in results] == [f"releve-{i:02d}.xlsx" for i in range(count)] + [
+        "copie.xlsx"]
+    assert [r.statut for r in results] == ["traité"] * count + ["déjà reçu"]
+    # Each relevé replaced the one before it: the last one dropped is the current version.
+    assert ledger_hours(config, month="2026-10")["heures"].tolist() == [10.0 + count - 1]
+    assert all(r.control_report.is_file() for r in results)
+    assert inbox_files(config) == []
