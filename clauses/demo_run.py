@@ -93,7 +93,8 @@ def _summary(config, plan, results: list[FileResult]) -> list[str]:
         f"Démonstration prête dans {config.root} — {config.territoire}, "
         f"{plan.months[0]} à {plan.months[-1]}.",
         f"Reçus : {len(results)} fichiers ({statuses.get('traité', 0)} traités, "
-        f"{statuses.get('quarantaine', 0)} en quarantaine, {statuses.get('déjà reçu', 0)} déjà reçus).",
+        f"{statuses.get('quarantaine', 0)} en quarantaine, "
+        f"{statuses.get('déjà reçu', 0)} déjà reçu(s)).",
         f"Lignes d'heures : {lines['acceptées']} acceptées, {lines['avec alerte']} avec alerte, "
         f"{lines['rejetées']} rejetées.",
     ]

@@ -249,7 +249,8 @@ def make_markets(rng: random.Random, companies: list[Company], months: list[str]
             end = month_end(add_months(months[0], rng.randint(1, 6)))
         sequence[buyer.code_mo] = sequence.get(buyer.code_mo, 0) + 1
         code = f"{_PREFIX[buyer.code_mo]}{start.year % 100:02d}-{sequence[buyer.code_mo]:03d}"
-        pace = rng.choice((0.4, 0.55, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.0, 1.05, 1.1, 1.2))
+        # About half the marchés on track or ahead, the rest behind by various margins.
+        pace = rng.choice((0.4, 0.55, 0.7, 0.8, 0.9, 1.05, 1.1, 1.15, 1.2, 1.3, 1.45, 1.6))
         markets.append(Market(code, _title(rng, company.sector, buyer, used), buyer.code_mo,
                               company.siret, company.sector, start, end,
                               weight=_size(buyer, company.sector) * rng.lognormvariate(0, 0.4),
