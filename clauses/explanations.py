@@ -73,7 +73,8 @@ def _invalid_columns(rows: _Rows) -> np.ndarray:
     for key, label in REQUIRED_VALUES.items():
         state = np.where(rows[f"illisible_{key}"].to_numpy(), " (illisible)", " (vide)")
         texts = ("« " + label + " »" + state).astype(object)
-        _append(listed, started, rows[f"invalide_{key}"].to_numpy(), texts, ", ")
+        invalid = rows[f"invalide_{key}"].to_numpy()
+        _append(listed, started, invalid, texts[invalid], ", ")
     return listed
 
 
