@@ -6,6 +6,7 @@ has not left yet is sent.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,6 +22,7 @@ from clauses.mail_messages import (
     quarantine_message,
     semester_message,
 )
+from clauses.periods import is_period_over
 from clauses.registers import Registers
 from clauses.reports.control import control_report_path
 
@@ -70,8 +72,9 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame) -> 
     return messages
 
 
-def due_messages(config: Config, registers: Registers, ledger) -> list[Message]:
-    """Every message Clauses owes from what is in the ledger and the outbox."""
+def due_messages(config: Config, registers: Registers, ledger, today: date) -> list[Message]:
+    """Every message Clauses owes from what is in the ledger and the outbox. A provisional
+    semester table or bilan (period not over on `today`) is for the guichet's eyes only."""
     messages = file_messages(config, registers, ledger.files())
     outbox = config.outbox
     for folder in sorted(p for p in outbox.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()):
@@ -79,8 +82,11 @@ def due_messages(config: Config, registers: Registers, ledger) -> list[Message]:
             folder.glob("entreprises/*.xlsx"))
         messages += monthly_messages(config, registers, folder.name, written)
     for folder in sorted(outbox.glob("[0-9][0-9][0-9][0-9]-S[12]")):
-        messages += semester_messages(config, registers, folder.name,
-                                      sorted(folder.glob("structures/*.xlsx")))
+        if is_period_over(folder.name, today):
+            messages += semester_messages(config, registers, folder.name,
+                                          sorted(folder.glob("structures/*.xlsx")))
     for report in sorted(outbox.glob("[0-9][0-9][0-9][0-9]/bilan-annuel.xlsx")):
-        messages += annual_messages(config, registers.structures, report.parent.name, report)
+        if is_period_over(report.parent.name, today):
+            messages += annual_messages(config, registers.structures, report.parent.name,
+                                        report)
     return messages

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -179,11 +179,16 @@ def _send(config: Config, ledger, messages, now: datetime, report: JobReport) ->
 def run_monthly(config: Config, month: str, *, now: datetime | None = None,
                 send: bool = True) -> JobReport:
     from clauses.dispatch import monthly_messages
-    from clauses.periods import parse_month
+    from clauses.periods import PeriodNotOver, french_date, is_period_over, month_end, parse_month
     from clauses.reports.monthly import write_monthly_reports
 
     parse_month(month)
     now = now or datetime.now()
+    if not is_period_over(month, now.date()):
+        raise PeriodNotOver(
+            f"Le mois {month} n'est pas terminé : son rapport mensuel ne peut être écrit "
+            f"qu'à partir du {french_date(month_end(month) + timedelta(days=1))}, et de "
+            "préférence après le jour limite de dépôt des relevés.")
     registers, ledger = _open(config)
     report = JobReport()
     try:
@@ -265,8 +270,10 @@ def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
         if to_remind.empty:
             report.lines.append(f"Aucune relance à faire aujourd'hui pour {month}.")
             return report
-        report.lines.append(f"Relances pour {month} : {len(to_remind)} structure(s).")
+        report.lines.append(f"Relevés de {month} manquants : {len(to_remind)} structure(s).")
         _send(config, ledger, reminder_messages(config, to_remind), now, report)
+        if not any(s.status == "envoyé" for s in report.sends):
+            report.lines.append("Chacune a déjà reçu ce rappel : aucun nouveau courriel.")
     finally:
         ledger.close()
     return report
@@ -279,7 +286,7 @@ def run_send(config: Config, *, now: datetime | None = None) -> JobReport:
     registers, ledger = _open(config)
     report = JobReport()
     try:
-        _send(config, ledger, due_messages(config, registers, ledger), now, report)
+        _send(config, ledger, due_messages(config, registers, ledger, now.date()), now, report)
     finally:
         ledger.close()
     return report
