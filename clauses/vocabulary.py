@@ -104,3 +104,22 @@ FILE_REASONS: dict[str, str] = {
     "FICHIER_TROP_VOLUMINEUX": "Le fichier dépasse la taille ou le nombre de lignes autorisés.",
     "FICHIER_DEJA_RECU": "Ce fichier a déjà été reçu à l'identique ; rien n'est compté deux fois.",
 }
+
+# Short French label of each line-level reason code (SPEC §6), for summaries and the Prefect UI.
+REASON_LABELS: dict[str, str] = {
+    "VALEUR_INVALIDE": "Valeur obligatoire manquante ou illisible",
+    "HEURES_HORS_LIMITES": "Heures nulles, négatives ou au-delà du maximum mensuel",
+    "PARTICIPANT_INCONNU": "Participant absent du registre d'éligibilité",
+    "PARTICIPANT_AMBIGU": "Identité correspondant à plusieurs participants",
+    "ELIGIBILITE_NON_VALIDEE": "Mission commencée avant la validation de l'éligibilité",
+    "PRESCRIPTION_EXPIREE": "Fiche de prescription expirée à la validation",
+    "ELIGIBILITE_EXPIREE": "Éligibilité expirée",
+    "MARCHE_INCONNU": "Marché inconnu",
+    "HORS_PERIODE_MARCHE": "Mois hors des dates du marché",
+    "MISSION_HORS_MOIS": "Mission hors du mois déclaré",
+    "PERIODE_FUTURE": "Mois non encore terminé",
+    "DOUBLON": "Ligne en double (même participant, marché et mois)",
+    "ENTREPRISE_DIFFERENTE": "Entreprise différente de l'attributaire du marché",
+    "STRUCTURE_DIFFERENTE": "Participant rattaché à une autre structure",
+    "TOTAL_INCOHERENT": "Ligne « Total » différente de la somme des lignes",
+}

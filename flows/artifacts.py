@@ -9,6 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 
 from clauses.intake import FileResult
+from clauses.vocabulary import REASON_LABELS
 
 
 def _sent(send) -> str:
@@ -61,7 +62,9 @@ def decisions_markdown(results: list[FileResult], waiting: list[Path]) -> str:
         reasons.update(r.motifs)
     if reasons:
         parts.append("\n## Lignes refusées ou en alerte, par motif\n")
-        parts += [f"- `{code}` : {n} ligne(s)" for code, n in sorted(reasons.items())]
+        parts += [f"- `{code}` ({REASON_LABELS.get(code, code)}) : {n} ligne(s)"
+                  for code, n in sorted(reasons.items())]
+    if any(r.rejetees for r in results):
         parts.append(
             "\nUne décision du maître d'ouvrage peut valider des heures refusées : ajoutez-la à la "
             "feuille « Décisions » du référentiel, puis demandez à la structure de renvoyer son relevé."

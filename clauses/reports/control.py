@@ -17,29 +17,12 @@ import pandas as pd
 
 from clauses.periods import month_label
 from clauses.reports.workbook import ReportWorkbook, Sheet
-from clauses.vocabulary import FILE_REASONS, LineStatus
+from clauses.vocabulary import FILE_REASONS, REASON_LABELS, LineStatus
 
 TITLE = "Compte rendu de contrôle"
 STATUS_STYLES = {LineStatus.REJECTED.value: "red", LineStatus.ALERT.value: "orange"}
 
 # Short labels for the Résumé's count by reason (the long sentence per line comes from the rules).
-REASON_LABELS: dict[str, str] = {
-    "VALEUR_INVALIDE": "Valeur obligatoire manquante ou illisible",
-    "HEURES_HORS_LIMITES": "Heures nulles, négatives ou au-delà du maximum mensuel",
-    "PARTICIPANT_INCONNU": "Participant absent du registre d'éligibilité",
-    "PARTICIPANT_AMBIGU": "Identité correspondant à plusieurs participants",
-    "ELIGIBILITE_NON_VALIDEE": "Mission commencée avant la validation de l'éligibilité",
-    "PRESCRIPTION_EXPIREE": "Fiche de prescription expirée à la validation",
-    "ELIGIBILITE_EXPIREE": "Éligibilité expirée",
-    "MARCHE_INCONNU": "Marché inconnu",
-    "HORS_PERIODE_MARCHE": "Mois hors des dates du marché",
-    "MISSION_HORS_MOIS": "Mission hors du mois déclaré",
-    "PERIODE_FUTURE": "Mois non encore terminé",
-    "DOUBLON": "Ligne en double (même participant, marché et mois)",
-    "ENTREPRISE_DIFFERENTE": "Entreprise différente de l'attributaire du marché",
-    "STRUCTURE_DIFFERENTE": "Participant rattaché à une autre structure",
-    "TOTAL_INCOHERENT": "Ligne « Total » différente de la somme des lignes",
-}
 
 # What the structure should do for each file-level reason before sending the file again.
 FILE_FIXES: dict[str, str] = {
