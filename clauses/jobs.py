@@ -112,8 +112,7 @@ def send_control_reports(config: Config, results: list[FileResult],
     registers = load_registers(config.registers_path, extra_aliases=config.entetes)
     ledger = Ledger.from_config(config)
     try:
-        files = ledger.files()
-        messages = file_messages(config, registers, files[files["sha256"].isin(shas)])
+        messages = file_messages(config, registers, ledger.files(sha256s=shas))
         return send_messages(messages, config=config, ledger=ledger, now=now)
     finally:
         ledger.close()
@@ -222,7 +221,7 @@ def run_semester(config: Config, period: str, *, provisoire: bool = False,
         report.written += written
         report.lines.append(f"Tableaux semestriels {period} : {len(written)} structures, "
                             f"dans {config.outbox / period / 'structures'}.")
-        if send:
+        if send and not provisoire:
             _send(config, ledger, semester_messages(config, registers, period, written), now,
                   report)
     finally:

@@ -559,3 +559,10 @@ def test_dates_given_as_python_dates_store_the_same_day(ledger: Ledger) -> None:
     lines["date_fin_mission"] = pd.Series([date(2026, 10, 31)], dtype=object)
     ledger.record_file(record(), hours=lines)
     assert ledger.hours()["date_fin_mission"].tolist() == [pd.Timestamp("2026-10-31")]
+
+
+def test_files_can_be_asked_for_by_hash(ledger: Ledger) -> None:
+    ledger.record_file(record("a" * 64))
+    ledger.record_file(record("b" * 64))
+    assert ledger.files(sha256s={"b" * 64})["sha256"].tolist() == ["b" * 64]
+    assert ledger.files(sha256s=[]).empty

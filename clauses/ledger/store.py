@@ -8,6 +8,7 @@ re-running the ingestion is always safe. Corrections never delete: earlier lines
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -204,11 +205,15 @@ class Ledger:
         # A list of dicts → one DBAPI executemany (psycopg pipelines it): no round trip per line.
         connection.execute(table.insert(), rows)
 
-    def files(self, *, month: str | None = None) -> pd.DataFrame:
-        """`fichiers` rows (FileRecord fields), in the order received."""
+    def files(self, *, month: str | None = None,
+              sha256s: Collection[str] | None = None) -> pd.DataFrame:
+        """`fichiers` rows (FileRecord fields), in the order received; only those of `month`
+        or with one of `sha256s` when given (a pass looks at its own files, not the history)."""
         query = sa.select(*(fichiers.c[name] for name in FILE_COLUMNS)).order_by(fichiers.c.id)
         if month is not None:
             query = query.where(fichiers.c.mois == _checked_month(month))
+        if sha256s is not None:
+            query = query.where(fichiers.c.sha256.in_(list(sha256s)))
         return self._frame(query, fichiers, FILE_COLUMNS)
 
     # --- lines ----------------------------------------------------------------------------------
