@@ -9,6 +9,7 @@ are written as `.eml` files. The summary printed at the end says where to look.
 from __future__ import annotations
 
 import os
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -79,6 +80,12 @@ def run_demo(
     return _summary(config, plan, results)
 
 
+def _clauses_command() -> str:
+    """The `clauses` of this installation, callable without activating its virtualenv."""
+    beside = Path(sys.executable).with_name("clauses")
+    return str(beside) if beside.exists() else "clauses"
+
+
 def _summary(config, plan, results: list[FileResult]) -> list[str]:
     statuses = Counter(r.statut for r in results)
     lines = Counter()
@@ -99,7 +106,7 @@ def _summary(config, plan, results: list[FileResult]) -> list[str]:
         f"{lines['rejetées']} rejetées.",
     ]
     if reasons:
-        out.append("Motifs de rejet ou d'alerte : "
+        out.append("Motifs de rejet ou d'alerte (lignes) : "
                    + ", ".join(f"{code} ({n})" for code, n in sorted(reasons.items())))
     if quarantine:
         out.append("Fichiers en quarantaine : "
@@ -113,6 +120,6 @@ def _summary(config, plan, results: list[FileResult]) -> list[str]:
         f"  bilan annuel                 {outbox / plan.months[-1][:4] / 'bilan-annuel.xlsx'}",
         f"  courriels (.eml)             {outbox / 'courriels'}",
         f"  fichiers refusés             {config.quarantine}",
-        f"Pour l'interface Prefect : cd {config.root} && clauses serve",
+        f"Pour l'interface Prefect : {_clauses_command()} --config {config.source} serve",
     ]
     return out
