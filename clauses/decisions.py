@@ -11,6 +11,7 @@ code, the newest decision wins.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -36,20 +37,33 @@ def recorded_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
     return recorded[recorded["decision"].isin([VALIDATE, INVALIDATE])]
 
 
-def decisions_naming(facts: pd.DataFrame, recorded: pd.DataFrame) -> pd.DataFrame:
+def decision_keys(recorded: pd.DataFrame) -> frozenset[tuple]:
+    """The (participant, marché, month) keys `recorded` names, None where one is blank: a line
+    whose key is not among them has no decision (most lines; looked up in a set)."""
+    columns = [recorded[c].to_numpy(dtype=object, na_value=None).tolist() for c in _DECISION_KEY]
+    return frozenset(zip(*columns, strict=True))
+
+
+def decisions_naming(
+    keys: Sequence[tuple], months: np.ndarray, recorded: pd.DataFrame, decided: frozenset[tuple]
+) -> pd.DataFrame:
     """One row (`_pos` of the line, `motif`, `decision`, `citation`) per decision naming a
-    line's participant, marché and month; the newest wins for the same line and code."""
-    # Only the few lines whose marché has a decision are looked at closely.
-    concerned = facts["cle_marche"].isin(recorded["_marche"].dropna().unique()).to_numpy(copy=True)
-    concerned[concerned] = facts.loc[concerned, "id_participant"].notna().to_numpy()
-    if not concerned.any():  # most relevés: no decision names their marchés
+    line's participant, marché and month; the newest wins for the same line and code.
+
+    `keys` are the lines' (normalised participant, normalised marché, month), None where
+    missing; a line without participant or marché is named by no decision; `decided` is
+    `decision_keys(recorded)`."""
+    concerned = np.array([key[0] is not None and key[1] is not None and key in decided
+                          for key in keys], dtype=bool)
+    if not concerned.any():  # most relevés: no decision names their lines
         return pd.DataFrame(columns=_NAMING_COLUMNS)
+    positions = np.flatnonzero(concerned)
     lines = pd.DataFrame(
         {
-            "_pos": np.flatnonzero(concerned),
-            "_id": normalise_code(facts.loc[concerned, "id_participant"]).to_numpy(),
-            "_marche": facts.loc[concerned, "cle_marche"].to_numpy(),
-            "mois": facts.loc[concerned, "mois"].to_numpy(),
+            "_pos": positions,
+            "_id": pd.array([keys[p][0] for p in positions], dtype="str"),
+            "_marche": pd.array([keys[p][1] for p in positions], dtype="str"),
+            "mois": pd.array(months[positions], dtype="str"),
         }
     )
     rows = lines.merge(recorded, on=_DECISION_KEY)
@@ -59,25 +73,35 @@ def decisions_naming(facts: pd.DataFrame, recorded: pd.DataFrame) -> pd.DataFram
     return rows.assign(citation=_citations(rows))[_NAMING_COLUMNS]
 
 
+@dataclass(frozen=True)
+class Applied:
+    """The decisions that flip a rule: per decision, the line's position, the rule's column
+    (in `RULES` order) and its citation."""
+
+    positions: np.ndarray
+    rules: np.ndarray
+    citations: np.ndarray
+
+    @classmethod
+    def none(cls) -> Applied:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype=object))
+
+
 def applied_decisions(
     named: pd.DataFrame, codes: Sequence[str], rejects: np.ndarray, broken: np.ndarray
-) -> pd.DataFrame:
-    """The decisions of `named` that flip a broken rule: `_pos` of the line, `rule` (its column
-    in `broken`, one per code of `codes`), `citation`. A decision flips a rule when it says
-    « valider » to a rejection (`rejects`) or « invalider » to an alert, on a line that broke
-    it; any other decision changes nothing."""
+) -> Applied:
+    """The decisions of `named` that flip a broken rule (its column in `broken`, one per code of
+    `codes`). A decision flips a rule when it says « valider » to a rejection (`rejects`) or
+    « invalider » to an alert, on a line that broke it; any other decision changes nothing."""
+    if named.empty:
+        return Applied.none()
     column = named["motif"].map({code: i for i, code in enumerate(codes)})
     named, column = named[column.notna()], column[column.notna()].to_numpy(dtype=np.int64)
     positions = named["_pos"].to_numpy(dtype=np.int64)
     flipping = np.where(rejects[column], VALIDATE, INVALIDATE)
     keep = (named["decision"].to_numpy(dtype=object) == flipping) & broken[positions, column]
-    return pd.DataFrame(
-        {
-            "_pos": positions[keep],
-            "rule": column[keep],
-            "citation": named["citation"].to_numpy(dtype=object)[keep],
-        }
-    )
+    return Applied(positions[keep], column[keep],
+                   named["citation"].to_numpy(dtype=object)[keep])
 
 
 def _citations(rows: pd.DataFrame) -> pd.Series:

@@ -1,68 +1,76 @@
 """The French sentence of every rule a line broke (SPEC §6), filled from the templates of `RULES`.
 
-A template's `{name}` is a column of the facts frame (`rule_facts.facts_of`; dates shown
-31/12/2025, numbers 7,5), a derived text of `_FIELDS` (« du mois d'octobre 2026 », « ligne 5 de
-la feuille « Relevé » »), or a setting of the run (`_settings`). A rule's `when_missing` gives
-the template to use instead when a column is empty on the line. Rendering is vectorised: a
-template is filled once per rule for all the lines that broke it, never line by line.
+A template's `{name}` is a fact (`rule_facts.facts_of`; dates shown 31/12/2025, numbers 7,5), a
+derived text of `_FIELDS` (« du mois d'octobre 2026 », « ligne 5 de la feuille « Relevé » »), or
+a setting of the run (`_settings`). A rule's `when_missing` gives the template to use instead
+when a fact is empty on the line. Rendering is vectorised: a template is filled once per rule for
+all the lines that broke it, never line by line, and each distinct value is shown once. Lines
+that broke nothing (most of them) cost nothing here.
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from clauses.decisions import Applied
 from clauses.formats import french_number
-from clauses.notations import map_distinct
 from clauses.periods import month_label, of_label
-from clauses.rule_facts import REQUIRED_VALUES, Context, months_after
+from clauses.rule_facts import REQUIRED_VALUES, Context, Facts, missing, month_bounds, months_after
 
 if TYPE_CHECKING:  # rules.py imports this module to explain its table
     from clauses.rules import Rule
 
 
-def _shown(distinct: pd.Series) -> pd.Series:
-    if pd.api.types.is_datetime64_any_dtype(distinct):
-        return distinct.dt.strftime("%d/%m/%Y")
-    if pd.api.types.is_numeric_dtype(distinct) and not pd.api.types.is_bool_dtype(distinct):
-        return distinct.map(french_number)
-    return distinct.astype("str")
+def _per_distinct(values: np.ndarray, show: Callable[[object], str]) -> np.ndarray:
+    """`show` applied once per distinct value; "" where empty."""
+    codes, distinct = pd.factorize(values)
+    shown = np.array([show(v) for v in distinct] + [""], dtype=object)
+    return shown[codes]  # code -1 (empty) takes the last: ""
 
 
-def _text(values: pd.Series) -> np.ndarray:
-    return map_distinct(values, _shown).fillna("").to_numpy(dtype=object)
+@lru_cache(maxsize=4096)
+def _day(moment: object) -> str:
+    return pd.Timestamp(moment).strftime("%d/%m/%Y")
 
 
-def _in_words(months: pd.Series, say: Callable[[str], str]) -> pd.Series:
+def _text(values: np.ndarray) -> np.ndarray:
+    """A fact as a person reads it: dates 31/12/2025, numbers 7,5, texts as they are."""
+    if values.dtype.kind == "M":
+        return _per_distinct(values.astype("datetime64[us]"), _day)
+    if values.dtype.kind in "iuf":
+        return _per_distinct(values, french_number)
+    return _per_distinct(values, str)
+
+
+def _in_words(months: np.ndarray, say: Callable[[str], str]) -> np.ndarray:
     """`say` applied to each distinct month's label (`periods.month_label`: octobre 2026); a
     month that is not YYYY-MM (it broke VALEUR_INVALIDE) is its own label."""
 
-    def words(distinct: pd.Series) -> pd.Series:
+    def words(month: object) -> str:
         # Read as the rules read it (`facts_of`), so that "2026-1" is still janvier 2026.
-        keys = pd.to_datetime(distinct, format="%Y-%m", errors="coerce").dt.strftime("%Y-%m")
-        labels = [month_label(key) if isinstance(key, str) else month
-                  for key, month in zip(keys, distinct, strict=True)]
-        return pd.Series([say(label) for label in labels], index=distinct.index, dtype="str")
+        first, _ = month_bounds(month)
+        return say(month if np.isnat(first) else month_label(pd.Timestamp(first).strftime("%Y-%m")))
 
-    return map_distinct(months, words)
+    return _per_distinct(months, words)
 
 
 class _Rows:
-    """The lines a rule broke: columns of the facts frame are taken only when a message names
-    them (a wide frame copied for every rule would cost more than the rules)."""
+    """The lines a rule broke: facts are taken only when a message names them."""
 
-    def __init__(self, facts: pd.DataFrame, positions: np.ndarray) -> None:
+    def __init__(self, facts: Facts, positions: np.ndarray) -> None:
         self.facts, self.positions = facts, positions
 
     def __len__(self) -> int:
         return len(self.positions)
 
-    def __getitem__(self, column: str) -> pd.Series:
-        return self.facts[column].iloc[self.positions]
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.facts[name][self.positions]
 
     def subset(self, keep: np.ndarray) -> _Rows:
         return _Rows(self.facts, self.positions[keep])
@@ -71,27 +79,27 @@ class _Rows:
 def _invalid_columns(rows: _Rows) -> np.ndarray:
     listed, started = np.full(len(rows), "", dtype=object), np.zeros(len(rows), dtype=bool)
     for key, label in REQUIRED_VALUES.items():
-        state = np.where(rows[f"illisible_{key}"].to_numpy(), " (illisible)", " (vide)")
-        texts = ("« " + label + " »" + state).astype(object)
-        invalid = rows[f"invalide_{key}"].to_numpy()
-        _append(listed, started, invalid, texts[invalid], ", ")
+        invalid = rows[f"invalide_{key}"]
+        state = np.where(rows[f"illisible_{key}"][invalid], " (illisible)", " (vide)")
+        _append(listed, started, invalid, ("« " + label + " »" + state).astype(object), ", ")
     return listed
 
 
 def _first_occurrence(rows: _Rows) -> np.ndarray:
-    first = rows.facts.iloc[rows["premiere_position"].to_numpy()]
-    return ("ligne " + first["ligne"].astype("str") + " de la feuille « " + first["feuille"]
-            + " »").to_numpy(dtype=object)
+    first = rows["premiere_position"]
+    return np.array([f"ligne {line} de la feuille « {sheet} »" for line, sheet in zip(
+        rows.facts["ligne"][first].tolist(), rows.facts["feuille"][first].tolist(), strict=True)],
+        dtype=object)
 
 
 # Derived texts a template may name: (lines the rule broke, context) → one text per line.
-_FIELDS: dict[str, Callable[[_Rows, Context], object]] = {
+_FIELDS: dict[str, Callable[[_Rows, Context], np.ndarray]] = {
     "colonnes_invalides": lambda rows, ctx: _invalid_columns(rows),
     "le_mois": lambda rows, ctx: _in_words(rows["mois"], str),
     "du_mois": lambda rows, ctx: _in_words(rows["mois"], lambda month: "du mois " + of_label(month)),
-    "fin_eligibilite": lambda rows, ctx: months_after(
+    "fin_eligibilite": lambda rows, ctx: _text(months_after(
         rows["date_validation"], ctx.settings.duree_eligibilite_mois
-    ),
+    )),
     "premiere_occurrence": lambda rows, ctx: _first_occurrence(rows),
 }
 
@@ -108,18 +116,21 @@ def _settings(ctx: Context) -> dict[str, str]:
     }
 
 
-def _render(template: str, rows: _Rows, ctx: Context) -> np.ndarray:
-    scalars = _settings(ctx)
+@lru_cache(maxsize=256)
+def _parsed(template: str) -> tuple[tuple[str, str | None], ...]:
+    return tuple((literal, name) for literal, name, _, _ in string.Formatter().parse(template))
+
+
+def _render(template: str, rows: _Rows, ctx: Context, scalars: dict[str, str]) -> np.ndarray:
     parts: list[object] = [""]  # adjacent texts are merged: concatenating arrays costs
-    for literal, name, _spec, _conversion in string.Formatter().parse(template):
+    for literal, name in _parsed(template):
         for text in (literal, scalars.get(name or "", "")):
             if isinstance(parts[-1], str):
                 parts[-1] += text
             elif text:
                 parts.append(text)
         if name in _FIELDS:
-            value = _FIELDS[name](rows, ctx)
-            parts.append(_text(value) if isinstance(value, pd.Series) else value)
+            parts.append(_FIELDS[name](rows, ctx))
         elif name and name not in scalars:
             parts.append(_text(rows[name]))
     out: object = np.full(len(rows), parts[0], dtype=object)
@@ -128,13 +139,13 @@ def _render(template: str, rows: _Rows, ctx: Context) -> np.ndarray:
     return np.asarray(out, dtype=object)
 
 
-def _explain(rule: Rule, rows: _Rows, ctx: Context) -> np.ndarray:
-    texts = _render(rule.message, rows, ctx)
+def _explain(rule: Rule, rows: _Rows, ctx: Context, scalars: dict[str, str]) -> np.ndarray:
+    texts = _render(rule.message, rows, ctx, scalars)
     done = np.zeros(len(rows), dtype=bool)
     for column, template in rule.when_missing.items():
-        use = rows[column].isna().to_numpy() & ~done
+        use = missing(rows[column]) & ~done
         if use.any():
-            texts[use] = _render(template, rows.subset(use), ctx)
+            texts[use] = _render(template, rows.subset(use), ctx, scalars)
             done |= use
     return texts
 
@@ -154,6 +165,8 @@ def _append(
 def joined_codes(broken: np.ndarray, codes: Sequence[str]) -> np.ndarray:
     """The ";"-joined codes of each line (a column of `broken` per code, in table order),
     built once per combination."""
+    if not broken.any():
+        return np.full(len(broken), "", dtype=object)
     pattern = broken.astype(np.int64) @ (np.int64(1) << np.arange(len(codes), dtype=np.int64))
     distinct, inverse = np.unique(pattern, return_inverse=True)
     joined = [
@@ -166,8 +179,8 @@ def joined_codes(broken: np.ndarray, codes: Sequence[str]) -> np.ndarray:
 def explain_lines(
     rules: Sequence[Rule],
     broken: np.ndarray,
-    applied: pd.DataFrame,
-    facts: pd.DataFrame,
+    applied: Applied,
+    facts: Facts,
     ctx: Context,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per line: the sentences of the rules it broke (" ; "-joined, in table order), each
@@ -176,18 +189,17 @@ def explain_lines(
     n = len(facts)
     explanations, cited = np.full(n, "", dtype=object), np.full(n, "", dtype=object)
     explained, has_decision = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    for i, rule in enumerate(rules):
+    scalars = _settings(ctx) if broken.any() else {}
+    for i in np.flatnonzero(broken.any(axis=0)).tolist():
         mask = broken[:, i]
-        if not mask.any():
-            continue
         where = np.flatnonzero(mask)
-        texts = _explain(rule, _Rows(facts, where), ctx)
-        flips = applied[applied["rule"] == i]
-        if len(flips):
+        texts = _explain(rules[i], _Rows(facts, where), ctx, scalars)
+        flips = applied.rules == i
+        if flips.any():
             changed = np.zeros(n, dtype=bool)
-            changed[flips["_pos"].to_numpy()] = True
+            changed[applied.positions[flips]] = True
             citation = np.full(n, "", dtype=object)
-            citation[flips["_pos"].to_numpy()] = flips["citation"].to_numpy(dtype=object)
+            citation[applied.positions[flips]] = applied.citations[flips]
             texts = np.where(changed[where], texts + " " + citation[where], texts)
             _append(cited, has_decision, changed, citation[changed], " ; ")
         _append(explanations, explained, mask, texts, " ; ")

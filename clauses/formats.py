@@ -17,6 +17,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -196,6 +197,13 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", decomposed).casefold().split())
 
 
+@lru_cache(maxsize=1 << 16)
+def fold_name(text: str) -> str | None:
+    """`fold` of one name, None when nothing is left: what `fold_text` gives for one value.
+    Cached: an ingest pass meets the same names and companies in many files."""
+    return fold(text) or None
+
+
 def fold_text(values: pd.Series) -> pd.Series:
     """`fold` over a column (names of a relevé or a register); missing or blank → missing.
 
@@ -248,49 +256,75 @@ def _stamps(cells: Cells, matcher: Matcher) -> np.ndarray:
     """Every date-like cell → datetime64[us] (NaT where nothing could be read)."""
     stamps = np.full(len(cells.present), np.datetime64("NaT", "us"))
     stamps[cells.is_moment] = cells.moment
-    stamps[cells.is_number] = _serials(cells.number)
-    matched, parts = matcher.match(cells.text)
-    day = np.where(np.isnan(parts["day"]), 1, parts["day"])  # a month is its first day
-    from_text = calendar(parts["year"], parts["month"], day)
-    stamps[cells.is_text] = np.where(matched, from_text, np.datetime64("NaT", "us"))
+    if cells.is_number.any():
+        stamps[cells.is_number] = _serials(cells.number)
+    if cells.is_text.any():
+        matched, parts = matcher.match(cells.text)
+        day = np.where(np.isnan(parts["day"]), 1, parts["day"])  # a month is its first day
+        from_text = calendar(parts["year"], parts["month"], day)
+        stamps[cells.is_text] = np.where(matched, from_text, np.datetime64("NaT", "us"))
     return stamps
+
+
+# Each parser has an array form, `read_<values>(cells) -> (values, unreadable)`, for the
+# reader: on a 160-line relevé, building Series costs more than reading the cells.
+
+
+def _parsed(values: pd.Series, read: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+            dtype: str | None = None) -> Parsed:
+    result, unreadable = read(values.to_numpy(dtype=object))
+    return Parsed(pd.Series(result, index=values.index, dtype=dtype),
+                  pd.Series(unreadable, index=values.index))
+
+
+def read_dates(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_dates` on an object array: (datetime64[us], unreadable)."""
+    split = split_cells(cells)
+    stamps = _stamps(split, _DATES_WITH_TIME).astype("datetime64[D]").astype("datetime64[us]")
+    return stamps, split.present & np.isnat(stamps)
 
 
 def parse_dates(values: pd.Series) -> Parsed:
     """Excel dates, serial numbers and the French written forms of `DATES` → datetime64."""
-    cells = split_cells(values)
-    stamps = _stamps(cells, _DATES_WITH_TIME).astype("datetime64[D]").astype("datetime64[us]")
-    return Parsed(pd.Series(stamps, index=values.index),
-                  pd.Series(cells.present & np.isnat(stamps), index=values.index))
+    return _parsed(values, read_dates)
+
+
+def read_months(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_months` on an object array: ("YYYY-MM" texts, None where unread; unreadable)."""
+    split = split_cells(cells)
+    stamps = _stamps(split, _MONTHS_OR_DATES)
+    months = np.datetime_as_string(stamps.astype("datetime64[M]"), unit="M")
+    unread = np.isnat(stamps)
+    return np.where(unread, None, months), split.present & unread
 
 
 def parse_months(values: pd.Series) -> Parsed:
     """The forms of `MONTHS` (or any date in the month) → `"YYYY-MM"` text."""
-    cells = split_cells(values)
-    stamps = _stamps(cells, _MONTHS_OR_DATES)
-    months = np.datetime_as_string(stamps.astype("datetime64[M]"), unit="M")
-    unread = np.isnat(stamps)
-    result = pd.Series(np.where(unread, None, months), index=values.index, dtype="str")
-    return Parsed(result, pd.Series(cells.present & unread, index=values.index))
+    return _parsed(values, read_months, "str")
 
 
 # "1 234,5", "7 h 30": spaces (also non-breaking and narrow ones) mean nothing in hours.
 _NO_SPACES = {ord(c): None for c in " \t\n\u00a0\u202f\u2009\u2007"}
 
 
+def read_hours(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_hours` on an object array: (float hours, unreadable)."""
+    split = split_cells(cells)
+    hours = np.full(len(split.present), np.nan)
+    hours[split.is_number] = split.number
+    hours[split.is_duration] = split.duration
+    if split.is_text.any():
+        text = np.char.translate(split.text.astype(str), _NO_SPACES).astype(object)
+        matched, parts = _HOURS.match(text)
+        written = (parts["units"] + np.nan_to_num(parts["fraction"])
+                   + np.nan_to_num(parts["minutes"]) / 60) * np.nan_to_num(parts["sign"], nan=1.0)
+        hours[split.is_text] = np.where(matched, written, np.nan)
+    return hours, split.present & np.isnan(hours)
+
+
 def parse_hours(values: pd.Series) -> Parsed:
     """Numbers, Excel durations and the written forms of `HOURS` → float hours."""
-    cells = split_cells(values)
-    hours = np.full(len(cells.present), np.nan)
-    hours[cells.is_number] = cells.number
-    hours[cells.is_duration] = cells.duration
-    text = np.char.translate(cells.text.astype(str), _NO_SPACES).astype(object)
-    matched, parts = _HOURS.match(text)
-    written = (parts["units"] + np.nan_to_num(parts["fraction"])
-               + np.nan_to_num(parts["minutes"]) / 60) * np.nan_to_num(parts["sign"], nan=1.0)
-    hours[cells.is_text] = np.where(matched, written, np.nan)
-    return Parsed(pd.Series(hours, index=values.index),
-                  pd.Series(cells.present & np.isnan(hours), index=values.index))
+    return _parsed(values, read_hours)
 
 
 def _first_variant(variants: tuple[Notation, ...]) -> Callable[[str], str | None]:
@@ -303,9 +337,8 @@ def _first_variant(variants: tuple[Notation, ...]) -> Callable[[str], str | None
 
 def _classify(values: pd.Series, variants: tuple[Notation, ...]) -> Parsed:
     """Each distinct text → the first variant whose regex it contains."""
-    labels, unreadable = by_distinct_value(values, _first_variant(variants))
-    return Parsed(pd.Series(labels, index=values.index, dtype="str"),
-                  pd.Series(unreadable, index=values.index))
+    return _parsed(values, lambda cells: by_distinct_value(cells, _first_variant(variants)),
+                   "str")
 
 
 def _yes_no(text: str) -> bool | None:
@@ -321,14 +354,24 @@ def parse_yes_no(values: pd.Series) -> Parsed:
                   pd.Series(unreadable, index=values.index))
 
 
+def read_contract_types(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_contract_types` on an object array: (labels, None where none; unreadable)."""
+    return by_distinct_value(cells, _first_variant(CONTRACT_TYPE_VARIANTS))
+
+
 def parse_contract_types(values: pd.Series) -> Parsed:
     """Contract types as written → `vocabulary.CONTRACT_TYPES`."""
-    return _classify(values, CONTRACT_TYPE_VARIANTS)
+    return _parsed(values, read_contract_types, "str")
+
+
+def read_exit_situations(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_exit_situations` on an object array: (labels, None where none; unreadable)."""
+    return by_distinct_value(cells, _first_variant(EXIT_VARIANTS))
 
 
 def parse_exit_situations(values: pd.Series) -> Parsed:
     """Exit situations as written → `vocabulary.EXIT_SITUATIONS`."""
-    return _classify(values, EXIT_VARIANTS)
+    return _parsed(values, read_exit_situations, "str")
 
 
 def _barriers(text: str) -> str | None:
@@ -337,12 +380,17 @@ def _barriers(text: str) -> str | None:
     return None if None in found else ";".join(b for b in BARRIERS if b in found)
 
 
+def read_barriers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_barriers` on an object array: (";"-joined barriers, None where none;
+    unreadable)."""
+    labels, unreadable = by_distinct_value(cells, _barriers)
+    return np.where(labels == "", None, labels), unreadable
+
+
 def parse_barriers(values: pd.Series) -> Parsed:
     """A list of barriers separated by `;` or `,` → `;`-joined `vocabulary.BARRIERS` (in their
     order, each once); a cell with an unknown item is unreadable, "aucun" is no barrier."""
-    labels, unreadable = by_distinct_value(values, _barriers)
-    labels = pd.Series(labels, index=values.index, dtype="str")
-    return Parsed(labels.where(labels.ne("")), pd.Series(unreadable, index=values.index))
+    return _parsed(values, read_barriers, "str")
 
 
 def _fold_parsed(values: pd.Series) -> Parsed:
@@ -367,6 +415,7 @@ NOTATIONS: dict[str, tuple[tuple[Notation, ...], Callable[[pd.Series], Parsed]]]
     "texte": (TEXT, _fold_parsed),
 }
 
+@lru_cache(maxsize=4096)  # titles repeat from file to file ("Période : octobre 2026")
 def find_month(text: str) -> str | None:
     """The first month written inside a title (`"Relevé d'heures – octobre 2026"`,
     `"Période du 01/10/2026 au 31/10/2026"`) as `"YYYY-MM"`, or None."""

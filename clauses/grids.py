@@ -186,12 +186,15 @@ def display_cells(cells: np.ndarray) -> np.ndarray:
             text[~whole] = np.strings.replace(np.char.mod("%.10g", numbers[~whole]), ".", ",")
         shown[is_number] = text.astype(str)
     if is_moment.any():
-        stamps = pd.to_datetime(cells[is_moment]).to_numpy().astype("datetime64[m]")
+        # A sheet repeats a few dates many times: each distinct one is converted once.
+        codes, distinct = pd.factorize(cells[is_moment])
+        stamps = pd.to_datetime(distinct).to_numpy().astype("datetime64[m]")
         iso = np.datetime_as_string(stamps, unit="m")  # 2026-10-03T08:30
         day = np.strings.slice(iso, 8, 10) + "/" + np.strings.slice(iso, 5, 7) + "/" + (
             np.strings.slice(iso, 0, 4))
         at_midnight = stamps == stamps.astype("datetime64[D]")
-        shown[is_moment] = np.where(at_midnight, day, day + " " + np.strings.slice(iso, 11, 16))
+        texts = np.where(at_midnight, day, day + " " + np.strings.slice(iso, 11, 16))
+        shown[is_moment] = texts.astype(object)[codes]
     rest = ~(is_text | is_number | is_moment) & ~pd.isna(cells)
     shown[rest] = [_display_other(v) for v in cells[rest]]  # times, durations, booleans: rare
     return shown
@@ -213,7 +216,12 @@ def find_table(sheet: str, grid: pd.DataFrame, index: dict[str, str]) -> Table |
 
     None when no row names at least `MIN_HEADER_COLUMNS` (a notice or a blank sheet).
     """
-    top = grid.to_numpy(dtype=object)[grid.index < HEADER_SEARCH_ROWS]
+    # Row labels strictly increasing, as `load_grids` leaves them: slices by position.
+    ascending = grid.index.is_monotonic_increasing and grid.index.is_unique
+    if ascending:
+        top = grid.to_numpy(dtype=object)[: grid.index.searchsorted(HEADER_SEARCH_ROWS)]
+    else:
+        top = grid.to_numpy(dtype=object)[grid.index < HEADER_SEARCH_ROWS]
     if not top.size:
         return None
     is_text = _kind_of(top) == "text"
@@ -239,5 +247,5 @@ def find_table(sheet: str, grid: pd.DataFrame, index: dict[str, str]) -> Table |
         columns=columns,
         labels=labels,
         title=[[t for t in row if t is not None] for row in display_cells(top[:best])],
-        body=grid.loc[grid.index > header_row],
+        body=grid.iloc[best + 1:] if ascending else grid.loc[grid.index > header_row],
     )

@@ -5,11 +5,13 @@ date of birth. Matching never guesses: an identity shared by several register ro
 "ambigu" (PARTICIPANT_AMBIGU), and an identifier that is written but unknown is "inconnu"
 (PARTICIPANT_INCONNU) even when the name would match someone: the identifier is what the
 structure asserted, and a typo in it must be corrected at the source rather than silently
-re-routed to whoever has the same name. Everything is vectorised (hash joins on the distinct
-keys), never a Python loop over lines.
+re-routed to whoever has the same name.
 
-The register side is keyed once into a `ParticipantIndex`: folding 600 names costs more than
-matching a 160-line relevé, and an ingest run checks every file against the same register.
+The register side is keyed once into a `ParticipantIndex` (two dicts): folding 600 names costs
+more than matching a 160-line relevé, and an ingest run checks every file against the same
+register. The line side is plain dict lookups on numpy object arrays: on a 160-line relevé,
+each pandas operation costs more (50–100 µs) than looking up every line in Python; text work
+(trimming, folding names) runs once per distinct value.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clauses.formats import fold_text
+from clauses.formats import fold_name, fold_text
 from clauses.notations import map_distinct
 
 # Values of the `correspondance` column: how the participant of a line was found.
@@ -29,6 +31,9 @@ UNKNOWN = "inconnu"
 AMBIGUOUS = "ambigu"
 CORRESPONDANCES: tuple[str, ...] = (BY_IDENTIFIER, BY_IDENTITY, UNKNOWN, AMBIGUOUS)
 
+_SEVERAL = object()  # a key that several register rows have: never resolved
+_ABSENT = object()  # a key no register row has
+
 
 def normalise_code(codes: pd.Series) -> pd.Series:
     """Identifiers and codes as compared: trimmed, upper-case; blank → NaN."""
@@ -36,8 +41,40 @@ def normalise_code(codes: pd.Series) -> pd.Series:
     return text.where(text != "")
 
 
+def texts(values: pd.Series) -> np.ndarray:
+    """A text column as an object array, None where missing (what the lookups below take)."""
+    if values.dtype != "str":
+        values = values.astype("str")
+    return values.to_numpy(dtype=object, na_value=None)
+
+
+def _code(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value.strip().upper() or None
+
+
+def normalised_codes(values: np.ndarray) -> np.ndarray:
+    """`normalise_code` on an object array of texts (`texts`): None where blank."""
+    return np.array([_code(value) for value in values.tolist()], dtype=object)
+
+
 def _day(dates: pd.Series) -> pd.Series:
     return pd.to_datetime(dates, errors="coerce").dt.normalize().astype("datetime64[us]")
+
+
+def _birth_days(dates: pd.Series) -> np.ndarray:
+    """Birth dates as "YYYY-MM-DD" texts (None when missing), as `_identity_keys` writes them."""
+    if dates.dtype.kind == "M" and getattr(dates.dtype, "tz", None) is None:
+        days = dates.to_numpy().astype("datetime64[D]")
+        known = ~np.isnat(days)
+        years = days[known].astype("datetime64[Y]").astype(np.int64) + 1970
+        if ((years >= 1000) & (years <= 9999)).all():  # strftime's %Y, four digits
+            shown = np.datetime_as_string(days, unit="D").astype(object)
+            shown[~known] = None
+            return shown
+    born = _day(dates).dt.strftime("%Y-%m-%d").astype("str")
+    return born.to_numpy(dtype=object, na_value=None)
 
 
 def _identity_keys(frame: pd.DataFrame) -> pd.Series:
@@ -45,41 +82,52 @@ def _identity_keys(frame: pd.DataFrame) -> pd.Series:
 
     Names compare folded (SPEC §5.3: case, accents, hyphens, apostrophes, spaces do not
     matter); a folded name has no "|", so the key is never ambiguous. One text key makes the
-    lookup a reindex, much cheaper than a three-column merge on every relevé.
+    lookup a dict lookup, much cheaper than a three-column merge on every relevé.
     """
     born = _day(frame["date_naissance"]).dt.strftime("%Y-%m-%d").astype("str")
     return fold_text(frame["nom"]) + "|" + fold_text(frame["prenom"]) + "|" + born
 
 
+def _line_identity_keys(lines: pd.DataFrame, rows: np.ndarray) -> list[str | None]:
+    """`_identity_keys` of the lines at `rows` (few: those without an identifier)."""
+    names = [[None if v is None else fold_name(v) for v in texts(lines[column])[rows].tolist()]
+             for column in ("nom", "prenom")]
+    born = _birth_days(lines["date_naissance"])[rows].tolist()
+    return [
+        None if name is None or first is None or day is None else f"{name}|{first}|{day}"
+        for name, first, day in zip(*names, born, strict=True)
+    ]
+
+
+def _keyed(keys: pd.Series, ids: pd.Series) -> dict[str, object]:
+    """Per key present: the identifier of the one register row that has it, or `_SEVERAL`."""
+    table: dict[str, object] = {}
+    for key, identifier in zip(keys.to_numpy(dtype=object, na_value=None).tolist(),
+                               ids.to_numpy(dtype=object, na_value=None).tolist(), strict=True):
+        if key is not None:
+            table[key] = _SEVERAL if key in table else identifier
+    return table
+
+
 @dataclass(frozen=True)
 class ParticipantIndex:
-    """The participants register keyed for matching: per identifier and per identity, how many
-    register rows have it (`n`) and the first one's identifier (`id_registre`).
+    """The participants register keyed for matching: per identifier and per identity, the
+    register's identifier when exactly one row has it, `_SEVERAL` when more do.
 
     Build it once per register (`ParticipantIndex.of`) and pass it to every
     `match_participants` call of an ingest run.
     """
 
-    by_id: pd.DataFrame  # index: normalised identifier
-    by_identity: pd.DataFrame  # index: `_identity_keys`
+    by_id: dict[str, object]  # normalised identifier → register identifier
+    by_identity: dict[str, object]  # `_identity_keys` → register identifier
 
     @classmethod
     def of(cls, participants: pd.DataFrame) -> ParticipantIndex:
         ids = participants["id_participant"].astype("str")
         return cls(
-            by_id=_counted(normalise_code(participants["id_participant"]), ids),
-            by_identity=_counted(_identity_keys(participants), ids),
+            by_id=_keyed(normalise_code(participants["id_participant"]), ids),
+            by_identity=_keyed(_identity_keys(participants), ids),
         )
-
-
-def _counted(keys: pd.Series, ids: pd.Series) -> pd.DataFrame:
-    """Per key present: how many register rows have it (`n`), and the first one's identifier
-    (`id_registre`; only used when `n` is 1)."""
-    first = keys.notna() & ~keys.duplicated()
-    counts = keys.value_counts().reindex(keys[first])
-    return pd.DataFrame(
-        {"n": counts.to_numpy(), "id_registre": ids[first].to_numpy()}, index=keys[first].to_numpy()
-    )
 
 
 def participant_index(participants: pd.DataFrame | ParticipantIndex) -> ParticipantIndex:
@@ -87,6 +135,48 @@ def participant_index(participants: pd.DataFrame | ParticipantIndex) -> Particip
     if isinstance(participants, ParticipantIndex):
         return participants
     return ParticipantIndex.of(participants)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Per line (object arrays): the identifier as written (trimmed, None when blank), the
+    register's identifier (None when not found) and how it was found (`CORRESPONDANCES`)."""
+
+    written: np.ndarray
+    resolved: np.ndarray
+    correspondance: np.ndarray
+
+
+def resolve(lines: pd.DataFrame, participants: pd.DataFrame | ParticipantIndex) -> Match:
+    """The participant of each line (see the module docstring for the decisions)."""
+    index = participant_index(participants)
+    written = lines["id_declare"] if "id_declare" in lines else lines["id_participant"]
+    stripped = [None if v is None else v.strip() or None for v in texts(written).tolist()]
+    declared = [_code(v) for v in stripped]
+    # Lines without an identifier: folded name + first name + birth date, all three required.
+    no_id = [i for i, key in enumerate(declared) if key is None]
+    by_identity = dict(zip(no_id, _line_identity_keys(lines, np.array(no_id, dtype=np.int64)),
+                           strict=True))
+    resolved, correspondance = [], []
+    for i, key in enumerate(declared):
+        if key is not None:
+            found = index.by_id.get(key, _ABSENT)
+            how = BY_IDENTIFIER
+        else:
+            identity = by_identity[i]
+            found = _ABSENT if identity is None else index.by_identity.get(identity, _ABSENT)
+            how = BY_IDENTITY
+        if found is _ABSENT:
+            found, how = None, UNKNOWN
+        elif found is _SEVERAL:  # never guess between several register rows
+            found, how = None, AMBIGUOUS
+        resolved.append(found)
+        correspondance.append(how)
+    return Match(
+        written=np.array(stripped, dtype=object),
+        resolved=np.array(resolved, dtype=object),
+        correspondance=np.array(correspondance, dtype=object),
+    )
 
 
 def match_participants(
@@ -101,41 +191,14 @@ def match_participants(
     `ParticipantIndex`. Matching twice gives the same result (the second pass starts again
     from `id_declare`), so a caller may match before `rules.check_lines`, which matches anyway.
     """
-    index = participant_index(participants)
-    written = lines["id_declare"] if "id_declare" in lines else lines["id_participant"]
-    written = map_distinct(written.astype("str"), lambda distinct: distinct.str.strip())
-    declared_id = normalise_code(written).to_numpy(dtype=object, na_value=None)
-    has_id = pd.notna(declared_id)
-    count = np.zeros(len(lines), dtype=np.int64)
-    resolved = np.full(len(lines), None, dtype=object)
-    _look_up(index.by_id, declared_id[has_id], np.flatnonzero(has_id), count, resolved)
-    # Lines without an identifier: folded name + first name + birth date, all three required.
-    identity = _identity_keys(lines[~has_id]).to_numpy(dtype=object, na_value=None)
-    complete = pd.notna(identity)
-    _look_up(index.by_identity, identity[complete], np.flatnonzero(~has_id)[complete], count,
-             resolved)
-
-    correspondance = np.select(
-        [count > 1, (count == 1) & has_id, count == 1],
-        [AMBIGUOUS, BY_IDENTIFIER, BY_IDENTITY],
-        default=UNKNOWN,
-    )
-    resolved[count != 1] = None  # never guess between several register rows
-    return lines.assign(
-        id_participant=pd.Series(resolved, index=lines.index, dtype="str"),
-        correspondance=pd.Series(correspondance, index=lines.index, dtype="str"),
-        id_declare=written.where(written != ""),
-    )
+    match = resolve(lines, participants)
+    return lines.assign(**matched_columns(match, lines.index))
 
 
-def _look_up(
-    table: pd.DataFrame, keys: np.ndarray, positions: np.ndarray, count: np.ndarray,
-    resolved: np.ndarray,
-) -> None:
-    """Fill `count` (register rows with the key) and `resolved` (the first one's identifier)
-    in place, at the `positions` of the lines whose `keys` are given."""
-    if len(keys) == 0:
-        return
-    found = table.reindex(keys)
-    count[positions] = found["n"].fillna(0).to_numpy(dtype=np.int64)
-    resolved[positions] = found["id_registre"].to_numpy(dtype=object, na_value=None)
+def matched_columns(match: Match, index: pd.Index) -> dict[str, pd.Series]:
+    """The three columns `match_participants` sets, as text Series on `index`."""
+    return {
+        "id_participant": pd.Series(match.resolved, index=index, dtype="str"),
+        "correspondance": pd.Series(match.correspondance, index=index, dtype="str"),
+        "id_declare": pd.Series(match.written, index=index, dtype="str"),
+    }

@@ -62,8 +62,8 @@ _kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
 _strip_lower = np.frompyfunc(lambda text: text.strip().lower(), 1, 1)
 
 
-def split_cells(values: pd.Series) -> Cells:
-    cells = values.to_numpy(dtype=object)
+def split_cells(values: pd.Series | np.ndarray) -> Cells:
+    cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
     kind = _kind_of(cells) if len(cells) else np.array([], dtype=object)
     is_text = kind == "text"
     text = _strip_lower(cells[is_text]) if is_text.any() else np.array([], dtype=object)
@@ -74,8 +74,10 @@ def split_cells(values: pd.Series) -> Cells:
     is_time = kind == "time"
     is_delta = kind == "delta"
     duration = np.full(len(cells), np.nan)
-    duration[is_time] = [t.hour + t.minute / 60 + t.second / 3600 for t in cells[is_time]]
-    duration[is_delta] = [d.total_seconds() / 3600 for d in cells[is_delta]]
+    if is_time.any():
+        duration[is_time] = [t.hour + t.minute / 60 + t.second / 3600 for t in cells[is_time]]
+    if is_delta.any():
+        duration[is_delta] = [d.total_seconds() / 3600 for d in cells[is_delta]]
     return Cells(
         present=present,
         is_text=is_text,
@@ -83,10 +85,26 @@ def split_cells(values: pd.Series) -> Cells:
         is_number=is_number,
         number=cells[is_number].astype(float),
         is_moment=is_moment,
-        moment=pd.to_datetime(cells[is_moment]).to_numpy().astype("datetime64[us]"),
+        moment=moments(cells[is_moment]),
         is_duration=is_time | is_delta,
         duration=duration[is_time | is_delta],
     )
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def moments(cells: np.ndarray) -> np.ndarray:
+    """Date cells (datetime, date, Timestamp) → datetime64[us], as `pd.to_datetime` reads
+    them; a column repeats a few dates, each converted once."""
+    if not len(cells):
+        return np.array([], dtype="datetime64[us]")
+    codes, distinct = pd.factorize(cells)
+    if all(type(v) is dt.datetime and v.tzinfo is None for v in distinct):  # calamine's cells
+        micros = [(v - _EPOCH) // _MICROSECOND for v in distinct]
+        return np.array(micros, dtype=np.int64).view("datetime64[us]")[codes]
+    return pd.to_datetime(distinct).to_numpy().astype("datetime64[us]")[codes]
 
 
 def serials(number: np.ndarray, low: int, high: int, epoch: str) -> np.ndarray:
@@ -145,18 +163,16 @@ def calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray
 
 
 def by_distinct_value(
-    values: pd.Series, read: Callable[[str], object | None]
+    values: pd.Series | np.ndarray, read: Callable[[str], object | None]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Apply `read` once per distinct non-blank cell: (results, unreadable) per cell."""
-    cells = values.to_numpy(dtype=object)
+    cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
     codes, distinct = pd.factorize(cells)
     texts = [str(v).strip() for v in distinct]
     results = np.array([read(t) if t else None for t in texts] + [None], dtype=object)
     blank = np.array([not t for t in texts] + [True], dtype=bool)
     found = results[codes]  # code -1 (missing) takes the last entry: None, blank
     return found, ~blank[codes] & pd.isna(found)
-
-
 
 
 def map_distinct(

@@ -26,14 +26,13 @@ import pandas as pd
 
 from clauses.errors import FileRejected
 from clauses.formats import (
-    Parsed,
     find_month,
-    parse_barriers,
-    parse_contract_types,
-    parse_dates,
-    parse_exit_situations,
-    parse_hours,
-    parse_months,
+    read_barriers,
+    read_contract_types,
+    read_dates,
+    read_exit_situations,
+    read_hours,
+    read_months,
 )
 from clauses.grids import (
     MIN_HEADER_COLUMNS,
@@ -60,20 +59,24 @@ REQUIRED: dict[Kind, tuple[str, ...]] = {
 }
 NAMED_IDENTITY = ("nom", "prenom", "date_naissance")
 _TRACKING_ONLY = {"date_sortie", "situation_sortie", "freins", "accompagnement", "formation"}
-_PARSERS: dict[str, Callable[[pd.Series], Parsed]] = {
-    "date_naissance": parse_dates,
-    "date_debut_mission": parse_dates,
-    "date_fin_mission": parse_dates,
-    "date_sortie": parse_dates,
-    "mois": parse_months,
-    "heures": parse_hours,
-    "type_contrat": parse_contract_types,
-    "situation_sortie": parse_exit_situations,
-    "freins": parse_barriers,
+# Column → how its cells are read (`formats.read_*`: values and unreadable, numpy arrays).
+_PARSERS: dict[str, Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]] = {
+    "date_naissance": read_dates,
+    "date_debut_mission": read_dates,
+    "date_fin_mission": read_dates,
+    "date_sortie": read_dates,
+    "mois": read_months,
+    "heures": read_hours,
+    "type_contrat": read_contract_types,
+    "situation_sortie": read_exit_situations,
+    "freins": read_barriers,
 }
 # "Total", "TOTAL :", "Total général", "Sous-total" (not "Totalité", not "Totaliseur").
 _TOTAL_LABEL = re.compile(r"(?P<sub>sous[\s-]*)?total(?![^\W\d_])", re.IGNORECASE)
 # "Période : octobre 2026", "Mois concerné : 10/2026", or the label alone with the value beside.
+# What a case-insensitive "s" or "t" matches (ſ is the long s): a text starting otherwise is
+# never a Total label (tests/test_reading.py checks it against the regex).
+TOTAL_INITIALS = frozenset("sStTſ")
 _PERIOD_LABEL = re.compile(r"^(p[ée]riode|mois)\b[^:]{0,30}?(:\s*(?P<value>.*))?$", re.I)
 
 
@@ -200,16 +203,14 @@ def _part(table: Table, kind: Kind) -> _Part:
     keep = ~(total_rows | skipped)
     total = None
     if "heures" in names and total_rows.any():
-        written = cells[total_rows, mapped[names.index("heures")]]
-        hours = parse_hours(pd.Series(written, dtype=object)).values.dropna()
-        total = float(hours.sum()) if not hours.empty else None
+        hours, _ = read_hours(cells[total_rows, mapped[names.index("heures")]])
+        hours = hours[~np.isnan(hours)]
+        total = float(hours.sum()) if len(hours) else None
     rows = body.index.to_numpy()[keep]
     labels = _unique(["Feuille", "Ligne", *(table.labels[c] for c in body.columns)])[2:]
-    raw = pd.DataFrame({
-        "Feuille": pd.array([table.sheet] * len(rows), dtype="str"),
-        "Ligne": rows + 1,
-        **{label: pd.array(shown[keep, i], dtype="str") for i, label in enumerate(labels)},
-    })
+    raw = pd.DataFrame(shown[keep], columns=labels, dtype="str")
+    raw.insert(0, "Ligne", rows + 1)
+    raw.insert(0, "Feuille", pd.array([table.sheet] * len(rows), dtype="str"))
     return _Part(
         sheet=table.sheet,
         rows=rows,
@@ -229,7 +230,9 @@ def _rows_that_are_not_lines(
     # SPEC §5.3: "Total" lines are not lines; a "Sous-total" is neither a line nor the total.
     texts = np.where(pd.isna(shown), "", shown)
     codes, distinct = pd.factorize(texts.ravel())
-    found = [_TOTAL_LABEL.match(text) for text in distinct]  # distinct texts: a few hundred
+    # Distinct texts: a few hundred; only those starting like "total"/"sous-total" can match.
+    found = [_TOTAL_LABEL.match(text) if text[:1] in TOTAL_INITIALS else None
+             for text in distinct]
     is_total = np.array([bool(m) and not m["sub"] for m in found], dtype=bool)[codes]
     is_subtotal = np.array([bool(m) and bool(m["sub"]) for m in found], dtype=bool)[codes]
     total_rows = is_total.reshape(texts.shape).any(axis=1)
@@ -319,8 +322,9 @@ def _parse(kind: Kind, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame]:
             lines[column] = pd.array(_column(parts, "shown", column), dtype="str")
             unreadable[column] = np.zeros(count, dtype=bool)
         else:
-            parsed = parser(pd.Series(_column(parts, "cells", column), dtype=object))
-            lines[column], unreadable[column] = parsed.values.array, parsed.unreadable.to_numpy()
+            values, unreadable[column] = parser(_column(parts, "cells", column))
+            # Texts come as object arrays (None when empty); dates and hours as numpy types.
+            lines[column] = pd.array(values, dtype="str") if values.dtype == object else values
     if kind is Kind.RELEVE:
         # SPEC §5.2: a line without a month of its own takes its sheet's period.
         periods = np.concatenate([[p.period] * len(p.rows) for p in parts])

@@ -1,11 +1,11 @@
 """Control rules of a relevé line (SPEC §6, line level), declared as one table (STYLE §3).
 
-Each rule is a small function returning a boolean mask over the *facts* frame (the lines joined
-with what the registers say about their participant and marché: `rule_facts.facts_of`),
-declared in `RULES` with its reason code, default severity and French message template (filled
-by `explanations.py`). `check_lines` runs them all at once, vectorised (no loop over lines),
-applies the configured severities and the facilitator's Décisions (`decisions.py`), and gives
-each line its status, codes and explanations.
+Each rule is a small function returning a boolean mask (numpy) over the *facts* of the lines
+(the lines with what the registers say about their participant and marché:
+`rule_facts.facts_of`), declared in `RULES` with its reason code, default severity and French
+message template (filled by `explanations.py`). `check_lines` runs them all at once, vectorised
+(no loop over lines), applies the configured severities and the facilitator's Décisions
+(`decisions.py`), and gives each line its status, codes and explanations.
 
 Choices where the SPEC leaves room:
 - a rule whose input is missing does not fire: the line is VALEUR_INVALIDE instead (no
@@ -26,27 +26,28 @@ import numpy as np
 import pandas as pd
 
 from clauses.config import Rules
-from clauses.decisions import applied_decisions, decisions_naming
+from clauses.decisions import Applied, applied_decisions, decisions_naming
 from clauses.explanations import explain_lines, joined_codes
-from clauses.formats import fold_text
 from clauses.formats import french_number as french_number  # re-exported for clauses/jobs.py
-from clauses.matching import AMBIGUOUS, UNKNOWN, normalise_code
+from clauses.matching import AMBIGUOUS, UNKNOWN, matched_columns, normalised_codes, resolve
 from clauses.registers import Registers
 from clauses.rule_facts import (
     REQUIRED_VALUES,
     Context,
+    Facts,
     RegisterIndex,
     facts_of,
+    missing,
     months_after,
-    on_distinct_rows,
     register_index,
     totals_differ,
+    written_company,
 )
 from clauses.vocabulary import LineStatus, Severity
 
 REJECT, ALERT = Severity.REJECT.value, Severity.ALERT.value
 
-Mask = Callable[[pd.DataFrame, Context], pd.Series]
+Mask = Callable[[Facts, Context], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -61,92 +62,94 @@ class Rule:
 
 
 # --- the rules, in the order their codes are listed (SPEC §6) --------------------------------
+# Comparisons with an empty value (NaN, NaT, None) are False: a rule never fires on a gap.
 
 
-def invalid_value(f: pd.DataFrame, ctx: Context) -> pd.Series:
-    return f[[f"invalide_{key}" for key in REQUIRED_VALUES]].any(axis=1)
+def invalid_value(f: Facts, ctx: Context) -> np.ndarray:
+    return np.logical_or.reduce([f[f"invalide_{key}"] for key in REQUIRED_VALUES])
 
 
-def hours_out_of_bounds(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def hours_out_of_bounds(f: Facts, ctx: Context) -> np.ndarray:
     return (f["heures"] <= 0) | (f["heures"] > ctx.settings.max_heures_mois)
 
 
-def unknown_participant(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def unknown_participant(f: Facts, ctx: Context) -> np.ndarray:
     # A missing identity is VALEUR_INVALIDE, not an unknown participant.
     return (f["correspondance"] == UNKNOWN) & ~f["invalide_identite"]
 
 
-def ambiguous_participant(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def ambiguous_participant(f: Facts, ctx: Context) -> np.ndarray:
     return f["correspondance"] == AMBIGUOUS
 
 
-def eligibility_not_validated(f: pd.DataFrame, ctx: Context) -> pd.Series:
-    never_validated = f["id_participant"].notna() & f["date_validation"].isna()
+def eligibility_not_validated(f: Facts, ctx: Context) -> np.ndarray:
+    never_validated = ~missing(f["id_participant"]) & np.isnat(f["date_validation"])
     return never_validated | (f["date_debut_mission"] < f["date_validation"])
 
 
-def prescription_expired(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def prescription_expired(f: Facts, ctx: Context) -> np.ndarray:
     deadline = months_after(f["date_prescription"], ctx.settings.validite_prescription_mois)
     return f["date_validation"] > deadline
 
 
-def eligibility_expired(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def eligibility_expired(f: Facts, ctx: Context) -> np.ndarray:
     end = months_after(f["date_validation"], ctx.settings.duree_eligibilite_mois)
     return f["debut_mois"] > end
 
 
-def unknown_market(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def unknown_market(f: Facts, ctx: Context) -> np.ndarray:
     # A missing code is VALEUR_INVALIDE, not an unknown marché.
     return ~f["invalide_code_marche"] & ~f["marche_connu"]
 
 
-def outside_market_period(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def outside_market_period(f: Facts, ctx: Context) -> np.ndarray:
     return (f["fin_mois"] < f["date_debut_marche"]) | (f["debut_mois"] > f["date_fin_marche"])
 
 
-def mission_outside_month(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def mission_outside_month(f: Facts, ctx: Context) -> np.ndarray:
     # An open mission (no end date) runs until today: only its start can miss the month.
     return (f["date_debut_mission"] > f["fin_mois"]) | (f["date_fin_mission"] < f["debut_mois"])
 
 
-def future_period(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def future_period(f: Facts, ctx: Context) -> np.ndarray:
     # The month has ended only once its last day is past (hours of the 31st are worked on it).
-    return f["fin_mois"] >= ctx.today
+    return f["fin_mois"] >= ctx.today_us
 
 
-def duplicate_line(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def duplicate_line(f: Facts, ctx: Context) -> np.ndarray:
     # The first line counts; the second and later ones are the duplicates (SPEC §6).
-    return f["premiere_position"].ge(0) & (f["premiere_position"] != np.arange(len(f)))
+    first = f["premiere_position"]
+    return (first >= 0) & (first != np.arange(len(f)))
 
 
-def _designates_attributaire(named: pd.DataFrame) -> pd.Series:
+def _same(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return (left == right) & ~missing(left) & ~missing(right)
+
+
+def company_differs(f: Facts, ctx: Context) -> np.ndarray:
+    given = ~missing(f["entreprise"]) & f["marche_connu"]
+    if not given.any():
+        return given
     # The attributaire's SIRET, its SIREN (the same company) or its name all designate it.
-    digits = named["entreprise"].str.replace(r"[\s.\-]", "", regex=True)
-    siret = named["siret_attributaire"]
-    return (
-        normalise_code(named["entreprise"]).isna()
-        | (digits == siret)
-        | (digits == siret.str[:9])
-        | (fold_text(named["entreprise"]) == fold_text(named["nom_attributaire"]))
+    written = written_company(f)
+    same = (
+        written["blank"]
+        | _same(written["digits"], f["siret_attributaire"])
+        | _same(written["digits"], f["siren_attributaire"])
+        | _same(written["folded"], f["nom_attributaire_plie"])
     )
+    return given & ~same
 
 
-def company_differs(f: pd.DataFrame, ctx: Context) -> pd.Series:
-    given = f["entreprise"].notna() & f["marche_connu"]
-    columns = ["entreprise", "siret_attributaire", "nom_attributaire"]
-    same = on_distinct_rows(f.loc[given, columns], _designates_attributaire)
-    return given & ~same.reindex(f.index, fill_value=True)
-
-
-def structure_differs(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def structure_differs(f: Facts, ctx: Context) -> np.ndarray:
     registered = f["cle_structure_participant"]
-    return registered.notna() & (registered != ctx.code_structure.strip().upper())
+    return ~missing(registered) & (registered != ctx.code_structure.strip().upper())
 
 
-def total_differs(f: pd.DataFrame, ctx: Context) -> pd.Series:
+def total_differs(f: Facts, ctx: Context) -> np.ndarray:
     # One Total for the file: every line carries the alert, so that a severity changed to
     # « rejet » in config.yaml refuses the file's lines as a whole (SPEC §6).
-    return pd.Series(ctx.total_differs, index=f.index)
+    return np.full(len(f), ctx.total_differs, dtype=bool)
 
 
 RULES: tuple[Rule, ...] = (
@@ -245,11 +248,12 @@ def check_lines(
         declared_total=declared_total,
         lines_total=float(submission_lines["heures"].sum()),
     )
-    facts = facts_of(submission_lines, index, unreadable)
+    match = resolve(submission_lines, index.participants)
+    facts = facts_of(submission_lines, index, unreadable, match)
     broken = np.zeros((len(facts), len(RULES)), dtype=bool)
     for i, rule in enumerate(RULES):
-        broken[:, i] = rule.broken(facts, ctx).to_numpy(dtype=bool, na_value=False)
-    rejected, applied = _rejected(facts, ctx, broken, index.decisions)
+        broken[:, i] = rule.broken(facts, ctx)
+    rejected, applied = _rejected(facts, ctx, broken, index)
     explanations, cited = explain_lines(RULES, broken, applied, facts, ctx)
     status = np.select(
         [rejected, broken.any(axis=1)],
@@ -259,31 +263,40 @@ def check_lines(
     added = ["statut", "motifs", "explications", "en_retard", "decision", "correspondance",
              "id_declare"]  # fmt: skip
     kept = [column for column in submission_lines.columns if column not in added]
-    checked = facts[kept].assign(
-        statut=pd.Series(status, dtype="str"),
-        motifs=pd.Series(joined_codes(broken, [rule.code for rule in RULES]), dtype="str"),
-        explications=pd.Series(explanations, dtype="str"),
-        en_retard=facts["mois"].isin(list(late_months)).to_numpy(dtype=bool),
-        decision=pd.Series(cited, dtype="str"),
-        correspondance=facts["correspondance"],
-        id_declare=facts["id_declare"],
+    lines_index = submission_lines.index
+    matched = matched_columns(match, lines_index)
+    late = set(late_months)
+    months = facts["mois"].tolist()
+    return submission_lines[kept].assign(
+        id_participant=matched["id_participant"],
+        code_marche=pd.Series(facts["code_marche"], index=lines_index, dtype="str"),
+        statut=pd.Series(status, index=lines_index, dtype="str"),
+        motifs=pd.Series(joined_codes(broken, [rule.code for rule in RULES]), index=lines_index,
+                         dtype="str"),
+        explications=pd.Series(explanations, index=lines_index, dtype="str"),
+        en_retard=np.fromiter((month in late for month in months), bool, len(months)),
+        decision=pd.Series(cited, index=lines_index, dtype="str"),
+        correspondance=matched["correspondance"],
+        id_declare=matched["id_declare"],
     )
-    checked.index = submission_lines.index
-    return checked
 
 
 def _rejected(
-    facts: pd.DataFrame, ctx: Context, broken: np.ndarray, decisions: pd.DataFrame
-) -> tuple[np.ndarray, pd.DataFrame]:
+    facts: Facts, ctx: Context, broken: np.ndarray, index: RegisterIndex
+) -> tuple[np.ndarray, Applied]:
     """Per line, whether it is rejected once the severities and the Décisions apply (a
     decision flips the severity of the rule it names on its line), and the decisions that
     did (`decisions.applied_decisions`)."""
     severity = severities(ctx.settings)
     rejects = np.array([severity[rule.code] == REJECT for rule in RULES], dtype=bool)
-    codes = [rule.code for rule in RULES]
-    applied = applied_decisions(decisions_naming(facts, decisions), codes, rejects, broken)
+    applied = Applied.none()
+    if index.decided:
+        keys = list(zip(normalised_codes(facts["id_participant"]).tolist(),
+                        facts["cle_marche"].tolist(), facts["mois"].tolist(), strict=True))
+        named = decisions_naming(keys, facts["mois"], index.decisions, index.decided)
+        applied = applied_decisions(named, [rule.code for rule in RULES], rejects, broken)
     flipped = np.zeros_like(broken)
-    flipped[applied["_pos"].to_numpy(), applied["rule"].to_numpy()] = True
+    flipped[applied.positions, applied.rules] = True
     return (broken & (rejects != flipped)).any(axis=1), applied
 
 

@@ -110,6 +110,39 @@ def test_mixed_column_is_read_cell_by_kind() -> None:
     assert parsed.unreadable.tolist() == [False, False, False, True]
 
 
+# The reader calls each parser's array form (`read_*`), cheaper on a 160-line relevé.
+ARRAY_FORMS = [
+    pytest.param(formats.read_dates, parse_dates, id="dates"),
+    pytest.param(formats.read_months, parse_months, id="mois"),
+    pytest.param(formats.read_hours, parse_hours, id="heures"),
+    pytest.param(formats.read_contract_types, formats.parse_contract_types, id="contrats"),
+    pytest.param(formats.read_exit_situations, formats.parse_exit_situations, id="sorties"),
+    pytest.param(formats.read_barriers, formats.parse_barriers, id="freins"),
+]
+
+
+@pytest.mark.parametrize(("read", "parse"), ARRAY_FORMS)
+def test_array_form_reads_a_column_like_the_parser(read, parse) -> None:
+    examples = [value for notations, _ in NOTATIONS.values() for notation in notations
+                for value in (*notation.accepts, *notation.refuses)]
+    moments = [dt.datetime(1969, 12, 31, 23, 59, 59, 999999), dt.datetime(2026, 10, 3),
+               pd.Timestamp("2026-10-03 08:30"), dt.date(2026, 10, 3)]
+    cells = pd.Series(examples + moments + [None, "", "  "] + examples, dtype=object)
+    parsed = parse(cells)
+    values, unreadable = read(cells.to_numpy(dtype=object))
+    pd.testing.assert_series_equal(pd.Series(values, dtype=parsed.values.dtype), parsed.values)
+    assert unreadable.tolist() == parsed.unreadable.tolist()
+
+
+def test_excel_date_cells_are_read_to_the_microsecond() -> None:
+    # Calamine gives datetime objects; they are converted once per distinct value.
+    cells = [dt.datetime(1969, 12, 31, 23, 59, 59, 999999), dt.datetime(2026, 10, 3, 8, 30),
+             dt.datetime(1, 1, 1), dt.datetime(1969, 12, 31, 23, 59, 59, 999999)]
+    stamps, _ = formats.read_dates(pd.Series(cells, dtype=object).to_numpy())
+    expected = pd.to_datetime(pd.Series(cells)).dt.normalize().to_numpy()
+    assert stamps.tolist() == expected.astype("datetime64[us]").tolist()
+
+
 @pytest.mark.parametrize(
     ("written", "year"), [("1/1/29", 2029), ("1/1/30", 1930), ("1/1/00", 2000)]
 )

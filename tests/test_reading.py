@@ -10,7 +10,12 @@ import pytest
 
 from clauses.errors import FileRejected
 from clauses.grids import load_grids
-from clauses.reading import SPREADSHEET_SUFFIXES, read_submission
+from clauses.reading import (
+    _TOTAL_LABEL,
+    SPREADSHEET_SUFFIXES,
+    TOTAL_INITIALS,
+    read_submission,
+)
 from clauses.vocabulary import Kind
 from tests.helpers_reading import SUBMISSIONS, workbook
 
@@ -235,6 +240,13 @@ def test_identity_by_name_and_birth_date_is_enough(tmp_path: Path) -> None:
         ["Nom", "Prénom", "Date de naissance", "Code marché", "Début", "Heures"],
         ["Dupont", "Jean", "12/05/1985", "M-1", "02/10/2026", 7]]})
     assert read_submission(path).lines["nom"].tolist() == ["Dupont"]
+
+
+def test_only_texts_starting_with_a_total_initial_can_be_total_labels() -> None:
+    # The reader tries the Total regex only on texts starting with one of TOTAL_INITIALS.
+    starts = {chr(c) for c in range(0x110000)
+              if _TOTAL_LABEL.match(chr(c) + "otal") or _TOTAL_LABEL.match(chr(c) + "ous-total")}
+    assert starts == TOTAL_INITIALS
 
 
 def test_load_grids_reads_every_sheet_with_positions_as_labels() -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from clauses.config import REASON_CODES, Rules
-from clauses.rule_facts import RegisterIndex
+from clauses.rule_facts import RegisterIndex, months_after
 from clauses.rules import RULES, check_lines, total_message
 from schemas.submissions import CheckedHourLine
 from tests.rules_fixtures import (
@@ -262,6 +262,15 @@ def test_line_breaking_several_rules_lists_every_code_in_table_order() -> None:
     assert checked.loc[0, "statut"] == REJECTED
 
 
+def test_lines_with_different_invalid_values_each_name_their_own() -> None:
+    checked = check({"heures": None}, {"code_marche": None}, {"heures": None, "code_marche": None})
+    assert checked["explications"].tolist() == [
+        "Valeur obligatoire vide ou illisible : « Heures » (vide).",
+        "Valeur obligatoire vide ou illisible : « Code marché » (vide).",
+        "Valeur obligatoire vide ou illisible : « Code marché » (vide), « Heures » (vide).",
+    ]
+
+
 def test_missing_inputs_do_not_fire_the_rules_that_need_them() -> None:
     # No code: VALEUR_INVALIDE only, not MARCHE_INCONNU; no identity: not PARTICIPANT_INCONNU.
     checked = check({**NO_ID, "code_marche": None, "mois": None, "entreprise": "X"})
@@ -406,6 +415,24 @@ def test_time_of_the_check_does_not_end_the_month_early() -> None:
 
     checked = check({}, today=datetime(2025, 10, 31, 18, 30))
     assert checked.loc[0, "motifs"] == "PERIODE_FUTURE"
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        pytest.param("2025-10-15", 2, "2025-12-15", id="same-day"),
+        pytest.param("2025-01-31", 1, "2025-02-28", id="end-of-month-clipped"),
+        pytest.param("2024-01-31", 1, "2024-02-29", id="leap-year"),
+        pytest.param("2024-02-29", 12, "2025-02-28", id="from-29-february"),
+        pytest.param("1969-12-31 18:30", 2, "1970-02-28 18:30", id="before-1970-with-time"),
+    ],
+)  # fmt: skip
+def test_months_are_counted_as_calendar_months(day: str, months: int, expected: str) -> None:
+    dates = pd.Series([pd.Timestamp(day), pd.NaT], dtype="datetime64[us]")
+    result = months_after(dates.to_numpy(), months)
+    assert result.tolist()[0] == pd.Timestamp(expected)
+    assert pd.isna(result[1])
+    assert (result == (dates + pd.DateOffset(months=months)).to_numpy())[0]
 
 
 def test_register_index_built_once_checks_like_the_registers() -> None:
