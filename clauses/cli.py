@@ -40,6 +40,12 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _error_log() -> Path:
+    """Where an unexpected error's details go: the workspace's state folder when there is one."""
+    state = _state["config"].parent / "state"
+    return (state if state.is_dir() else Path.cwd()) / "clauses-erreurs.log"
+
+
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn domain errors into one French sentence and an exit code; log anything else."""
 
@@ -57,7 +63,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
             where = f" ({error.filename})" if error.filename else ""
             _fail(f"accès impossible à un fichier ou dossier{where} : {error.strerror}.", 4)
         except Exception:  # noqa: BLE001 — the user gets a sentence, the log the traceback
-            log = Path.cwd() / "clauses-erreurs.log"
+            log = _error_log()
             with open(log, "a", encoding="utf-8") as handle:
                 handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S}\n{traceback.format_exc()}")
             _fail(
