@@ -14,7 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -194,46 +194,45 @@ def _check_in_worker(received: Received) -> Checked | str:
         return traceback.format_exc()
 
 
-def _checked(run: IngestRun, pending: list[Received]) -> Iterator[Checked | str]:
-    """Each file checked, in order; in worker processes when it pays."""
-    workers = min(os.cpu_count() or 1, 4)
-    if len(pending) < PARALLEL_FROM or workers < 2:
-        for received in pending:
-            _start_worker(run.context)
-            yield _check_in_worker(received)
-        return
-    # fork: the workers inherit the registers without pickling them, and start in milliseconds.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_start_worker, initargs=(run.context,)) as pool:
-        yield from pool.map(_check_in_worker, pending, chunksize=2)
-
-
 Step = Received | Checked | FileResult
 
 
-def _receive_all(run: IngestRun, candidates: Iterable[Candidate]) -> list[Step]:
-    steps: list[Step] = []
-    for candidate in candidates:
-        try:
-            steps.append(receive(run, candidate))
-        except ClausesError:
-            raise
-        except Exception:  # noqa: BLE001 — one bad file must not stop the others
-            _log_error(run.config, run.now, candidate, traceback.format_exc())
-            steps.append(failed_result(candidate))
-    return steps
+def _receive_safely(run: IngestRun, candidate: Candidate) -> Step:
+    try:
+        return receive(run, candidate)
+    except ClausesError:
+        raise
+    except Exception:  # noqa: BLE001 — one bad file must not stop the others
+        _log_error(run.config, run.now, candidate, traceback.format_exc())
+        return failed_result(candidate)
 
 
-def _commit_all(run: IngestRun, steps: list[Step]) -> list[FileResult]:
-    """Check what must be read, then record every file in the order it was dropped."""
-    pending = [s for s in steps if isinstance(s, Received)]
-    checked = dict(zip((r.sha for r in pending), _checked(run, pending), strict=True))
+def _pass(run: IngestRun, candidates: list[Candidate]) -> list[FileResult]:
+    """Receive every file in order, check the spreadsheets (in worker processes when it pays),
+    and commit each file in drop order as soon as its check is back."""
+    steps = [_receive_safely(run, candidate) for candidate in candidates]
+    pending = [step for step in steps if isinstance(step, Received)]
+    workers = min(os.cpu_count() or 1, 4)
+    if len(pending) < PARALLEL_FROM or workers < 2:
+        _start_worker(run.context)
+        return _commit_in_order(run, steps, map(_check_in_worker, pending))
+    # fork: the workers inherit the registers without pickling them, and start in milliseconds.
+    # (Receiving while the workers check was measured slower on 2 cores: the archive writes
+    # then compete with them.)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_worker, initargs=(run.context,)) as pool:
+        return _commit_in_order(run, steps, pool.map(_check_in_worker, pending, chunksize=2))
+
+
+def _commit_in_order(run: IngestRun, steps: list[Step],
+                     checked: Iterator[Checked | str]) -> list[FileResult]:
+    """Record every file in the order it was dropped, each as soon as its check is back."""
     results = []
     for step in steps:
         if isinstance(step, FileResult):  # failed on receipt
             results.append(step)
             continue
-        outcome = checked[step.sha] if isinstance(step, Received) else step
+        outcome = next(checked) if isinstance(step, Received) else step
         try:
             if isinstance(outcome, str):
                 raise RuntimeError(outcome)
@@ -256,6 +255,6 @@ def ingest_inbox(
         candidates, waiting = scan_inbox(
             config.inbox, now=run.now, stable_seconds=config.depot.delai_stabilite_secondes
         )
-        return _commit_all(run, _receive_all(run, candidates)), waiting
+        return _pass(run, candidates), waiting
     finally:
         run.ledger.close()
