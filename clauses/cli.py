@@ -19,6 +19,11 @@ import typer
 
 from clauses.errors import ClausesError
 
+try:  # Typer ≥ 0.16 ships its own copy of Click
+    from typer._click import exceptions as click
+except ImportError:  # pragma: no cover — older Typer on plain Click
+    import click  # type: ignore[no-redef]
+
 app = typer.Typer(
     help="Clauses : contrôle et bilans des heures d'insertion des clauses sociales.",
     no_args_is_help=True,
@@ -240,12 +245,40 @@ def serve() -> None:
     serve_workspace(_config(), _state["config"])
 
 
+def _parameter_name(error: click.UsageError) -> str:
+    name = getattr(getattr(error, "param", None), "name", None)
+    return (name or "un argument").upper()
+
+
+def _usage_sentence(error: click.UsageError) -> str:
+    """Click's usage errors, in French."""
+    command = error.ctx.command_path if error.ctx else "clauses"
+    if isinstance(error, click.NoSuchOption):
+        what = f"option inconnue « {error.option_name} »"
+    elif isinstance(error, click.MissingParameter):
+        what = f"il manque l'argument {_parameter_name(error)}"
+    elif isinstance(error, click.BadParameter):
+        what = f"valeur invalide pour {_parameter_name(error)}"
+    elif isinstance(error, click.NoArgsIsHelpError):
+        return error.format_message() if hasattr(error, "format_message") else str(error)
+    elif "No such command" in error.message:
+        what = f"commande inconnue ({error.message.split(chr(39))[1]})"
+    else:
+        what = error.message
+    return f"Erreur : {what}. Voir « {command} --help »."
+
+
 def main() -> None:
     logging.getLogger("prefect").setLevel(logging.WARNING)
     try:
-        app()
-    except SystemExit as exit_:
-        sys.exit(exit_.code)
+        code = app(standalone_mode=False)
+    except click.UsageError as error:
+        typer.echo(_usage_sentence(error), err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("Interrompu.", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)  # help and commands return None: success
 
 
 if __name__ == "__main__":

@@ -360,3 +360,16 @@ def test_status_table_fits_an_80_column_terminal(ingested):
     assert reply.returncode == 0
     assert "Manquant" in reply.stdout
     assert "159,17 h" in reply.stdout
+
+
+@pytest.mark.parametrize(("args", "sentence"), [
+    (["report", "monthly"], "Erreur : il manque l'argument MOIS."),
+    (["report", "annual", "deux-mille"], "Erreur : valeur invalide pour ANNEE."),
+    (["ingest", "--vite"], "Erreur : option inconnue « --vite »."),
+    (["publier"], "Erreur : commande inconnue (publier)."),
+], ids=["missing-argument", "bad-value", "unknown-option", "unknown-command"])
+def test_usage_mistakes_get_one_french_sentence(tmp_path, args, sentence):
+    reply = clauses(*args, cwd=tmp_path)
+    assert reply.returncode == 2
+    assert reply.stderr.startswith(sentence), reply.stderr
+    assert no_traceback(reply.stdout, reply.stderr)
