@@ -25,10 +25,7 @@ def init_workspace(directory: Path, *, territory: str | None = None) -> Config:
 
     target = directory / "config.yaml"
     if target.exists():
-        raise WorkspaceError(
-            f"{directory} contient déjà un config.yaml : rien n'a été modifié. "
-            "Choisissez un autre dossier."
-        )
+        return _complete_workspace(directory, target)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         text = TEMPLATE_CONFIG.read_text(encoding="utf-8")
@@ -45,6 +42,27 @@ def init_workspace(directory: Path, *, territory: str | None = None) -> Config:
     except OSError as exc:
         raise WorkspaceError(
             f"Impossible de créer l'espace de travail dans {directory} : {exc.strerror}."
+        ) from exc
+    return config
+
+
+def _complete_workspace(directory: Path, target: Path) -> Config:
+    """A folder with its config.yaml but no registers yet (the clone itself, for instance): add
+    what is missing, never touching the configuration or a register."""
+    from clauses.registers import write_register_template
+
+    config = load_config(target)
+    if config.registers_path.exists():
+        raise WorkspaceError(
+            f"{directory} contient déjà un config.yaml et des registres : rien n'a été modifié. "
+            "Choisissez un autre dossier."
+        )
+    try:
+        create_folders(config)
+        write_register_template(config.registers_path)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Impossible de compléter l'espace de travail {directory} : {exc.strerror}."
         ) from exc
     return config
 

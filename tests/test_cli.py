@@ -373,3 +373,15 @@ def test_usage_mistakes_get_one_french_sentence(tmp_path, args, sentence):
     assert reply.returncode == 2
     assert reply.stderr.startswith(sentence), reply.stderr
     assert no_traceback(reply.stdout, reply.stderr)
+
+
+def test_init_completes_a_folder_that_has_only_its_config(tmp_path):
+    root = tmp_path / "clone"
+    root.mkdir()
+    text = "# réglages du guichet\nterritoire: \"Agglo test\"\n"
+    (root / "config.yaml").write_text(text, encoding="utf-8")
+    reply = invoke("init", str(root))
+    assert reply.exit_code == 0, reply.output
+    assert (root / "config.yaml").read_text(encoding="utf-8") == text
+    assert (root / "registers" / "referentiel.xlsx").is_file()
+    assert (root / "inbox").is_dir() and (root / "state").is_dir()
