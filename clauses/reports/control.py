@@ -115,14 +115,16 @@ def _period(checked: pd.DataFrame | None, received: datetime) -> str:
 
 
 def _file_pairs(structure: str, file_name: str, kind: str | None, received: datetime,
-                late: bool) -> list[tuple[object, ...]]:
-    return [
+                late: bool | None) -> list[tuple[object, ...]]:
+    pairs: list[tuple[object, ...]] = [
         ("Fichier", file_name),
         ("Structure", structure),
         ("Type de fichier", kind or "non reconnu"),
         ("Reçu le", received, "date"),
-        ("Délai de dépôt", "Hors délai" if late else "Dans les délais"),
     ]
+    if late is not None:  # a file refused as a whole has no month to be late for
+        pairs.append(("Délai de dépôt", "Hors délai" if late else "Dans les délais"))
+    return pairs
 
 
 def _write_quarantine(sheet: Sheet, code: str, message: str | None) -> None:
@@ -169,7 +171,8 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                         period=_period(checked, received),
                         generated_at=generated_at or received) as book:
         summary = book.sheet("Résumé")  # first: what a structure should read before the lines
-        summary.pairs(_file_pairs(structure, file_name, kind, received, late))
+        summary.pairs(_file_pairs(structure, file_name, kind, received,
+                                  None if file_reason is not None else late))
         if file_reason is not None:
             _write_quarantine(summary, file_reason, file_message)
         elif checked is not None:
