@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import subprocess
-import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -405,19 +404,16 @@ def _large_territory(markets: int, lines: int) -> tuple[Registers, pd.DataFrame]
     return register, hours
 
 
-def test_month_figures_of_a_large_territory_take_a_fraction_of_a_second() -> None:
+def test_month_figures_of_a_large_territory_lose_nothing_in_the_slicing() -> None:
+    # Speed is measured by bench/reports.py, not here.
     register, hours = _large_territory(markets=400, lines=20_000)
-    start = time.perf_counter()
     figures = month_figures(register, hours, "2025-12")
     companies = group_figures(figures, "siret")
     buyers = group_figures(figures, "code_mo")
     people = participant_tables(figures, register.participants, register.structures)
-    elapsed = time.perf_counter() - start
     assert (len(buyers), len(companies), len(people)) == (10, 40, 40)
     # 35 h × 20 000 lines: nothing lost in the slicing.
     assert sum(g.synthesis["Heures cumulées"].sum() for g in companies.values()) == 700_000
-    # ~0.15 s in practice; filtering the hours per workbook took ~3 s. Loose against slow CI.
-    assert elapsed < 1.5
 
 
 @pytest.mark.slow
