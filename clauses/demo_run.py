@@ -20,6 +20,7 @@ from clauses.demo import build_demo
 from clauses.errors import WorkspaceError
 from clauses.intake import FileResult
 from clauses.jobs import ingest_and_send, run_annual, run_monthly, run_reminders, run_semester
+from clauses.mail_messages import count
 from clauses.periods import previous_month
 
 
@@ -99,9 +100,9 @@ def _summary(config, plan, results: list[FileResult]) -> list[str]:
     out = [
         f"Démonstration prête dans {config.root} — {config.territoire}, "
         f"{plan.months[0]} à {plan.months[-1]}.",
-        f"Reçus : {len(results)} fichiers ({statuses.get('traité', 0)} traités, "
+        f"Reçus : {len(results)} fichiers ({count(statuses.get('traité', 0), 'traité', 'traités')}, "
         f"{statuses.get('quarantaine', 0)} en quarantaine, "
-        f"{statuses.get('déjà reçu', 0)} déjà reçu(s)).",
+        f"{count(statuses.get('déjà reçu', 0), 'déjà reçu', 'déjà reçus')}).",
         f"Lignes d'heures : {lines['acceptées']} acceptées, {lines['avec alerte']} avec alerte, "
         f"{lines['rejetées']} rejetées.",
     ]

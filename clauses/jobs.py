@@ -20,6 +20,7 @@ import pandas as pd
 from clauses.config import Config
 from clauses.formats import french_number
 from clauses.intake import FileResult, ingest_inbox
+from clauses.mail_messages import count
 from clauses.orchestration import reachable_prefect_api
 
 
@@ -55,23 +56,18 @@ def recorded(config: Config, flow_name: str, job, **kwargs) -> list[str]:
     return [*lines, f"Exécution enregistrée dans Prefect ({api})."]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' if n > 1 else ''}"
-
-
 def summarise_ingest(results: list[FileResult], waiting: list[Path], config: Config) -> list[str]:
     """A short French account of one pass over the inbox."""
     if not results and not waiting:
         return ["Aucun fichier à traiter dans le dossier de dépôt."]
     by_status = Counter(r.statut for r in results)
-    lines = [
-        f"{_plural(len(results), 'fichier')} reçu(s) : "
-        f"{by_status.get('traité', 0)} traité(s), {by_status.get('quarantaine', 0)} en "
-        f"quarantaine, {by_status.get('déjà reçu', 0)} déjà reçu(s)"
-        + (f", {by_status['erreur']} laissé(s) dans le dépôt après une erreur"
-           if by_status.get("erreur") else "")
-        + "."
-    ]
+    parts = [count(by_status.get("traité", 0), "traité", "traités"),
+             f"{by_status.get('quarantaine', 0)} en quarantaine",
+             count(by_status.get("déjà reçu", 0), "déjà reçu", "déjà reçus")]
+    if by_status.get("erreur"):
+        parts.append(count(by_status["erreur"], "laissé dans le dépôt après une erreur",
+                           "laissés dans le dépôt après une erreur"))
+    lines = [f"{count(len(results), 'fichier reçu', 'fichiers reçus')} : {', '.join(parts)}."]
     accepted = sum(r.acceptees for r in results)
     alerts = sum(r.alertes for r in results)
     rejected = sum(r.rejetees for r in results)
@@ -93,7 +89,8 @@ def summarise_ingest(results: list[FileResult], waiting: list[Path], config: Con
     if late:
         lines.append("Hors délai : " + ", ".join(late))
     if waiting:
-        lines.append(f"{_plural(len(waiting), 'fichier')} en cours d'écriture, repris au passage suivant.")
+        lines.append(f"{count(len(waiting), 'fichier', 'fichiers')} en cours d'écriture, "
+                     "repris au passage suivant.")
     lines.append(f"Comptes rendus de contrôle : {config.outbox / 'controles'}")
     return lines
 

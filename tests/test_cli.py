@@ -268,8 +268,8 @@ def test_ingest_quarantines_each_bad_file_with_its_reason(ingested, name, code):
 def test_ingest_prints_a_french_summary(ingested):
     out = ingested.reply.stdout
     total, refused = len(ingested.inputs), len(BAD_FILES)
-    assert (f"{total} fichiers reçu(s) : {total - refused} traité(s), {refused} en quarantaine, "
-            "0 déjà reçu(s).") in out
+    assert (f"{total} fichiers reçus : {total - refused} traités, {refused} en quarantaine, "
+            "0 déjà reçu.") in out
     assert "Lignes d'heures : 2 acceptées" in out
     assert "Quarantaine — AI-NIORT/corrompu.xlsx : FICHIER_ILLISIBLE" in out
     assert "Comptes rendus de contrôle" in out
