@@ -30,6 +30,7 @@ from clauses.periods import (
     months_between,
 )
 from clauses.registers import Registers
+from schemas.reports import CompanyParticipant, MarketSynthesis
 
 DONE, ON_TRACK, BEHIND = "Objectif atteint", "À l'heure ou en avance", "En retard"
 SYNTHESIS_COLUMNS = ["Code marché", "Intitulé", "Entreprise", "Heures objectif",
@@ -111,7 +112,7 @@ def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, lines: pd.DataFra
     table["Participants"] = codes.map(people).fillna(0).astype(int)
     table["Durée écoulée"] = elapsed.to_numpy()
     table["Avancement"] = _progress(table["Taux de réalisation"], table["Durée écoulée"])
-    return table[SYNTHESIS_COLUMNS]
+    return MarketSynthesis.validate(table[SYNTHESIS_COLUMNS])
 
 
 def month_figures(registers: Registers, hours: pd.DataFrame, month: str) -> MonthFigures:
@@ -236,6 +237,8 @@ def participant_tables(figures: MonthFigures, participants: pd.DataFrame,
         "Heures du mois": grouped["month"], "Heures cumulées sur le marché": grouped["total"],
         "siret": grouped["code_marche"].map(sirets)})
     table = table.sort_values(["Code marché", "Nom", "Prénom"], ignore_index=True)
+    # Checked once for all companies, before it is split: names and hours, nothing more.
+    CompanyParticipant.validate(table[PEOPLE_COLUMNS])
     return _split(table, "siret", list(figures.markets["siret"].dropna().unique()))
 
 
