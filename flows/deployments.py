@@ -22,6 +22,8 @@ def build_deployments(config: Config, config_path: str) -> list[RunnerDeployment
         ingest_inbox_flow.to_deployment(
             name="releve-du-depot", parameters=parameters,
             schedules=[Interval(timedelta(minutes=plan.ingestion_minutes), timezone=tz)],
+            # A slow pass (a national month) must not overlap the next one on the same inbox.
+            concurrency_limit=1,
             description="Relève le dossier de dépôt des structures et contrôle chaque fichier.",
         ),
         monthly_reports_flow.to_deployment(

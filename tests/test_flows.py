@@ -80,6 +80,8 @@ def test_serve_registers_every_deployment_with_its_schedule_in_paris_time(prefec
     assert monthly.timezone == "Europe/Paris"
     interval = found["releve-du-depot"].schedules[0].schedule
     assert interval.interval.total_seconds() == 5 * 60
+    # One pass at a time on the inbox.
+    assert found["releve-du-depot"].global_concurrency_limit.limit == 1
     assert found["tableaux-semestriels"].schedules[0].schedule.cron == "0 7 15 1,7 *"
 
 
