@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from clauses.config import Config, load_config
@@ -65,7 +64,3 @@ def _complete_workspace(directory: Path, target: Path) -> Config:
             f"Impossible de compléter l'espace de travail {directory} : {exc.strerror}."
         ) from exc
     return config
-
-
-def copy_config_template(target: Path) -> None:
-    shutil.copyfile(TEMPLATE_CONFIG, target)
