@@ -111,6 +111,9 @@ _LINKS = (
 )
 
 
+_ABSENT = {"entreprise": "absente"}  # French agreement of the one feminine noun above
+
+
 def cross_register_problems(sheets: dict[str, _Sheet]) -> list[Problem]:
     """A marché's MO and company, a participant's structure, a decision's participant and
     marché must exist in their own sheet."""
@@ -124,5 +127,6 @@ def cross_register_problems(sheets: dict[str, _Sheet]) -> list[Problem]:
         for position in np.flatnonzero(unknown.to_numpy()):
             problems.append(Problem(
                 source.name, int(source.rows[position]), source.labels[column],
-                f"{what} « {values.iat[position]} » absent de la feuille « {reference.name} »"))
+                f"{what} « {values.iat[position]} » {_ABSENT.get(what, 'absent')} de la feuille "
+                f"« {reference.name} »"))
     return problems
