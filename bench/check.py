@@ -30,13 +30,13 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from clauses.checking.facts import RegisterIndex  # noqa: E402
+from clauses.checking.matching import match_participants  # noqa: E402
+from clauses.checking.rules import check_lines  # noqa: E402
 from clauses.config import load_config  # noqa: E402
 from clauses.demo import build_demo  # noqa: E402
-from clauses.matching import match_participants  # noqa: E402
-from clauses.reading import read_submission  # noqa: E402
-from clauses.registers import Registers, load_registers  # noqa: E402
-from clauses.rule_facts import RegisterIndex  # noqa: E402
-from clauses.rules import check_lines  # noqa: E402
+from clauses.reading.submission import read_submission  # noqa: E402
+from clauses.registers.load import Registers, load_registers  # noqa: E402
 
 MONTH = "2026-10"
 TODAY = date(2026, 11, 9)

@@ -25,9 +25,9 @@ import xlsxwriter
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from clauses.config import load_config  # noqa: E402
-from clauses.intake import ingest_inbox  # noqa: E402
+from clauses.ingest import ingest_inbox  # noqa: E402
 from clauses.siret import luhn_complete  # noqa: E402
-from clauses.workspace import init_workspace  # noqa: E402
+from clauses.workspace.init import init_workspace  # noqa: E402
 from schemas.registers import REGISTER_COLUMNS  # noqa: E402
 
 MONTH = "2026-10"

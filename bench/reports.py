@@ -30,12 +30,12 @@ import xlsxwriter
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from clauses.config import load_config  # noqa: E402
-from clauses.demo_run import run_demo  # noqa: E402
+from clauses.demo.run import run_demo  # noqa: E402
 from clauses.ledger import Ledger  # noqa: E402
-from clauses.registers import load_registers  # noqa: E402
-from clauses.reports import monthly_figures as fig  # noqa: E402
+from clauses.registers.load import load_registers  # noqa: E402
 from clauses.reports.control import lines_table, write_control_report  # noqa: E402
-from clauses.reports.monthly import write_monthly_reports  # noqa: E402
+from clauses.reports.monthly import figures as fig  # noqa: E402
+from clauses.reports.monthly.writer import write_monthly_reports  # noqa: E402
 
 RECEIVED = datetime(2026, 11, 8, 9, 0)
 

@@ -115,7 +115,7 @@ def main_options(
 @guarded
 def init(directory: Annotated[Path, typer.Argument(help="Dossier de l'espace de travail.")]) -> None:
     """Créer un espace de travail vide : configuration commentée et registres à remplir."""
-    from clauses.workspace import init_workspace
+    from clauses.workspace.init import init_workspace
 
     init_workspace(directory)
     _say(f"Espace de travail créé dans {directory}.")
@@ -132,7 +132,7 @@ def demo(
     graine: Annotated[int, typer.Option(help="Graine du générateur.")] = 2026,
 ) -> None:
     """Créer un territoire de démonstration réaliste et dérouler toute une année."""
-    from clauses.demo_run import run_demo
+    from clauses.demo.run import run_demo
 
     for line in run_demo(directory, participants=participants, months=mois, seed=graine):
         _say(line)
@@ -142,7 +142,7 @@ def demo(
 @guarded
 def ingest(now: NowOption = None) -> None:
     """Relever le dossier de dépôt : archiver, contrôler, enregistrer, répondre aux structures."""
-    from clauses.jobs import run_ingest
+    from clauses.app.jobs import run_ingest
 
     for line in run_ingest(_config(), now=_parse_now(now)):
         _say(line)
@@ -154,7 +154,7 @@ def report_monthly(
     mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")], now: NowOption = None
 ) -> None:
     """Rapports mensuels des maîtres d'ouvrage et des entreprises, suivi des dépôts."""
-    from clauses.jobs import recorded, run_monthly
+    from clauses.app.jobs import recorded, run_monthly
     from clauses.periods import parse_month
 
     parse_month(mois)
@@ -171,7 +171,7 @@ def report_semester(
     now: NowOption = None,
 ) -> None:
     """Tableaux semestriels des salariés en parcours clauses, un par structure."""
-    from clauses.jobs import recorded, run_semester
+    from clauses.app.jobs import recorded, run_semester
     from clauses.periods import semester_code
 
     for line in recorded(_config(), "semester-reports", run_semester,
@@ -188,7 +188,7 @@ def report_annual(
     now: NowOption = None,
 ) -> None:
     """Bilan annuel du guichet unique pour la DDETS-PP et les structures."""
-    from clauses.jobs import recorded, run_annual
+    from clauses.app.jobs import recorded, run_annual
 
     for line in recorded(_config(), "annual-report", run_annual, year=annee,
                          provisoire=provisoire, now=_parse_now(now)):
@@ -201,7 +201,7 @@ def status(
     mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")], now: NowOption = None
 ) -> None:
     """Afficher le suivi des dépôts d'un mois et les envois en échec."""
-    from clauses.jobs import show_status
+    from clauses.app.jobs import show_status
 
     show_status(_config(), mois, now=_parse_now(now))
 
@@ -210,7 +210,7 @@ def status(
 @guarded
 def send(now: NowOption = None) -> None:
     """Envoyer les courriels dus qui ne sont pas encore partis."""
-    from clauses.jobs import run_send
+    from clauses.app.jobs import run_send
 
     for line in run_send(_config(), now=_parse_now(now)):
         _say(line)
@@ -220,7 +220,7 @@ def send(now: NowOption = None) -> None:
 @guarded
 def remind(now: NowOption = None) -> None:
     """Relancer les structures dont le relevé du mois précédent manque."""
-    from clauses.jobs import recorded, run_reminders
+    from clauses.app.jobs import recorded, run_reminders
 
     for line in recorded(_config(), "reminders", run_reminders, now=_parse_now(now)):
         _say(line)
@@ -230,7 +230,7 @@ def remind(now: NowOption = None) -> None:
 @guarded
 def templates(mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")]) -> None:
     """Écrire pour chaque structure un relevé pré-rempli du mois, avec listes déroulantes."""
-    from clauses.jobs import run_templates
+    from clauses.app.jobs import run_templates
 
     for line in run_templates(_config(), mois):
         _say(line)
@@ -240,7 +240,7 @@ def templates(mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")]) -> Non
 @guarded
 def serve() -> None:
     """Démarrer Prefect et servir tous les flux planifiés (Ctrl-C pour arrêter)."""
-    from clauses.serving import serve_workspace
+    from clauses.app.serve import serve_workspace
 
     serve_workspace(_config(), _state["config"])
 

@@ -13,7 +13,7 @@ import re
 from datetime import date
 
 from clauses.errors import ClausesError
-from clauses.formats import MONTH_NAMES
+from clauses.reading.notations import MONTH_NAMES
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _SEMESTER = re.compile(r"^(\d{4})-S([12])$", re.IGNORECASE)

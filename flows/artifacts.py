@@ -8,7 +8,7 @@ from pathlib import Path
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 
-from clauses.intake import FileResult
+from clauses.ingest import FileResult
 from clauses.vocabulary import REASON_LABELS
 
 

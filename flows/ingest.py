@@ -9,10 +9,10 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
+from clauses.app.jobs import send_control_reports
 from clauses.config import load_config
-from clauses.inbox import Candidate, scan_inbox
-from clauses.intake import FileResult, IngestRun, failed_result, ingest_candidate
-from clauses.jobs import send_control_reports
+from clauses.ingest import FileResult, IngestRun, failed_result, ingest_candidate
+from clauses.workspace.inbox import Candidate, scan_inbox
 from flows.artifacts import publish_ingest_artifacts, rename_flow_run
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from prefect import flow
 
+from clauses.app.jobs import run_reminders
 from clauses.config import load_config
-from clauses.jobs import run_reminders
 from flows.artifacts import publish_job_artifacts
 
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
+from clauses.app.jobs import run_annual, run_monthly, run_semester
 from clauses.config import load_config
-from clauses.jobs import run_annual, run_monthly, run_semester
 from clauses.periods import previous_month, previous_semester, previous_year
 from flows.artifacts import publish_job_artifacts
 

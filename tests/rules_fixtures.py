@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from clauses.registers import Registers
+from clauses.registers.load import Registers
 from clauses.siret import luhn_complete
 
 SIRET_ATTRIBUTAIRE = luhn_complete("1234567890001")

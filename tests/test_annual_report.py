@@ -17,8 +17,8 @@ import year_2026 as year
 from openpyxl import load_workbook
 
 from clauses.periods import PeriodNotOver
-from clauses.reports.annual import write_annual_report
-from clauses.reports.annual_people import suppress_small_counts
+from clauses.reports.annual.people import suppress_small_counts
+from clauses.reports.annual.writer import write_annual_report
 
 TOTAL = 1165.0
 SHEETS = ["Synthèse", "Maîtres d'ouvrage", "Marchés", "Entreprises", "Structures",

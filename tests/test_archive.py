@@ -2,7 +2,7 @@
 
 import stat
 
-from clauses.archive import archive_content, quarantine_file, remove_from_inbox, sha256_of
+from clauses.workspace.archive import archive_content, quarantine_file, remove_from_inbox, sha256_of
 
 
 def test_archive_is_content_addressed_and_read_only(tmp_path):

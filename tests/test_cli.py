@@ -21,10 +21,10 @@ import pytest
 from typer.testing import CliRunner
 from workspace_factory import drop_bytes, drop_statement, make_workspace, snapshot, write_registers
 
-import clauses.jobs as jobs
-from clauses.archive import sha256_of
+import clauses.app.jobs as jobs
 from clauses.cli import app
 from clauses.config import load_config
+from clauses.workspace.archive import sha256_of
 
 SUBMISSIONS = Path(__file__).parent / "data" / "soumissions"
 REPO = Path(__file__).parent.parent
@@ -338,7 +338,7 @@ def test_templates_writes_one_workbook_per_structure(ingested):
 
 
 needs_status = pytest.mark.xfail(not hasattr(jobs, "show_status"),
-                                 reason="clauses.jobs.show_status does not exist yet", strict=True)
+                                 reason="clauses.app.jobs.show_status does not exist yet", strict=True)
 
 
 @needs_status

@@ -15,12 +15,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from clauses.archive import sha256_of
 from clauses.config import REASON_CODES, load_config
 from clauses.demo import build_demo
 from clauses.demo.planted import FILE_CASES
-from clauses.demo_run import run_demo
+from clauses.demo.run import run_demo
 from clauses.ledger import Ledger
+from clauses.workspace.archive import sha256_of
 
 PARTICIPANTS, MONTHS = 60, 2
 DEMO_MONTHS = ["2026-09", "2026-10"]  # run_demo's default last month is 2026-10

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from workspace_factory import drop_statement, make_workspace
 
+from clauses.app.serve import local_prefect_server
 from clauses.config import load_config
-from clauses.serving import local_prefect_server
 
 pytestmark = pytest.mark.slow
 
@@ -135,7 +135,7 @@ def test_cli_finds_the_server_clauses_serve_started_for_the_workspace(prefect_se
     variable at all must record its run there, not in a throwaway temporary server."""
     from prefect.client.orchestration import get_client
 
-    from clauses.orchestration import api_url_file
+    from clauses.app.prefect_api import api_url_file
 
     config = make_workspace(tmp_path)
     api_url_file(config).parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""French notations (clauses/formats.py): the table of examples is the specification."""
+"""French notations (clauses/reading/notations.py): the table of examples is the specification."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from clauses import formats
-from clauses.formats import (
+from clauses.reading import notations as formats
+from clauses.reading.notations import (
     BARRIER_VARIANTS,
     CONTRACT_TYPE_VARIANTS,
     EXIT_VARIANTS,

@@ -1,4 +1,4 @@
-"""Header alias table (clauses/headers.py)."""
+"""Header alias table (clauses/reading/headers.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from clauses.headers import (
+from clauses.reading.headers import (
     REGISTER_ALIASES,
     SUBMISSION_ALIASES,
     alias_index,

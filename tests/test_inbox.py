@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from clauses.inbox import scan_inbox
+from clauses.workspace.inbox import scan_inbox
 
 NOW = datetime(2026, 11, 9, 12, 0)
 

@@ -1,6 +1,6 @@
 """Ingesting the inbox end to end (SPEC §5–§7): a real workspace, real files, a real SQLite ledger.
 
-Everything goes through `clauses.intake.ingest_inbox(config, now=...)`. Fixtures that only read
+Everything goes through `clauses.ingest.ingest_inbox(config, now=...)`. Fixtures that only read
 what one pass did are module-scoped (one ingestion, several behaviours checked); the only
 monkeypatching simulates a crash.
 """
@@ -27,12 +27,12 @@ from workspace_factory import (
     write_registers,
 )
 
-import clauses.checking as checking
-import clauses.intake as intake
-from clauses.archive import sha256_of
+import clauses.checking.one_file as checking
+import clauses.ingest as intake
 from clauses.errors import RegisterError
-from clauses.intake import ingest_inbox
+from clauses.ingest import ingest_inbox
 from clauses.ledger import Ledger
+from clauses.workspace.archive import sha256_of
 
 SUBMISSIONS = Path(__file__).parent / "data" / "soumissions"
 NOW = datetime(2026, 11, 12, 12, 0)  # after the deadline of 2026-10, so nothing is "future"

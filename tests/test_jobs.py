@@ -5,8 +5,8 @@ from datetime import datetime
 import pytest
 from workspace_factory import drop_statement, make_workspace
 
-from clauses.intake import ingest_inbox
-from clauses.jobs import run_annual, run_monthly, run_reminders, run_send
+from clauses.app.jobs import run_annual, run_monthly, run_reminders, run_send
+from clauses.ingest import ingest_inbox
 from clauses.periods import PeriodNotOver
 
 

@@ -22,16 +22,7 @@ from aiosmtpd.smtp import AuthResult
 from clauses.config import Config
 from clauses.errors import ConfigError, WorkspaceError
 from clauses.ledger import FileRecord, Ledger
-from clauses.mail import (
-    ALREADY_SENT,
-    FAILED,
-    SENT,
-    XLSX_TYPE,
-    Message,
-    send_messages,
-    smtp_password,
-)
-from clauses.mail_messages import (
+from clauses.mail.messages import (
     addresses,
     annual_messages,
     control_report_message,
@@ -39,6 +30,15 @@ from clauses.mail_messages import (
     monthly_company_message,
     quarantine_message,
     semester_message,
+)
+from clauses.mail.sending import (
+    ALREADY_SENT,
+    FAILED,
+    SENT,
+    XLSX_TYPE,
+    Message,
+    send_messages,
+    smtp_password,
 )
 from clauses.vocabulary import FILE_REASONS, Kind
 
@@ -366,7 +366,7 @@ def test_register_email_cells_give_addresses(cell: Any, expected: tuple[str, ...
     assert addresses(cell) == expected
 
 
-# --- the French messages (clauses/mail_messages.py) ---------------------------------------------
+# --- the French messages (clauses/mail/messages.py) ---------------------------------------------
 
 STRUCTURE = {"code_structure": "AI-NIORT", "nom": "AI du Niortais", "email": "contact@ai-niort.fr"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from clauses.matching import ParticipantIndex, match_participants
+from clauses.checking.matching import ParticipantIndex, match_participants
 from tests.rules_fixtures import lines, participants
 
 

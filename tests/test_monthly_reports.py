@@ -17,10 +17,9 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from clauses.config import Config
-from clauses.registers import Registers
-from clauses.reports.deposits import deposit_followup
-from clauses.reports.monthly import write_monthly_reports
-from clauses.reports.monthly_figures import (
+from clauses.registers.load import Registers
+from clauses.reports.monthly.deposits import deposit_followup
+from clauses.reports.monthly.figures import (
     corrections,
     elapsed_share,
     elapsed_shares,
@@ -28,6 +27,7 @@ from clauses.reports.monthly_figures import (
     month_figures,
     participant_tables,
 )
+from clauses.reports.monthly.writer import write_monthly_reports
 from clauses.siret import luhn_complete
 
 SIRET_A, SIRET_B = "12345678901237", "98765432109875"

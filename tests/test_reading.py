@@ -1,4 +1,4 @@
-"""Reading the structures' spreadsheets (clauses/reading.py) from real sample files."""
+"""Reading the structures' spreadsheets (clauses/reading/submission.py) from real sample files."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from clauses.errors import FileRejected
-from clauses.grids import load_grids
-from clauses.reading import (
+from clauses.reading.grids import load_grids
+from clauses.reading.submission import (
     _TOTAL_LABEL,
     SPREADSHEET_SUFFIXES,
     TOTAL_INITIALS,

@@ -1,4 +1,4 @@
-"""The facilitator's registers (clauses/registers.py): read, normalised, validated."""
+"""The facilitator's registers (clauses/registers/load.py): read, normalised, validated."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 
 from clauses.errors import RegisterError
-from clauses.registers import load_registers, write_register_template
+from clauses.registers.load import load_registers, write_register_template
 from schemas.registers import REGISTER_COLUMNS
 from tests.helpers_reading import REGISTER, SUBMISSIONS, edited_register
 

@@ -12,13 +12,13 @@ import pytest
 
 from clauses.config import Config
 from clauses.ledger import Ledger
-from clauses.mail import ALREADY_SENT, SENT, send_messages
-from clauses.reminders import (
+from clauses.mail.reminders import (
     OVERDUE,
     REMINDER,
     reminder_messages,
     structures_to_remind,
 )
+from clauses.mail.sending import ALREADY_SENT, SENT, send_messages
 from clauses.vocabulary import Kind
 
 MONTH = "2026-10"

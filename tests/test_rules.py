@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from clauses.checking.facts import RegisterIndex, months_after
+from clauses.checking.rules import RULES, check_lines, total_message
 from clauses.config import REASON_CODES, Rules
-from clauses.rule_facts import RegisterIndex, months_after
-from clauses.rules import RULES, check_lines, total_message
 from schemas.submissions import CheckedHourLine
 from tests.rules_fixtures import (
     SIRET_ATTRIBUTAIRE,
@@ -358,7 +358,7 @@ def test_newest_decision_wins_for_the_same_line_and_motif() -> None:
 
 
 def test_lines_matched_beforehand_are_checked_the_same() -> None:
-    from clauses.matching import match_participants
+    from clauses.checking.matching import match_participants
 
     frame = lines({"id_participant": "P999"}, BY_NAME)
     matched = match_participants(frame, participants())

@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from clauses.config import Config
-from clauses.registers import Registers
-from clauses.templates import LABELS, write_templates
+from clauses.reading.submission import read_submission
+from clauses.registers.load import Registers
+from clauses.reports.templates import LABELS, write_templates
 from clauses.vocabulary import CONTRACT_TYPES, Kind
 
 MONTH = "2026-10"
@@ -188,9 +189,7 @@ def _fill(template: Path) -> Path:
 
 
 def test_a_filled_template_reads_back_without_loss(template: Path) -> None:
-    reading = pytest.importorskip(
-        "clauses.reading", reason="clauses/reading.py (read_submission) n'existe pas encore")
-    submission = reading.read_submission(_fill(template))
+    submission = read_submission(_fill(template))
     assert submission.kind == Kind.RELEVE
     lines = submission.lines
     assert lines["id_participant"].tolist() == ["P-000001", "P-000123"]
@@ -203,7 +202,7 @@ def test_a_filled_template_reads_back_without_loss(template: Path) -> None:
 
 
 def test_rows_left_as_prefilled_are_not_lines(template: Path) -> None:
-    from clauses.reading import read_submission
+    from clauses.reading.submission import read_submission
 
     book = openpyxl.load_workbook(template)
     sheet = book["Relevé"]
@@ -220,9 +219,9 @@ def test_a_filled_template_dropped_in_the_inbox_is_ingested_with_every_line_acce
 
     from workspace_factory import make_workspace
 
-    from clauses.intake import ingest_inbox
+    from clauses.ingest import ingest_inbox
     from clauses.ledger import Ledger
-    from clauses.registers import load_registers
+    from clauses.registers.load import load_registers
 
     config = make_workspace(tmp_path)
     registers = load_registers(config.registers_path)

@@ -12,7 +12,7 @@ import yaml
 
 from clauses.config import Config, load_config
 from clauses.siret import luhn_complete
-from clauses.workspace import init_workspace
+from clauses.workspace.init import init_workspace
 from schemas.registers import REGISTER_COLUMNS
 
 SIRET_A = luhn_complete("7328293200007")

@@ -27,7 +27,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from clauses.config import Config
 from clauses.ledger import FileRecord, Ledger
-from clauses.registers import Registers
+from clauses.registers.load import Registers
 from clauses.siret import luhn_complete
 
 C1, C2, C3 = (luhn_complete(f"1234567890{n:03d}") for n in (1, 2, 3))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clauses.demo.calendar import add_months, month_end, month_start
+from clauses.demo.dates import add_months, month_end, month_start
 from clauses.demo.drops import Drop, Year
 from clauses.demo.habits import HABITS
 from clauses.demo.missions import calibrate_targets, hour_lines, plan_missions

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from clauses.demo.calendar import add_months, long_month, month_end, month_start, quarter
+from clauses.demo.dates import add_months, long_month, month_end, month_start, quarter
 from clauses.demo.files import Sheet, csv_bytes, ods_bytes, truncated, xlsx_bytes
 from clauses.demo.habits import HABITS, UNKNOWN_STRUCTURE, Habits
 from clauses.demo.missions import Line, Mission

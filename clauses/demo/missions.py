@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from clauses.demo.calendar import add_months, month_end, month_of, month_start
+from clauses.demo.dates import add_months, month_end, month_of, month_start
 from clauses.demo.habits import Habits
 from clauses.demo.people import Person
 from clauses.demo.territory import Market

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from clauses.demo.calendar import fold
+from clauses.demo.dates import fold
 from clauses.demo.habits import Habits
 from clauses.vocabulary import BARRIERS, EDUCATION_LEVELS, EXIT_SITUATIONS, Criterion
 

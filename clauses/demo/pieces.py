@@ -3,7 +3,7 @@ never rejected): contracts of new missions as PDF, end-of-mission evaluation she
 
 from __future__ import annotations
 
-from clauses.demo.calendar import month_end, month_start
+from clauses.demo.dates import month_end, month_start
 from clauses.demo.files import docx_bytes, pdf_bytes
 from clauses.demo.habits import Habits
 from clauses.demo.missions import Mission

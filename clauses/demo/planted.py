@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from clauses.demo.calendar import add_months, long_month, month_end, month_start, without_accents
+from clauses.demo.dates import add_months, long_month, month_end, month_start, without_accents
 from clauses.demo.habits import Habits
 from clauses.demo.missions import Line
 from clauses.demo.planting import ALERT, CORRECTING, REJECTED, Decision, Planter, Planting

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from clauses.demo.calendar import fold, long_month, month_start, short_month
+from clauses.demo.dates import fold, long_month, month_start, short_month
 from clauses.demo.files import Sheet, Styled
 from clauses.demo.habits import TRACKING_COLUMNS, Habits
 from clauses.demo.missions import Line, Mission

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from clauses.demo.calendar import add_months, month_end, month_start, slug
+from clauses.demo.dates import add_months, month_end, month_start, slug
 from clauses.siret import luhn_complete
 
 

@@ -39,9 +39,9 @@ from clauses.periods import (
     require_period_over,
     semester_code,
 )
-from clauses.registers import Registers
-from clauses.reports.annual_figures import counted_lines
-from clauses.reports.annual_people import current_tracking, newest_tracking_lines
+from clauses.registers.load import Registers
+from clauses.reports.annual.activity import counted_lines
+from clauses.reports.annual.people import current_tracking, newest_tracking_lines
 from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange, Total
 
 EMPLOYEES_SHEET = "Salariés"

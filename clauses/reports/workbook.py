@@ -52,7 +52,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
-from clauses.reports.cells import (
+from clauses.reports.formatting import (
     HEADER_FILL,
     MAX_WIDTH,
     NUMBER_FORMATS,

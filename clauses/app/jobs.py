@@ -1,0 +1,347 @@
+"""The jobs behind each CLI command and each Prefect flow, with their French summaries.
+
+Each job loads what it needs once (config → registers → ledger), calls the pure pipeline
+functions and returns the lines a person reads. When a Prefect server is already up, the CLI
+runs the Prefect flow instead so that the run is recorded in the UI (clauses/app/prefect_api.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from clauses.app.prefect_api import reachable_prefect_api
+from clauses.config import Config
+from clauses.ingest import FileResult, ingest_inbox
+from clauses.mail.messages import count
+from clauses.reading.notations import french_number
+
+
+@contextmanager
+def prefect_api(url: str) -> Iterator[None]:
+    """Point Prefect at `url` for this block. Prefect reads its settings when it is imported, so
+    the environment alone is not enough once it is loaded: its own override is used too."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
+
+
+def recorded(config: Config, flow_name: str, job, **kwargs) -> list[str]:
+    """Run a report or mail job as its Prefect flow when a server is up (so the facilitator
+    sees it in the UI), else directly; both give the same French lines."""
+    api = reachable_prefect_api(config)
+    if not api:
+        return job(config, **kwargs).lines
+    import flows
+
+    with prefect_api(api):
+        flow = flows.by_name(flow_name)
+        lines = flow(config_path=str(config.source), **kwargs)
+    return [*lines, f"Exécution enregistrée dans Prefect ({api})."]
+
+
+def summarise_ingest(results: list[FileResult], waiting: list[Path], config: Config) -> list[str]:
+    """A short French account of one pass over the inbox."""
+    if not results and not waiting:
+        return ["Aucun fichier à traiter dans le dossier de dépôt."]
+    by_status = Counter(r.statut for r in results)
+    parts = [count(by_status.get("traité", 0), "traité", "traités"),
+             f"{by_status.get('quarantaine', 0)} en quarantaine",
+             count(by_status.get("déjà reçu", 0), "déjà reçu", "déjà reçus")]
+    if by_status.get("erreur"):
+        parts.append(count(by_status["erreur"], "laissé dans le dépôt après une erreur",
+                           "laissés dans le dépôt après une erreur"))
+    lines = [f"{count(len(results), 'fichier reçu', 'fichiers reçus')} : {', '.join(parts)}."]
+    accepted = sum(r.acceptees for r in results)
+    alerts = sum(r.alertes for r in results)
+    rejected = sum(r.rejetees for r in results)
+    if accepted or alerts or rejected:
+        hours = sum(r.heures for r in results)
+        lines.append(
+            f"Lignes d'heures : {accepted} acceptées, {alerts} avec alerte, {rejected} rejetées "
+            f"— {french_number(hours)} h comptées."
+        )
+    reasons: Counter[str] = Counter()
+    for r in results:
+        reasons.update(r.motifs)
+    if reasons:
+        lines.append("Motifs : " + ", ".join(f"{c} ({n})" for c, n in sorted(reasons.items())))
+    for r in results:
+        if r.statut == "quarantaine":
+            lines.append(f"  Quarantaine — {r.structure or '?'}/{r.name} : {r.motif}, {r.message}")
+    late = sorted({f"{r.structure} ({r.mois})" for r in results if r.en_retard})
+    if late:
+        lines.append("Hors délai : " + ", ".join(late))
+    if waiting:
+        lines.append(f"{count(len(waiting), 'fichier', 'fichiers')} en cours d'écriture, "
+                     "repris au passage suivant.")
+    lines.append(f"Comptes rendus de contrôle : {config.outbox / 'controles'}")
+    return lines
+
+
+def send_control_reports(config: Config, results: list[FileResult],
+                         now: datetime) -> list:
+    """E-mail each structure the control report of each file it sent (SPEC §9)."""
+    from clauses.ledger import Ledger
+    from clauses.mail.dispatch import file_messages
+    from clauses.mail.sending import send_messages
+    from clauses.registers.load import load_registers
+
+    shas = {r.sha256 for r in results if r.sha256 and r.statut in ("traité", "quarantaine")}
+    if not shas:
+        return []
+    registers = load_registers(config.registers_path, extra_aliases=config.entetes)
+    ledger = Ledger.from_config(config)
+    try:
+        messages = file_messages(config, registers, ledger.files(sha256s=shas))
+        return send_messages(messages, config=config, ledger=ledger, now=now)
+    finally:
+        ledger.close()
+
+
+def ingest_and_send(config: Config, *, now: datetime | None = None):
+    """One pass over the inbox, then the control reports by e-mail."""
+    now = now or datetime.now()
+    results, waiting = ingest_inbox(config, now=now)
+    return results, waiting, send_control_reports(config, results, now)
+
+
+def run_ingest(config: Config, *, now: datetime | None = None) -> list[str]:
+    api = reachable_prefect_api(config)
+    if api:
+        from flows.ingest import ingest_inbox_flow
+
+        with prefect_api(api):
+            results, waiting = ingest_inbox_flow(config_path=str(config.source), now=now)
+        return [*summarise_ingest(results, waiting, config),
+                f"Exécution enregistrée dans Prefect ({api})."]
+    results, waiting, sends = ingest_and_send(config, now=now)
+    lines = summarise_ingest(results, waiting, config)
+    if sends:
+        failed = sum(1 for s in sends if s.failed)
+        lines.append(f"Comptes rendus envoyés aux structures : {len(sends) - failed} courriel(s), "
+                     f"{failed} en échec.")
+    return lines
+
+
+@dataclass
+class JobReport:
+    """What a report or mail job did: lines for the terminal, files and sends for the UI."""
+
+    lines: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    sends: list = field(default_factory=list)  # clauses.mail.sending.SendResult
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.lines)
+
+
+def _open(config: Config):
+    from clauses.ledger import Ledger
+    from clauses.registers.load import load_registers
+
+    return load_registers(config.registers_path, extra_aliases=config.entetes), Ledger.from_config(config)
+
+
+def _send(config: Config, ledger, messages, now: datetime, report: JobReport) -> None:
+    from clauses.mail.sending import send_messages
+
+    results = send_messages(messages, config=config, ledger=ledger, now=now)
+    report.sends += results
+    sent = sum(1 for r in results if r.status == "envoyé")
+    failed = [r for r in results if r.failed]
+    where = "écrits en .eml" if not config.courriel.smtp.hote else "envoyés"
+    report.lines.append(f"Courriels : {sent} {where}, {len(failed)} en échec.")
+    for r in failed:
+        report.lines.append(f"  Échec vers {r.recipient} ({r.subject}) : {r.error}")
+
+
+def run_monthly(config: Config, month: str, *, now: datetime | None = None,
+                send: bool = True) -> JobReport:
+    from clauses.mail.dispatch import monthly_messages
+    from clauses.periods import PeriodNotOver, french_date, is_period_over, month_end, parse_month
+    from clauses.reports.monthly.writer import write_monthly_reports
+
+    parse_month(month)
+    now = now or datetime.now()
+    if not is_period_over(month, now.date()):
+        raise PeriodNotOver(
+            f"Le mois {month} n'est pas terminé : son rapport mensuel ne peut être écrit "
+            f"qu'à partir du {french_date(month_end(month) + timedelta(days=1))}, et de "
+            "préférence après le jour limite de dépôt des relevés.")
+    registers, ledger = _open(config)
+    report = JobReport()
+    try:
+        written = write_monthly_reports(
+            config, registers, ledger.hours(until_month=month), ledger.files(), month,
+            generated_at=now, hours_history=ledger.hours(until_month=month, current_only=False),
+        )
+        report.written += written
+        report.lines.append(f"Rapports mensuels de {month} : {len(written)} classeurs écrits "
+                            f"dans {config.outbox / month}.")
+        if send:
+            _send(config, ledger, monthly_messages(config, registers, month, written), now, report)
+    finally:
+        ledger.close()
+    return report
+
+
+def run_semester(config: Config, period: str, *, provisoire: bool = False,
+                 now: datetime | None = None, send: bool = True) -> JobReport:
+    from clauses.mail.dispatch import semester_messages
+    from clauses.reports.semester import write_semester_reports
+
+    now = now or datetime.now()
+    registers, ledger = _open(config)
+    report = JobReport()
+    try:
+        written = write_semester_reports(
+            config, registers, ledger.hours(), ledger.tracking(), period, generated_at=now,
+            today=now.date(), provisoire=provisoire,
+        )
+        report.written += written
+        report.lines.append(f"Tableaux semestriels {period} : {len(written)} structures, "
+                            f"dans {config.outbox / period / 'structures'}.")
+        if send and not provisoire:
+            _send(config, ledger, semester_messages(config, registers, period, written), now,
+                  report)
+    finally:
+        ledger.close()
+    return report
+
+
+def run_annual(config: Config, year: int, *, provisoire: bool = False,
+               now: datetime | None = None, send: bool = True) -> JobReport:
+    from clauses.mail.messages import annual_messages
+    from clauses.reports.annual.writer import write_annual_report
+
+    now = now or datetime.now()
+    registers, ledger = _open(config)
+    report = JobReport()
+    try:
+        path = write_annual_report(
+            config, registers, ledger.hours(), ledger.tracking(), year, generated_at=now,
+            today=now.date(), provisoire=provisoire,
+        )
+        report.written.append(path)
+        mark = " (provisoire)" if provisoire else ""
+        report.lines.append(f"Bilan annuel {year}{mark} : {path}")
+        if send and not provisoire:
+            _send(config, ledger, annual_messages(config, registers.structures, str(year), path),
+                  now, report)
+    finally:
+        ledger.close()
+    return report
+
+
+def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
+    from clauses.mail.reminders import reminder_messages, structures_to_remind
+    from clauses.periods import previous_month
+
+    now = now or datetime.now()
+    registers, ledger = _open(config)
+    report = JobReport()
+    try:
+        month = previous_month(now.date())
+        to_remind = structures_to_remind(
+            registers.structures, ledger.files(), month, now.date(),
+            config.relances.jour_rappel, config.depot.jour_limite,
+        )
+        if to_remind.empty:
+            report.lines.append(f"Aucune relance à faire aujourd'hui pour {month}.")
+            return report
+        report.lines.append(f"Relevés de {month} manquants : {len(to_remind)} structure(s).")
+        _send(config, ledger, reminder_messages(config, to_remind), now, report)
+        if not any(s.status == "envoyé" for s in report.sends):
+            report.lines.append("Chacune a déjà reçu ce rappel : aucun nouveau courriel.")
+    finally:
+        ledger.close()
+    return report
+
+
+def run_send(config: Config, *, now: datetime | None = None) -> JobReport:
+    from clauses.mail.dispatch import due_messages
+
+    now = now or datetime.now()
+    registers, ledger = _open(config)
+    report = JobReport()
+    try:
+        _send(config, ledger, due_messages(config, registers, ledger, now.date()), now, report)
+    finally:
+        ledger.close()
+    return report
+
+
+def run_templates(config: Config, month: str) -> JobReport:
+    from clauses.periods import parse_month
+    from clauses.registers.load import load_registers
+    from clauses.reports.templates import write_templates
+
+    parse_month(month)
+    registers = load_registers(config.registers_path, extra_aliases=config.entetes)
+    out = config.outbox / "modeles" / month
+    written = write_templates(config, registers, month, out)
+    return JobReport([f"{len(written)} relevés pré-remplis pour {month} dans {out}."], written)
+
+
+def show_status(config: Config, month: str, *, now: datetime | None = None) -> None:
+    """`clauses status M`: the deposit follow-up in the terminal, and e-mails in failure."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from clauses.periods import month_label, parse_month
+    from clauses.reading.notations import french_number
+    from clauses.reports.monthly.deposits import LATE, MISSING, deposit_followup
+
+    parse_month(month)
+    registers, ledger = _open(config)
+    try:
+        followup = deposit_followup(registers, ledger.hours(month=month), ledger.files(), month)
+        sends = ledger.sends()
+    finally:
+        ledger.close()
+    console = Console()
+    # Compact: the table must fit an 80-column terminal; the workbook has every detail.
+    table = Table(title=f"Suivi des dépôts — {month_label(month)}", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for heading, justify in (("Structure", "left"), ("Dépôt", "left"), ("Le", "left"),
+                             ("Acc/Alr/Rej", "right"), ("Heures", "right"),
+                             ("Pièces", "right"), ("Quarant.", "right")):
+        table.add_column(heading, justify=justify, no_wrap=True)
+    shown = {"Dans les délais": "À temps"}
+    colours = {LATE: "yellow", MISSING: "red"}
+    for _, row in followup.iterrows():
+        deposited = row["Déposé le"]
+        table.add_row(
+            str(row["Code structure"]), shown.get(row["Dépôt"], row["Dépôt"]),
+            "" if pd.isna(deposited) else f"{pd.Timestamp(deposited):%d/%m}",
+            f"{row['Lignes acceptées']}/{row['Lignes avec alerte']}/{row['Lignes rejetées']}",
+            f"{french_number(float(row['Heures comptées'] or 0))} h",
+            str(row["Pièces justificatives"]), str(row["Fichiers en quarantaine"]),
+            style=colours.get(row["Dépôt"]),
+        )
+    console.print(table)
+    failed = sends[sends["status"] == "échec"] if not sends.empty else sends
+    if failed.empty:
+        console.print("Aucun courriel en échec.")
+    else:
+        console.print(f"[red]{len(failed)} courriel(s) en échec[/red] — relancez « clauses send » :")
+        for _, send in failed.iterrows():
+            console.print(f"  {send['recipient']} — {send['subject']} : {send['error']}")

@@ -1,0 +1,98 @@
+"""`clauses serve` (SPEC §10): a local Prefect server for the workspace, and every deployment.
+
+The server is started as a child process (SQLite, 127.0.0.1, analytics off, PREFECT_HOME in the
+workspace's `state/prefect`) unless `PREFECT_API_URL` points at one already; its URL is written
+to `state/prefect/api-url` so that CLI commands record their runs there while it is up.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from clauses.app.prefect_api import api_url_file, is_reachable
+from clauses.config import Config
+from clauses.errors import ClausesError
+
+
+def prefect_environment(config: Config) -> dict[str, str]:
+    home = (config.state / "prefect").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    return {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(config.prefect.port),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        "PREFECT_UI_API_URL": f"http://127.0.0.1:{config.prefect.port}/api",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def local_prefect_server(config: Config, *, timeout: float = 90) -> Iterator[str]:
+    """Start a Prefect server for this workspace and yield its API URL; stop it afterwards."""
+    api = f"http://127.0.0.1:{config.prefect.port}/api"
+    if is_reachable(api):
+        raise ClausesError(
+            f"Le port {config.prefect.port} est déjà occupé par un serveur Prefect : "
+            "arrêtez-le ou changez « prefect.port » dans config.yaml."
+        )
+    env = {**os.environ, **prefect_environment(config)}
+    log = open(config.state / "prefect" / "serveur.log", "ab")  # noqa: SIM115 — closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--analytics-off"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not is_reachable(api):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ClausesError(
+                    "Le serveur Prefect n'a pas démarré ; voir "
+                    f"{config.state / 'prefect' / 'serveur.log'}."
+                )
+            time.sleep(0.5)
+        marker = api_url_file(config)
+        marker.write_text(api, encoding="utf-8")
+        yield api
+    finally:
+        api_url_file(config).unlink(missing_ok=True)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def serve_workspace(config: Config, config_path: Path) -> None:
+    """Serve every deployment with its schedule until Ctrl-C."""
+    existing = os.environ.get("PREFECT_API_URL")
+    if existing:
+        print(f"Serveur Prefect existant : {existing}")
+        _serve(config, config_path, existing)
+        return
+    print("Démarrage du serveur Prefect local (10 à 20 secondes)…")
+    with local_prefect_server(config) as api:
+        os.environ.update(prefect_environment(config))
+        print(f"Interface Prefect : {api.removesuffix('/api')}  (Ctrl-C pour arrêter)")
+        try:
+            _serve(config, config_path, api)
+        except KeyboardInterrupt:
+            print("Arrêt demandé : les flux et le serveur s'arrêtent proprement.")
+
+
+def _serve(config: Config, config_path: Path, api: str) -> None:
+    # Prefect binds its settings when imported: point it at the server before and after.
+    os.environ["PREFECT_API_URL"] = api
+    from clauses.app.jobs import prefect_api
+    from flows.deployments import serve_deployments
+
+    with prefect_api(api):
+        serve_deployments(config, str(Path(config_path).resolve()))

@@ -1,0 +1,187 @@
+"""Check one received spreadsheet, up to its control report (SPEC §5, §6, §8 first row).
+
+Everything here works on files and frames only — no ledger — so that several files can be
+checked in parallel worker processes while the ledger records them one by one, in order
+(clauses/ingest.py). The control report and any quarantine copy are written before the ledger
+row: a crash in between only means doing it again on the next pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from clauses.checking.facts import RegisterIndex
+from clauses.checking.matching import match_participants
+from clauses.checking.rules import check_lines
+from clauses.config import Config
+from clauses.errors import FileRejected
+from clauses.periods import deadline_of
+from clauses.reading.submission import Submission, read_submission
+from clauses.reports.control import control_report_path, write_control_report
+from clauses.vocabulary import Kind, LineStatus
+from clauses.workspace.archive import quarantine_file
+from clauses.workspace.inbox import Candidate
+
+
+@dataclass
+class FileResult:
+    """What happened to one received file: one row of the run's table artifact."""
+
+    structure: str
+    name: str
+    statut: str  # "traité" | "quarantaine" | "déjà reçu" | "erreur"
+    kind: str | None = None
+    mois: str | None = None
+    lignes: int = 0
+    acceptees: int = 0
+    alertes: int = 0
+    rejetees: int = 0
+    heures: float = 0.0
+    en_retard: bool = False
+    motif: str | None = None
+    message: str | None = None
+    motifs: dict[str, int] = field(default_factory=dict)  # reason code → lines
+    control_report: Path | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file archived and ready to be read."""
+
+    candidate: Candidate
+    sha: str
+    archived: Path
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What checking a file needs, loaded once per pass (and sent once to each worker)."""
+
+    config: Config
+    index: RegisterIndex
+    now: datetime
+
+
+@dataclass
+class Checked:
+    """A checked file, ready for the ledger: its result and what to record."""
+
+    received: Received
+    result: FileResult
+    hours: pd.DataFrame | None = None
+    tracking: pd.DataFrame | None = None
+
+
+def late_mask(months: pd.Series, modified: datetime, jour_limite: int) -> pd.Series:
+    """A line is late when its file was modified after the deadline of its month (SPEC §6)."""
+    late = {m: modified.date() > deadline_of(m, jour_limite) for m in months.dropna().unique()}
+    return months.map(late).fillna(False).astype(bool)
+
+
+def main_month(months: pd.Series) -> str | None:
+    """The month a relevé is for: the one most of its lines are in (the newest on a tie), so
+    that a stray line of another month does not move the whole file (SPEC §8 suivi des dépôts)."""
+    counts = months.dropna().value_counts()
+    if counts.empty:
+        return None
+    return str(counts[counts == counts.max()].index.max())
+
+
+def reason_counts(motifs: pd.Series) -> dict[str, int]:
+    codes = motifs[motifs != ""].str.split(";").explode()
+    return {str(k): int(v) for k, v in codes.value_counts().sort_index().items()}
+
+
+def control_path(context: CheckContext, received: Received) -> Path:
+    candidate = received.candidate
+    return control_report_path(context.config.outbox, candidate.structure or "_sans_structure",
+                               candidate.name, context.now, received.sha)
+
+
+def file_report(context: CheckContext, received: Received, code: str, message: str,
+                kind: str | None = None) -> Path:
+    """The control report of a file refused or already received as a whole."""
+    candidate = received.candidate
+    return write_control_report(
+        control_path(context, received), structure=candidate.structure, file_name=candidate.name,
+        kind=kind, received=context.now, late=False, raw=None, file_reason=code,
+        file_message=message, territory=context.config.territoire,
+    )
+
+
+def refuse(context: CheckContext, received: Received, error: FileRejected,
+           kind: str | None = None) -> Checked:
+    """File-level failure: report and quarantine copy on disk; the ledger gets one row."""
+    candidate = received.candidate
+    report = file_report(context, received, error.code, error.message, kind)
+    quarantine_file(context.config.quarantine, received.archived, candidate.structure,
+                    candidate.name, f"{error.code} — {error.message}")
+    return Checked(received, FileResult(
+        candidate.structure, candidate.name, "quarantaine", kind=kind, motif=error.code,
+        message=error.message, control_report=report, sha256=received.sha))
+
+
+def check_spreadsheet(context: CheckContext, received: Received) -> Checked:
+    """Read, match, apply the rules and write the control report of one spreadsheet."""
+    try:
+        # The inbox copy has the bytes just archived and the name the structure gave it,
+        # which the reader's messages quote.
+        submission = read_submission(
+            received.candidate.path, extra_aliases=context.config.entetes,
+            max_lines=context.config.depot.lignes_max,
+        )
+    except FileRejected as error:
+        return refuse(context, received, error)
+    if submission.kind == Kind.RELEVE:
+        return _hour_statement(context, received, submission)
+    return _tracking_table(context, received, submission)
+
+
+def _hour_statement(context: CheckContext, received: Received,
+                    submission: Submission) -> Checked:
+    candidate, config = received.candidate, context.config
+    lines = match_participants(submission.lines, context.index.participants)
+    checked = check_lines(
+        lines, registers=context.index, rules=config.regles,
+        code_structure=candidate.structure, unreadable=submission.unreadable,
+        declared_total=submission.declared_total, today=context.now.date(),
+    )
+    checked["en_retard"] = late_mask(checked["mois"], candidate.modified,
+                                     config.depot.jour_limite)
+    counts = checked["statut"].value_counts()
+    counted = checked["statut"] != LineStatus.REJECTED.value
+    month = main_month(checked["mois"])
+    late = bool(checked.loc[checked["mois"] == month, "en_retard"].any()) if month else False
+    result = FileResult(
+        candidate.structure, candidate.name, "traité", kind=Kind.RELEVE.value, mois=month,
+        lignes=len(checked), acceptees=int(counts.get(LineStatus.ACCEPTED.value, 0)),
+        alertes=int(counts.get(LineStatus.ALERT.value, 0)),
+        rejetees=int(counts.get(LineStatus.REJECTED.value, 0)),
+        heures=float(checked.loc[counted, "heures"].sum()), en_retard=late,
+        motifs=reason_counts(checked["motifs"]), sha256=received.sha,
+    )
+    result.control_report = write_control_report(
+        control_path(context, received), structure=candidate.structure,
+        file_name=candidate.name, kind=Kind.RELEVE.value, received=context.now, late=late,
+        raw=submission.raw, checked=checked, territory=config.territoire,
+    )
+    return Checked(received, result, hours=checked)
+
+
+def _tracking_table(context: CheckContext, received: Received,
+                    submission: Submission) -> Checked:
+    candidate = received.candidate
+    lines = match_participants(submission.lines, context.index.participants)
+    report = write_control_report(
+        control_path(context, received), structure=candidate.structure,
+        file_name=candidate.name, kind=Kind.SUIVI.value, received=context.now, late=False,
+        raw=submission.raw, territory=context.config.territoire,
+    )
+    return Checked(received, FileResult(
+        candidate.structure, candidate.name, "traité", kind=Kind.SUIVI.value,
+        lignes=len(lines), control_report=report, sha256=received.sha), tracking=lines)

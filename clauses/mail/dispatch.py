@@ -1,0 +1,92 @@
+"""Who receives which workbook (SPEC §9): the messages due after each job, and all messages due.
+
+The send log refuses doubles, so `due_messages` may list everything already written: only what
+has not left yet is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+
+from clauses.config import Config
+from clauses.mail.messages import (
+    annual_messages,
+    control_report_message,
+    monthly_buyer_message,
+    monthly_company_message,
+    quarantine_message,
+    semester_message,
+)
+from clauses.mail.sending import Message
+from clauses.periods import is_period_over
+from clauses.registers.load import Registers
+from clauses.reports.control import control_report_path
+
+
+def _by(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
+    return {str(row[column]): row for _, row in frame.iterrows()}
+
+
+def monthly_messages(config: Config, registers: Registers, month: str,
+                     written: list[Path]) -> list[Message]:
+    buyers = _by(registers.buyers, "code_mo")
+    companies = _by(registers.companies, "siret")
+    messages = []
+    for path in written:
+        if path.parent.name == "maitres-ouvrage" and path.stem in buyers:
+            messages.append(monthly_buyer_message(config, buyers[path.stem], month, path))
+        elif path.parent.name == "entreprises" and path.stem in companies:
+            messages.append(monthly_company_message(config, companies[path.stem], month, path))
+    return messages
+
+
+def semester_messages(config: Config, registers: Registers, period: str,
+                      written: list[Path]) -> list[Message]:
+    structures = _by(registers.structures, "code_structure")
+    return [semester_message(config, structures[p.stem], period, p)
+            for p in written if p.stem in structures]
+
+
+def file_messages(config: Config, registers: Registers, files: pd.DataFrame) -> list[Message]:
+    """Control reports back to the structures, for the ledger's `fichiers` rows given."""
+    structures = _by(registers.structures, "code_structure")
+    messages = []
+    for _, row in files.iterrows():
+        structure = structures.get(str(row["code_structure"]))
+        if structure is None or row["statut"] not in ("traité", "quarantaine"):
+            continue
+        if row["type"] == "pièce justificative":
+            continue
+        received = pd.Timestamp(row["recu_le"]).to_pydatetime()
+        report = control_report_path(config.outbox, row["code_structure"], row["nom_fichier"],
+                                     received, row["sha256"])
+        if not report.exists():
+            continue
+        record = SimpleNamespace(**row.astype(object).where(row.notna(), None).to_dict())
+        build = quarantine_message if row["statut"] == "quarantaine" else control_report_message
+        messages.append(build(config, structure, record, report))
+    return messages
+
+
+def due_messages(config: Config, registers: Registers, ledger, today: date) -> list[Message]:
+    """Every message Clauses owes from what is in the ledger and the outbox. A provisional
+    semester table or bilan (period not over on `today`) is for the guichet's eyes only."""
+    messages = file_messages(config, registers, ledger.files())
+    outbox = config.outbox
+    for folder in sorted(p for p in outbox.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()):
+        written = sorted(folder.glob("maitres-ouvrage/*.xlsx")) + sorted(
+            folder.glob("entreprises/*.xlsx"))
+        messages += monthly_messages(config, registers, folder.name, written)
+    for folder in sorted(outbox.glob("[0-9][0-9][0-9][0-9]-S[12]")):
+        if is_period_over(folder.name, today):
+            messages += semester_messages(config, registers, folder.name,
+                                          sorted(folder.glob("structures/*.xlsx")))
+    for report in sorted(outbox.glob("[0-9][0-9][0-9][0-9]/bilan-annuel.xlsx")):
+        if is_period_over(report.parent.name, today):
+            messages += annual_messages(config, registers.structures, report.parent.name,
+                                        report)
+    return messages

@@ -1,0 +1,167 @@
+"""The French e-mails Clauses sends (SPEC §9), one builder per kind of message.
+
+Each builder only says who gets what and in which words; `clauses.mail.sending.send_messages` does the
+sending. Keys name a message for the send log: one per file, per report and period, per
+recipient group, so a re-run never sends a message twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clauses.config import Config
+from clauses.ledger import FileRecord
+from clauses.mail.sending import Message
+from clauses.periods import month_label, of_month, period_label
+from clauses.vocabulary import FILE_REASONS, Kind
+
+Row = Mapping[str, Any]  # a register row (pandas Series or dict): code, `nom`, `email`
+
+
+def addresses(cell: Any) -> tuple[str, ...]:
+    """The addresses of a register's `email` cell: empty, one, or several separated by ; , or
+    spaces (facilitators often list a second contact in the same cell)."""
+    if cell is None or not isinstance(cell, str):
+        return ()
+    return tuple(part for part in re.split(r"[;,\s]+", cell.strip()) if part)
+
+
+def count(number: int, singular: str, plural: str) -> str:
+    """French agreement: 0 and 1 take the singular."""
+    return f"{number} {singular if number <= 1 else plural}"
+
+
+def letter(config: Config, *paragraphs: str) -> str:
+    """A polite French e-mail body signed by the guichet."""
+    body = "\n\n".join(paragraphs)
+    return (
+        f"Bonjour,\n\n{body}\n\n"
+        "Pour toute question, il vous suffit de répondre à ce courriel.\n\n"
+        f"Bien cordialement,\n\n{config.guichet}\n{config.territoire}\n"
+    )
+
+
+def control_report_message(config: Config, structure: Row, record: FileRecord,
+                           report: Path) -> Message:
+    """The control report of a processed file, back to the structure that sent it."""
+    name = record.nom_fichier
+    if record.type == Kind.SUIVI:
+        summary = (f"Compte rendu de contrôle de votre fichier « {name} » (tableau de suivi) : "
+                   f"{count(record.lignes, 'ligne enregistrée', 'lignes enregistrées')}.")
+    else:
+        summary = (
+            f"Compte rendu de contrôle de votre fichier « {name} »"
+            f"{_period(record.mois)} : "
+            f"{count(record.acceptees, 'ligne acceptée', 'lignes acceptées')}, "
+            f"{record.alertes} avec alerte, "
+            f"{count(record.rejetees, 'rejetée', 'rejetées')}."
+        )
+    paragraphs = [summary, (
+        "Le détail de chaque ligne, avec le motif de chaque rejet ou alerte, figure dans le "
+        "classeur joint (feuille « Lignes »). Les lignes rejetées ne sont pas comptées : pour "
+        "les corriger, déposez un relevé complet corrigé pour le même mois, il remplacera "
+        "celui-ci."
+    )]
+    if record.en_retard:
+        paragraphs.append(_late_notice(config))
+    return _to(structure, f"compte-rendu/{record.code_structure}/{record.sha256}",
+               f"Compte rendu de contrôle de votre fichier « {name} »",
+               letter(config, *paragraphs), report)
+
+
+def quarantine_message(config: Config, structure: Row, record: FileRecord,
+                       report: Path | None = None) -> Message:
+    """A file refused as a whole (SPEC §6, file level): nothing of it was counted."""
+    reason = record.message or FILE_REASONS.get(record.motif or "", "Motif non précisé.")
+    paragraphs = [
+        f"Votre fichier « {record.nom_fichier} » n'a pas pu être pris en compte : "
+        "aucune de ses lignes n'a été comptée.",
+        f"Motif : {reason}",
+        "Corrigez le fichier puis déposez-le de nouveau dans votre dossier de dépôt ; "
+        "il sera contrôlé dès sa réception.",
+    ]
+    return _to(structure, f"quarantaine/{record.code_structure}/{record.sha256}",
+               f"Fichier non pris en compte : « {record.nom_fichier} »",
+               letter(config, *paragraphs), report)
+
+
+def monthly_buyer_message(config: Config, buyer: Row, month: str, report: Path) -> Message:
+    """The monthly execution report of a maître d'ouvrage's marchés (no personal data)."""
+    body = letter(
+        config,
+        "Veuillez trouver ci-joint le rapport d'exécution des clauses sociales d'insertion "
+        f"de vos marchés pour le mois {of_month(month)} : heures du mois, heures cumulées "
+        "et taux de réalisation de chaque marché au regard de son objectif d'heures.",
+        "Ce rapport ne contient aucune donnée nominative.",
+    )
+    return _to(buyer, f"rapport-mensuel-mo/{month}/{buyer['code_mo']}",
+               f"Clauses sociales : rapport d'exécution {of_month(month)}", body, report)
+
+
+def monthly_company_message(config: Config, company: Row, month: str, report: Path) -> Message:
+    """The monthly report of a company's marchés, with the participants put at its disposal."""
+    body = letter(
+        config,
+        "Veuillez trouver ci-joint le suivi des heures d'insertion réalisées sur les "
+        f"marchés dont votre entreprise est attributaire, pour le mois {of_month(month)} : "
+        "heures du mois et cumulées par marché, et par participant mis à votre disposition.",
+        "Ce document contient des données personnelles : merci de le réserver aux "
+        "personnes chargées du suivi de ces marchés.",
+    )
+    return _to(company, f"rapport-mensuel-entreprise/{month}/{company['siret']}",
+               f"Clauses sociales : heures d'insertion réalisées en {month_label(month)}", body,
+               report)
+
+
+def semester_message(config: Config, structure: Row, period: str, report: Path) -> Message:
+    """The half-yearly table of employees in clause paths, for one structure."""
+    label = period_label(period)
+    body = letter(
+        config,
+        "Veuillez trouver ci-joint le tableau des salariés en parcours clauses de votre "
+        f"structure pour le {label} : marchés, entreprises, dates de mission, heures par "
+        "mois et situation de chaque salarié.",
+        "Merci de nous signaler toute différence avec votre propre suivi.",
+    )
+    return _to(structure, f"tableau-semestriel/{period}/{structure['code_structure']}",
+               f"Tableau des salariés en parcours clauses : {label}", body, report)
+
+
+def annual_messages(config: Config, structures: pd.DataFrame, year: str,
+                    report: Path) -> list[Message]:
+    """The annual report (bilan annuel) to the DDETS-PP and to each structure."""
+    subject = f"Bilan annuel {year} des clauses sociales d'insertion — {config.territoire}"
+    text = (
+        f"Veuillez trouver ci-joint le bilan annuel {year} des clauses sociales d'insertion "
+        f"du territoire ({config.territoire}) : heures réalisées, équivalents temps plein, "
+        "marchés, maîtres d'ouvrage, entreprises, structures, profil des participants, "
+        "sorties et freins à l'emploi."
+    )
+    messages = [Message(f"bilan-annuel/{year}/ddets", tuple(config.courriel.ddets), subject,
+                        letter(config, text), (report,))]
+    for _, structure in structures.iterrows():
+        messages.append(_to(structure, f"bilan-annuel/{year}/{structure['code_structure']}",
+                            subject, letter(config, text), report))
+    return messages
+
+
+def _to(row: Row, key: str, subject: str, body: str, report: Path | None) -> Message:
+    """A message to the addresses of a register row, with its report attached if there is one."""
+    return Message(key=key, recipients=addresses(row.get("email")), subject=subject, body=body,
+                   attachments=(report,) if report else ())
+
+
+def _period(month: str | None) -> str:
+    return f" (période : {month_label(month)})" if month else ""
+
+
+def _late_notice(config: Config) -> str:
+    return (
+        f"Ce fichier est arrivé après le {config.depot.jour_limite} du mois suivant la "
+        "période : ses heures sont comptées et signalées hors délai dans les rapports."
+    )

@@ -1,0 +1,93 @@
+"""Reminders to structures whose relevé d'heures has not arrived (SPEC §9).
+
+The convention asks each structure for its relevé of month M by the `jour_limite` (10) of M+1.
+From `jour_rappel` (5) until that day a structure without one gets a « rappel »; from the day
+after, a « retard » notice. The reminders flow runs every day: the send log makes each kind go
+once per structure and month, whatever the number of runs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from clauses.config import Config
+from clauses.mail.messages import addresses, letter
+from clauses.mail.sending import Message
+from clauses.periods import deadline_of, french_date, of_month
+from clauses.vocabulary import Kind
+
+REMINDER = "rappel"
+OVERDUE = "retard"
+REMINDER_COLUMNS = ["code_structure", "nom", "email", "mois", "relance", "date_limite"]
+
+
+def structures_to_remind(structures: pd.DataFrame, files: pd.DataFrame, month: str,
+                         today: date, jour_rappel: int, jour_limite: int) -> pd.DataFrame:
+    """Structures with no processed relevé d'heures for `month`, and which reminder is due
+    `today` ("rappel" from `jour_rappel` to the deadline, "retard" after it); empty before."""
+    due = deadline_of(month, jour_limite)
+    first_reminder = due.replace(day=jour_rappel)
+    if today > due:
+        kind = OVERDUE
+    elif today >= first_reminder:
+        kind = REMINDER
+    else:
+        return pd.DataFrame(columns=REMINDER_COLUMNS)
+    missing = structures[~structures["code_structure"].isin(_senders(files, month))]
+    return pd.DataFrame({
+        "code_structure": missing["code_structure"],
+        "nom": missing["nom"],
+        "email": missing["email"],
+        "mois": month,
+        "relance": kind,
+        "date_limite": pd.Timestamp(due),
+    }, columns=REMINDER_COLUMNS).reset_index(drop=True)
+
+
+def _senders(files: pd.DataFrame, month: str) -> set[str]:
+    """Structures that sent a readable relevé for the month; a quarantined file, a tracking
+    table or a pièce justificative does not stand for one."""
+    needed = {"code_structure", "type", "statut", "mois"}
+    if files.empty or not needed <= set(files.columns):
+        return set()
+    received = files[
+        (files["type"] == Kind.RELEVE.value)
+        & (files["statut"] == "traité")
+        & (files["mois"] == month)
+    ]
+    return set(received["code_structure"])
+
+
+def reminder_messages(config: Config, to_remind: pd.DataFrame) -> list[Message]:
+    """One French e-mail per structure to remind, keyed per kind, structure and month."""
+    return [_reminder(config, row) for _, row in to_remind.iterrows()]
+
+
+def _reminder(config: Config, row: pd.Series) -> Message:
+    month, due = str(row["mois"]), pd.Timestamp(row["date_limite"]).date()
+    what = f"relevé d'heures {of_month(month)}"
+    deposit = (
+        "Merci de le déposer dans votre dossier de dépôt partagé, avec les contrats de travail "
+        "et le tableau de suivi du mois."
+    )
+    if row["relance"] == OVERDUE:
+        subject = f"Relance : {what} non reçu (date limite du {french_date(due)} dépassée)"
+        text = (
+            f"Sauf erreur de notre part, nous n'avons pas reçu le {what} de votre structure "
+            f"({row['nom']}), attendu au plus tard le {french_date(due)}. Il sera compté dès "
+            "sa réception, mais signalé hors délai aux maîtres d'ouvrage."
+        )
+    else:
+        subject = f"Rappel : {what} attendu au plus tard le {french_date(due)}"
+        text = (
+            f"Le {what} de votre structure ({row['nom']}) est attendu au plus tard le "
+            f"{french_date(due)}. Nous ne l'avons pas encore reçu."
+        )
+    return Message(
+        key=f"relance-{row['relance']}/{month}/{row['code_structure']}",
+        recipients=addresses(row["email"]),
+        subject=subject,
+        body=letter(config, text, deposit),
+    )

@@ -1,0 +1,1 @@
+"""Reading the structures' spreadsheets (SPEC §5): notations, cells, headers, grids, one submission."""

@@ -1,0 +1,251 @@
+"""A received spreadsheet as grids of cells, and the table inside each grid (SPEC §5.1, §5.3).
+
+Used for the structures' files (`reading.py`) and the facilitator's registers (`registers.py`).
+A grid keeps each cell as the library read it (text, number, Excel date) and is labelled by
+position: row label + 1 is the row number a person sees in Excel or LibreOffice.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import python_calamine
+
+from clauses.errors import FileRejected
+from clauses.reading.headers import header_key
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
+# SPEC §5.3: the header row is somewhere in the first 30 rows, below title lines.
+HEADER_SEARCH_ROWS = 30
+# A row is a header when it names at least this many known columns.
+MIN_HEADER_COLUMNS = 2
+
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: .xls, and Office's encrypted .xlsx
+_CSV_DELIMITERS = ";,\t"
+
+
+@dataclass(frozen=True)
+class Table:
+    """The table of one sheet: header row found, columns recognised."""
+
+    sheet: str
+    header_row: int  # row label (0-based position) of the header
+    columns: dict[int, str]  # grid column → canonical column (first one wins)
+    labels: dict[int, str]  # grid column → header as written ("Colonne F" when blank)
+    title: list[list[str]]  # display text of the non-empty cells of each row above the header
+    body: pd.DataFrame  # cells below the header, as read; empty rows already dropped
+
+
+def load_grids(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet of a spreadsheet, read once, cells as read (`header=None`).
+
+    Text is stripped, blank cells are NaN, and empty rows and columns are dropped; the labels
+    stay the 0-based positions in the sheet. Raises `FileRejected("FICHIER_ILLISIBLE")`
+    whatever the reason the file cannot be read: no library error escapes.
+    """
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            grids = {_csv_sheet_name(path): _read_csv(path.read_bytes())}
+        else:
+            grids = pd.read_excel(
+                path, sheet_name=None, header=None, engine="calamine", dtype=object,
+                keep_default_na=False, na_values=[""],  # a participant may be called "NA"
+            )
+    except FileRejected:
+        raise
+    except Exception as error:  # calamine, zip, XML, csv, OS: all mean "cannot be read"
+        raise FileRejected("FICHIER_ILLISIBLE", _unreadable(path, error)) from error
+    return {str(name): _tidy(grid) for name, grid in grids.items()}
+
+
+def _csv_sheet_name(path: Path) -> str:
+    """Excel names a CSV's only sheet after the file; the archive names files by their SHA-256,
+    a name the structure never saw."""
+    return "CSV" if re.fullmatch(r"[0-9a-f]{64}", path.stem) else path.stem
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    name = f"« {path.name} »"
+    try:
+        head = path.read_bytes()[:4096]
+    except OSError:
+        return f"Le fichier {name} ne peut pas être ouvert."
+    if not head:
+        return f"Le fichier {name} est vide."
+    if _password_protected(path, head, error):
+        return (f"Le fichier {name} est protégé par un mot de passe : enregistrez-le sans mot "
+                "de passe puis déposez-le à nouveau.")
+    if head.startswith(b"%PDF"):
+        return (f"Le fichier {name} est un document PDF et non un tableur : déposez le relevé "
+                "au format Excel, LibreOffice ou CSV.")
+    return (f"Le fichier {name} ne peut pas être lu comme un tableur (fichier endommagé ou "
+            "format non pris en charge).")
+
+
+def _password_protected(path: Path, head: bytes, error: Exception) -> bool:
+    if "password" in str(error).lower():
+        return True
+    # An encrypted .xlsx is an OLE2 container holding an "EncryptedPackage" stream.
+    if head.startswith(_CFB_MAGIC) and "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
+        return True
+    try:  # calamine tells it precisely when asked directly
+        python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError:
+        return True
+    except Exception:  # noqa: BLE001 - any other failure: not a password problem
+        return False
+    return False
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (Excel's "texte Unicode"), else Windows-1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data:
+        raise ValueError("binary content")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _read_csv(data: bytes) -> pd.DataFrame:
+    text = _decode(data)
+    sample = text.splitlines()[:50]
+
+    def regularity(delimiter: str) -> tuple[int, int]:
+        # The separator splits most lines into the same number (> 1) of fields; a decimal
+        # comma ("7,5") splits only some lines.
+        widths = [len(r) for r in csv.reader(sample, delimiter=delimiter) if any(r)]
+        common = max(set(widths), key=widths.count) if widths else 1
+        return (widths.count(common) if common > 1 else 0, common)
+
+    delimiter = max(_CSV_DELIMITERS, key=regularity)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return pd.DataFrame(rows, dtype=object)
+
+
+_KINDS = {
+    str: "text", int: "number", float: "number", np.int64: "number", np.float64: "number",
+    dt.datetime: "moment", pd.Timestamp: "moment",
+}
+# A ufunc over the cells' Python types: sorts a whole grid by kind of cell in one call.
+_kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
+
+
+_strip = np.frompyfunc(str.strip, 1, 1)
+
+
+def _tidy(grid: pd.DataFrame) -> pd.DataFrame:
+    cells = grid.to_numpy(dtype=object, copy=True)
+    is_text = _kind_of(cells).astype(str) == "text" if cells.size else np.zeros(cells.shape, bool)
+    cells[is_text] = _strip(cells[is_text])
+    empty = pd.isna(cells) | (is_text & (cells == ""))
+    cells[empty] = np.nan
+    rows, columns = ~empty.all(axis=1), ~empty.all(axis=0)
+    return pd.DataFrame(cells[rows][:, columns], index=grid.index[rows],
+                        columns=grid.columns[columns])
+
+
+def column_letter(position: int) -> str:
+    """0 → "A", 27 → "AB": how a person names a column."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def display_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as text a person reads: dates `03/10/2026`, numbers `12` and `7,5`, text as is."""
+    shown = display_cells(frame.to_numpy(dtype=object))
+    return pd.DataFrame(shown, index=frame.index, columns=frame.columns).astype("str")
+
+
+def display_cells(cells: np.ndarray) -> np.ndarray:
+    """`display_text` on an array of cells (None where empty)."""
+    shown = np.full(cells.shape, None, dtype=object)
+    kind = _kind_of(cells) if cells.size else np.full(cells.shape, "", dtype=object)
+    is_text, is_moment = kind == "text", kind == "moment"
+    is_number = (kind == "number") & ~pd.isna(cells)  # NaN is a float, and an empty cell
+    shown[is_text] = cells[is_text]
+    if is_number.any():
+        numbers = cells[is_number].astype(float)
+        whole = (numbers == np.floor(numbers)) & (np.abs(numbers) < 1e15)
+        text = np.where(whole, numbers, 0).astype(np.int64).astype(object)
+        if not whole.all():  # French decimal comma, at most 10 significant digits
+            text[~whole] = np.strings.replace(np.char.mod("%.10g", numbers[~whole]), ".", ",")
+        shown[is_number] = text.astype(str)
+    if is_moment.any():
+        # A sheet repeats a few dates many times: each distinct one is converted once.
+        codes, distinct = pd.factorize(cells[is_moment])
+        stamps = pd.to_datetime(distinct).to_numpy().astype("datetime64[m]")
+        iso = np.datetime_as_string(stamps, unit="m")  # 2026-10-03T08:30
+        day = np.strings.slice(iso, 8, 10) + "/" + np.strings.slice(iso, 5, 7) + "/" + (
+            np.strings.slice(iso, 0, 4))
+        at_midnight = stamps == stamps.astype("datetime64[D]")
+        texts = np.where(at_midnight, day, day + " " + np.strings.slice(iso, 11, 16))
+        shown[is_moment] = texts.astype(object)[codes]
+    rest = ~(is_text | is_number | is_moment) & ~pd.isna(cells)
+    shown[rest] = [_display_other(v) for v in cells[rest]]  # times, durations, booleans: rare
+    return shown
+
+
+def _display_other(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "VRAI" if value else "FAUX"
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.timedelta):
+        minutes = round(value.total_seconds() / 60)
+        return f"{minutes // 60}:{minutes % 60:02d}"
+    return str(value)
+
+
+def find_table(sheet: str, grid: pd.DataFrame, index: dict[str, str]) -> Table | None:
+    """The best header row of the first 30 rows: the one naming most known columns.
+
+    None when no row names at least `MIN_HEADER_COLUMNS` (a notice or a blank sheet).
+    """
+    # Row labels strictly increasing, as `load_grids` leaves them: slices by position.
+    ascending = grid.index.is_monotonic_increasing and grid.index.is_unique
+    if ascending:
+        top = grid.to_numpy(dtype=object)[: grid.index.searchsorted(HEADER_SEARCH_ROWS)]
+    else:
+        top = grid.to_numpy(dtype=object)[grid.index < HEADER_SEARCH_ROWS]
+    if not top.size:
+        return None
+    is_text = _kind_of(top) == "text"
+    canonical = np.full(top.shape, None, dtype=object)
+    canonical[is_text] = [index.get(header_key(v)) for v in top[is_text]]
+    scores = [len(set(row) - {None}) for row in canonical]  # at most 30 rows
+    best = int(np.argmax(scores))
+    if scores[best] < MIN_HEADER_COLUMNS:
+        return None
+    columns: dict[int, str] = {}
+    for position, name in enumerate(canonical[best]):
+        if name is not None and name not in columns.values():
+            columns[int(grid.columns[position])] = name
+    header = display_cells(top[best])
+    labels = {
+        int(c): text if text is not None else f"Colonne {column_letter(int(c))}"
+        for c, text in zip(grid.columns, header, strict=True)
+    }
+    header_row = int(grid.index[best])
+    return Table(
+        sheet=sheet,
+        header_row=header_row,
+        columns=columns,
+        labels=labels,
+        title=[[t for t in row if t is not None] for row in display_cells(top[:best])],
+        body=grid.iloc[best + 1:] if ascending else grid.loc[grid.index > header_row],
+    )

@@ -1,0 +1,1 @@
+"""The facilitator's registers (SPEC §4): loading and cross-sheet checks."""

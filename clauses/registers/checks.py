@@ -1,0 +1,132 @@
+"""Register problems in the facilitator's words (SPEC §4): pandera failures and the links
+between sheets, each named by sheet, Excel row and column as written in the workbook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from clauses.config import REASON_CODES
+from clauses.vocabulary import EDUCATION_LEVELS, Criterion, StructureType
+
+if TYPE_CHECKING:
+    from clauses.registers.load import _Sheet
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None  # Excel row number
+    column: str | None  # header as written
+    message: str
+
+    def sentence(self) -> str:
+        where = [f"feuille « {self.sheet} »"]
+        if self.row is not None:
+            where.append(f"ligne {self.row}")
+        if self.column is not None:
+            where.append(f"colonne « {self.column} »")
+        return f"{', '.join(where)} : {self.message}"
+
+
+_ALLOWED = {
+    "type": [t.value for t in StructureType],
+    "sexe": ["F", "M"],
+    "niveau_formation": list(EDUCATION_LEVELS),
+    "motif": list(REASON_CODES),
+    "decision": ["valider", "invalider"],
+}
+# Dataframe-level checks of schemas/registers.py: the column to blame and what to say.
+_ROW_CHECKS = {
+    "date_fin postérieure ou égale à date_debut": (
+        "date_fin", "la date de fin précède la date de début"),
+    "date_validation postérieure ou égale à date_prescription": (
+        "date_validation", "la date de validation précède la date de prescription"),
+}
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _explain(check: str, column: str, value: object) -> str:
+    shown = _shown(value)
+    if check in ("not_nullable",) or check.startswith("str_length"):
+        return "valeur obligatoire manquante"
+    if check == "field_uniqueness":
+        return f"« {shown} » figure sur plusieurs lignes"
+    if check.startswith("isin"):
+        return f"« {shown} » n'est pas une valeur admise ({', '.join(_ALLOWED.get(column, []))})"
+    if check.startswith("greater_than"):
+        return f"« {shown} » doit être un nombre strictement positif"
+    if check.startswith("str_matches"):
+        return f"le mois « {shown} » n'est pas lisible (attendu : AAAA-MM)"
+    if check.startswith("SIRET"):
+        return f"le SIRET « {shown} » n'est pas valide (14 chiffres, clé de Luhn)"
+    if check.startswith("critères"):
+        codes = ", ".join(c.value for c in Criterion)
+        return f"« {shown} » contient un critère inconnu (codes admis : {codes})"
+    return f"« {shown} » ne respecte pas la règle « {check} »"
+
+
+def explain_failures(
+    sheet: str, frame: pd.DataFrame, rows: np.ndarray, labels: dict[str, str],
+    failures: pd.DataFrame,
+) -> list[Problem]:
+    """pandera's failure cases → problems, in row order."""
+    problems = []
+    for failure in failures.itertuples(index=False):  # one per failing cell: few
+        check, column, index = str(failure.check), failure.column, failure.index
+        if check in _ROW_CHECKS:
+            column, message = _ROW_CHECKS[check]
+            if failure.column != column or pd.isna(frame.at[index, column]):
+                continue  # one problem per row, and a missing date is already named
+        elif check == "field_uniqueness":
+            if not frame[column].duplicated(keep="first").iat[index]:
+                continue  # the first occurrence is fine, the repeats are the problem
+            message = _explain(check, column, failure.failure_case)
+        elif index is None or pd.isna(index):
+            problems.append(Problem(sheet, None, labels.get(column, column), "colonne absente"))
+            continue
+        else:
+            message = _explain(check, column, failure.failure_case)
+        problems.append(Problem(sheet, int(rows[int(index)]), labels.get(column, column), message))
+    return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
+
+
+# Links between sheets: (sheet, column, referenced sheet, referenced column, what it is).
+_LINKS = (
+    ("Marchés", "code_mo", "Maîtres d'ouvrage", "code_mo", "maître d'ouvrage"),
+    ("Marchés", "siret", "Entreprises", "siret", "entreprise"),
+    ("Participants", "code_structure", "Structures", "code_structure", "structure"),
+    ("Décisions", "id_participant", "Participants", "id_participant", "participant"),
+    ("Décisions", "code_marche", "Marchés", "code_marche", "marché"),
+)
+
+
+_ABSENT = {"entreprise": "absente"}  # French agreement of the one feminine noun above
+
+
+def cross_register_problems(sheets: dict[str, _Sheet]) -> list[Problem]:
+    """A marché's MO and company, a participant's structure, a decision's participant and
+    marché must exist in their own sheet."""
+    problems = []
+    for sheet, column, target, key, what in _LINKS:
+        source, reference = sheets[sheet], sheets[target]
+        if column not in source.frame or key not in reference.frame:
+            continue
+        values = source.frame[column]
+        unknown = values.notna() & ~values.isin(reference.frame[key].dropna())
+        for position in np.flatnonzero(unknown.to_numpy()):
+            problems.append(Problem(
+                source.name, int(source.rows[position]), source.labels[column],
+                f"{what} « {values.iat[position]} » {_ABSENT.get(what, 'absent')} de la feuille "
+                f"« {reference.name} »"))
+    return problems

@@ -1,0 +1,1 @@
+"""Bilan annuel (SPEC §8): activity and people figures, the workbook."""

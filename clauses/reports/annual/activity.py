@@ -1,0 +1,249 @@
+"""Activity figures of the bilan annuel (SPEC §8): hours, contracts, marchés, maîtres d'ouvrage,
+companies and structures of a calendar year. Pure functions of the ledger's counted, current hours
+(`Ledger.hours(current_only=True, counted_only=True)`, every month) and the registers.
+
+Definitions (decided here, shown to the reader in the workbook's notes):
+
+- *Hours of the year*: counted hours whose `mois` falls in the year. *Cumulated hours*: every
+  counted hour up to December of the year (a late correction to a past month is included).
+- *Participants of the year*: distinct `id_participant` with counted hours in the year.
+  *New participants*: those whose first counted hour ever in the ledger falls in the year.
+- *Contracts*: distinct (participant, structure, marché, contract type, mission start) among the
+  year's lines — a relevé repeats a contract every month, so the mission start tells them apart.
+- *Marchés, maîtres d'ouvrage, companies, structures* in the Synthèse: those with counted hours in
+  the year; a company is the marché's attributaire (who owes the hours), not the name written on a
+  line, which may be a subcontractor. The `Marchés` sheet also lists marchés in force during the
+  year without any hour yet: a target not progressing is what the reader needs to see.
+- *Mode*: how the hours were delivered, from the declaring structure's type — made available by
+  an employer structure (AI, ETTI, GEIQ, ETT), subcontracting to an insertion enterprise (EI,
+  ACI), or other (direct hiring by a structure registered as AUTRE).
+- *ETP*: hours / `rapports.heures_etp` (1 607 h, the legal full-time year).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from clauses.periods import parse_year, period_end, period_start
+from clauses.registers.load import Registers
+
+CONTRACT_KEY: list[str] = [
+    "id_participant",
+    "code_structure",
+    "code_marche",
+    "type_contrat",
+    "date_debut_mission",
+]
+
+PROVIDED = "Mise à disposition (AI, ETTI, GEIQ, ETT)"
+SUBCONTRACTED = "Sous-traitance à une structure d'insertion (EI, ACI)"
+OTHER_MODE = "Autre (embauche directe, structure d'un autre type)"
+MODE_BY_STRUCTURE_TYPE: dict[str, str] = {
+    "AI": PROVIDED,
+    "ETTI": PROVIDED,
+    "GEIQ": PROVIDED,
+    "ETT": PROVIDED,
+    "EI": SUBCONTRACTED,
+    "ACI": SUBCONTRACTED,
+    "AUTRE": OTHER_MODE,
+}
+MODES: tuple[str, ...] = (PROVIDED, SUBCONTRACTED, OTHER_MODE)
+
+# Columns of the rollups by maître d'ouvrage and by company, after their own key columns.
+ROLLUP_COLUMNS: list[str] = [
+    "Marchés",
+    "Heures objectif",
+    "Heures de l'année",
+    "Heures cumulées",
+    "Taux de réalisation",
+    "Participants",
+]
+
+
+def counted_lines(hours: pd.DataFrame) -> pd.DataFrame:
+    """Current, counted lines only. The contract already asks for them (`current_only`,
+    `counted_only`); filtering again costs nothing and keeps a superseded or rejected line out of
+    every figure if a caller passes the whole history (SPEC §6, §7)."""
+    keep = pd.Series(True, index=hours.index)
+    if "actif" in hours.columns:
+        keep &= hours["actif"].astype(bool)
+    if "statut" in hours.columns:
+        keep &= hours["statut"] != "rejetée"
+    return hours[keep]
+
+
+def year_lines(hours: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The counted lines whose month falls in `year`."""
+    first, last = parse_year(year)
+    return hours[hours["mois"].between(first, last)]
+
+
+def new_participant_ids(hours: pd.DataFrame, year: int) -> set[str]:
+    """Participants whose first counted hour ever (any month of the ledger) falls in `year`."""
+    first_month = hours.dropna(subset=["id_participant"]).groupby("id_participant")["mois"].min()
+    first, last = parse_year(year)
+    return set(first_month[first_month.between(first, last)].index)
+
+
+def contract_count(lines: pd.DataFrame) -> int:
+    """Distinct contracts among relevé lines (see the module docstring)."""
+    return len(lines.drop_duplicates(subset=CONTRACT_KEY))
+
+
+def _with_market(lines: pd.DataFrame, registers: Registers) -> pd.DataFrame:
+    """Lines with their marché's maître d'ouvrage and attributaire (`code_mo`, `siret`)."""
+    markets = registers.markets[["code_marche", "code_mo", "siret"]]
+    return lines.drop(columns=["code_mo", "siret"], errors="ignore").merge(
+        markets, on="code_marche", how="left"
+    )
+
+
+def synthesis(hours: pd.DataFrame, registers: Registers, year: int,
+              heures_etp: float) -> dict[str, float | int]:
+    """The headline figures of the Synthèse sheet, by French label (people counts as int)."""
+    lines = _with_market(year_lines(hours, year), registers)
+    total = float(lines["heures"].sum())
+    return {
+        "Heures d'insertion réalisées": total,
+        "Équivalents temps plein (ETP)": total / heures_etp,
+        "Participants": int(lines["id_participant"].nunique()),
+        "Nouveaux participants de l'année": len(new_participant_ids(hours, year)),
+        "Contrats": contract_count(lines),
+        "Marchés": int(lines["code_marche"].nunique()),
+        "Maîtres d'ouvrage": int(lines["code_mo"].nunique()),
+        "Entreprises attributaires": int(lines["siret"].nunique()),
+        "Structures": int(lines["code_structure"].nunique()),
+    }
+
+
+def _shares(values: pd.Series) -> pd.Series:
+    total = values.sum()
+    return values / total if total else values * 0.0
+
+
+def hours_by_mode(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+    """Hours of the year and their share by mode (the declaring structure's type)."""
+    lines = year_lines(hours, year)
+    kinds = registers.structures.set_index("code_structure")["type"]
+    modes = lines["code_structure"].map(kinds).map(MODE_BY_STRUCTURE_TYPE).fillna(OTHER_MODE)
+    by_mode = lines["heures"].groupby(modes).sum().reindex(list(MODES), fill_value=0.0)
+    return pd.DataFrame({
+        "Mode de mise en œuvre": list(MODES),
+        "Heures": by_mode.to_numpy(dtype=float),
+        "Part des heures": _shares(by_mode).to_numpy(dtype=float),
+    })
+
+
+def hours_by_contract_type(hours: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Hours, share and contracts of the year by contract type (only the types present)."""
+    lines = year_lines(hours, year).copy()
+    lines["type_contrat"] = lines["type_contrat"].fillna("non renseigné")
+    by_type = lines.groupby("type_contrat", sort=True)["heures"].sum()
+    contracts = lines.drop_duplicates(subset=CONTRACT_KEY).groupby("type_contrat").size()
+    return pd.DataFrame({
+        "Type de contrat": by_type.index.astype(str),
+        "Heures": by_type.to_numpy(dtype=float),
+        "Part des heures": _shares(by_type).to_numpy(dtype=float),
+        "Contrats": contracts.reindex(by_type.index, fill_value=0).to_numpy(dtype=int),
+    })
+
+
+def _markets_of_year(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+    """Marchés in force during the year or with hours in it, with their hour figures."""
+    markets = registers.markets
+    start, end = pd.Timestamp(period_start(year)), pd.Timestamp(period_end(year))
+    in_force = markets[(markets["date_debut"] <= end) & (markets["date_fin"] >= start)]
+    lines = year_lines(hours, year)
+    codes = sorted(set(in_force["code_marche"]) | set(lines["code_marche"].dropna()))
+    table = pd.DataFrame({"code_marche": pd.Series(codes, dtype="str")})
+    table = table.merge(markets, on="code_marche", how="left")
+    until = hours[hours["mois"] <= parse_year(year)[1]]
+    for column, source in (("heures_annee", lines), ("heures_cumulees", until)):
+        by_market = source.groupby("code_marche")["heures"].sum()
+        table[column] = table["code_marche"].map(by_market).fillna(0.0).astype(float)
+    people = lines.groupby("code_marche")["id_participant"].nunique()
+    table["participants"] = table["code_marche"].map(people).fillna(0).astype(int)
+    return table
+
+
+def _names(registers: Registers) -> tuple[pd.Series, pd.Series]:
+    buyers = registers.buyers.set_index("code_mo")["nom"]
+    companies = registers.companies.set_index("siret")["nom"]
+    return buyers, companies
+
+
+def markets_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+    """The `Marchés` sheet: target, hours of the year, cumulated hours, rate, participants."""
+    table = _markets_of_year(hours, registers, year)
+    buyers, companies = _names(registers)
+    return pd.DataFrame({
+        "Code marché": table["code_marche"],
+        "Intitulé": table["intitule"],
+        "Maître d'ouvrage": table["code_mo"].map(buyers),
+        "Entreprise attributaire": table["siret"].map(companies),
+        "Date de début": table["date_debut"],
+        "Date de fin": table["date_fin"],
+        "Heures objectif": table["heures_objectif"].astype(float),
+        "Heures de l'année": table["heures_annee"],
+        "Heures cumulées": table["heures_cumulees"],
+        "Taux de réalisation": table["heures_cumulees"] / table["heures_objectif"],
+        "Participants": table["participants"],
+    })
+
+
+def _rollup(hours: pd.DataFrame, registers: Registers, year: int, key: str) -> pd.DataFrame:
+    """Marché figures summed by `key` (`code_mo` or `siret`); participants counted once each."""
+    table = _markets_of_year(hours, registers, year).dropna(subset=[key])
+    grouped = table.groupby(key, sort=True)
+    lines = _with_market(year_lines(hours, year), registers)
+    rollup = pd.DataFrame({
+        "Marchés": grouped["code_marche"].nunique(),
+        "Heures objectif": grouped["heures_objectif"].sum().astype(float),
+        "Heures de l'année": grouped["heures_annee"].sum(),
+        "Heures cumulées": grouped["heures_cumulees"].sum(),
+    })
+    rollup["Taux de réalisation"] = rollup["Heures cumulées"] / rollup["Heures objectif"]
+    people = lines.groupby(key)["id_participant"].nunique()
+    rollup["Participants"] = people.reindex(rollup.index).fillna(0).astype(int)
+    return rollup
+
+
+def buyers_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+    """The `Maîtres d'ouvrage` sheet: one row per MO with a marché of the year."""
+    rollup = _rollup(hours, registers, year, "code_mo")
+    buyers, _ = _names(registers)
+    head = pd.DataFrame({"Code MO": rollup.index, "Nom": rollup.index.map(buyers)})
+    return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)
+
+
+def companies_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+    """The `Entreprises` sheet: one row per attributaire of a marché of the year."""
+    rollup = _rollup(hours, registers, year, "siret")
+    _, companies = _names(registers)
+    head = pd.DataFrame({"SIRET": rollup.index, "Nom": rollup.index.map(companies)})
+    return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)
+
+
+def structures_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+    """The `Structures` sheet: every registered structure (and any other with hours)."""
+    lines = year_lines(hours, year)
+    register = registers.structures.set_index("code_structure")
+    codes = sorted(set(register.index) | set(lines["code_structure"].dropna()))
+    grouped = lines.groupby("code_structure")
+    new = new_participant_ids(hours, year)
+    newcomers = lines[lines["id_participant"].isin(new)].groupby("code_structure")
+    by_code = pd.Index(codes, dtype="str")
+    hours_of = grouped["heures"].sum().reindex(by_code, fill_value=0.0)
+    contracts = {code: contract_count(group) for code, group in grouped}
+    return pd.DataFrame({
+        "Code structure": by_code,
+        "Nom": by_code.map(register["nom"]),
+        "Type": by_code.map(register["type"]),
+        "Heures de l'année": hours_of.to_numpy(dtype=float),
+        "Part des heures": _shares(hours_of).to_numpy(dtype=float),
+        "Participants": grouped["id_participant"].nunique().reindex(by_code, fill_value=0),
+        "Nouveaux participants": newcomers["id_participant"].nunique().reindex(
+            by_code, fill_value=0
+        ),
+        "Contrats": [contracts.get(code, 0) for code in codes],
+    }).reset_index(drop=True)

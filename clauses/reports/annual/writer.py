@@ -1,0 +1,221 @@
+"""Bilan annuel (SPEC §8, annual row): `outbox/<YYYY>/bilan-annuel.xlsx` for the DDETS-PP and the
+structures. Aggregates only, no one's identity: every count of people below
+`rapports.seuil_secret_statistique` is masked (see `annual_people`).
+
+The figures and their definitions live in `annual_figures` (activity) and `annual_people`
+(profile, exits, barriers, secrecy); this module only lays them out, sheet by sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from clauses.config import Config
+from clauses.periods import period_label, provisional_marks, require_period_over
+from clauses.registers.load import Registers
+from clauses.reports.annual import activity as figures
+from clauses.reports.annual import people as people
+from clauses.reports.semester import sum_totals
+from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange
+
+HOURS_TOTALS = ("Heures objectif", "Heures de l'année", "Heures cumulées")
+KINDS: dict[str, str] = {
+    "Heures": "hours", "Heures objectif": "hours", "Heures de l'année": "hours",
+    "Heures cumulées": "hours", "Taux de réalisation": "percent", "Part des heures": "percent",
+    "Participants": "integer", "Part des participants": "percent", "Nouveaux participants":
+    "integer", "Contrats": "integer", "Marchés": "integer", "Sorties": "integer",
+    "Part des sorties": "percent", "Date de début": "date", "Date de fin": "date",
+}
+SYNTHESIS_KINDS: dict[str, str] = {
+    "Heures d'insertion réalisées": "hours", "Équivalents temps plein (ETP)": "number",
+}
+DEFINITIONS: tuple[str, ...] = (
+    "Heures : heures comptées par le guichet (lignes acceptées, version la plus récente de chaque "
+    "relevé) dont le mois tombe dans l'année ; heures cumulées : toutes les heures comptées "
+    "jusqu'à décembre de l'année. ETP : heures / {etp} h.",
+    "Participants : personnes ayant au moins une heure comptée dans l'année ; nouveaux "
+    "participants : personnes dont la toute première heure comptée tombe dans l'année. "
+    "Contrats : couples distincts participant, structure, marché, type de contrat et date de "
+    "début de mission.",
+    "Marchés, maîtres d'ouvrage, entreprises attributaires et structures : ceux qui ont au moins "
+    "une heure comptée dans l'année. Mode de mise en œuvre : d'après le type de la structure "
+    "qui déclare les heures.",
+)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What every sheet needs besides its figures."""
+
+    threshold: int  # rapports.seuil_secret_statistique
+
+
+def annual_report_path(outbox: Path, year: int) -> Path:
+    return outbox / str(year) / "bilan-annuel.xlsx"
+
+
+def _mask(frame: pd.DataFrame, layout: Layout, count: str, share: str | None = None) -> pd.DataFrame:
+    """Mask `count` (and its `share`), and new participants where the table has them."""
+    counts = [c for c in (count, "Nouveaux participants") if c in frame.columns]
+    shares = {share: count} if share else {}
+    return people.suppress_small_counts(frame, layout.threshold, counts=counts, shares=shares)
+
+
+def _secrecy_note(sheet: Sheet, layout: Layout) -> None:
+    if layout.threshold > 0:
+        n = layout.threshold
+        sheet.paragraph(f"Secret statistique : « < {n} » remplace un effectif de 1 à {n - 1} "
+                        "personne(s), « s » la part correspondante.")
+
+
+def _masked_rows(frame: pd.DataFrame, column: str) -> bool:
+    return bool(frame[column].map(lambda v: isinstance(v, str)).any())
+
+
+def _first_rows(table: TableRange, count: int) -> TableRange:
+    """The same table, restricted to its first `count` rows (a chart without its total rows)."""
+    return TableRange(table.sheet, table.header_row, table.first_row,
+                      table.first_row + count - 1, table.columns)
+
+
+def _align_masked(sheet: Sheet, table: TableRange, frame: pd.DataFrame,
+                  columns: Sequence[str]) -> None:
+    """Right-align the masks (`< 3`, `s`) like the numbers around them (local helper: the
+    shared builder formats whole columns)."""
+    fmt = sheet.book.fmt("text", None, align="right", bottom=1, bottom_color="#D9D9D9")
+    for column in columns:
+        for i, value in enumerate(frame[column]):
+            if isinstance(value, str):
+                sheet.ws.write_string(table.first_row + i, table.columns[column], value, fmt)
+
+
+def _masked_table(sheet: Sheet, frame: pd.DataFrame, layout: Layout, count: str,
+                  share: str | None = None, **options: Any) -> tuple[pd.DataFrame, TableRange]:
+    """Write `frame` with its people counts masked; returns the masked frame and the table."""
+    masked = _mask(frame, layout, count, share)
+    table = sheet.table(masked, kinds=KINDS, **options)
+    counts = [c for c in (count, share, "Nouveaux participants") if c and c in frame.columns]
+    _align_masked(sheet, table, masked, counts)
+    return masked, table
+
+
+def _synthesis_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers, year: int,
+                     config: Config, layout: Layout) -> None:
+    values = figures.synthesis(hours, registers, year, config.rapports.heures_etp)
+    rows = []
+    for label, value in values.items():
+        kind = SYNTHESIS_KINDS.get(label, "integer")
+        if label in ("Participants", "Nouveaux participants de l'année"):
+            value = people.masked(value, layout.threshold)
+        rows.append((label, value, kind))
+    sheet.pairs(rows)
+    _secrecy_note(sheet, layout)
+    sheet.heading("Heures par mode de mise en œuvre")
+    modes = sheet.table(figures.hours_by_mode(hours, registers, year), kinds=KINDS)
+    sheet.chart(modes, categories="Mode de mise en œuvre", series=[("Heures", "pie")],
+                title="Répartition des heures par mode de mise en œuvre")
+    sheet.heading("Heures par type de contrat")
+    contracts = figures.hours_by_contract_type(hours, year)
+    table = sheet.table(contracts, kinds=KINDS)
+    if len(contracts):
+        sheet.chart(table, categories="Type de contrat", series=[("Heures", "column")],
+                    title="Heures par type de contrat")
+    sheet.heading("Définitions")
+    for text in DEFINITIONS:
+        sheet.paragraph(text.format(etp=f"{config.rapports.heures_etp:,.0f}".replace(",", " ")))
+
+
+def _hours_sheet(sheet: Sheet, frame: pd.DataFrame, label: str, layout: Layout,
+                 chart_title: str) -> None:
+    """A table of hour figures by MO, marché, company or structure, with its chart."""
+    _secrecy_note(sheet, layout)
+    present = [c for c in HOURS_TOTALS if c in frame.columns]
+    totals = sum_totals(sheet, frame, label, present)
+    _, table = _masked_table(sheet, frame, layout, "Participants", totals=totals, freeze=True)
+    if not len(frame):
+        return
+    if "Heures objectif" in frame.columns:
+        series = [("Heures cumulées", "column"), ("Heures objectif", "column")]
+    else:
+        series = [("Heures de l'année", "column")]
+    sheet.chart(table, categories=label, series=series, title=chart_title)
+
+
+def _people_tables(sheet: Sheet, tables: dict[str, pd.DataFrame], layout: Layout, *,
+                   count: str, share: str, charted: Sequence[str]) -> None:
+    """Heading, masked table and (when nothing is masked) a chart for each people breakdown."""
+    _secrecy_note(sheet, layout)
+    for heading, frame in tables.items():
+        sheet.heading(heading)
+        masked, table = _masked_table(sheet, frame, layout, count, share)
+        label = str(frame.columns[0])
+        if heading in charted and len(frame) and not _masked_rows(masked, count):
+            sheet.chart(table, categories=label, series=[(count, "bar")], title=heading,
+                        y_format="integer")
+
+
+def _exits_sheet(sheet: Sheet, tracking: pd.DataFrame, year: int, layout: Layout) -> None:
+    frame = people.exits_table(tracking, year)
+    _secrecy_note(sheet, layout)
+    masked, table = _masked_table(sheet, frame, layout, "Sorties", "Part des sorties")
+    categories = len(frame) - 2  # without the Total and dynamic-exits rows
+    if not _masked_rows(masked.head(categories), "Sorties") and frame["Sorties"].iloc[-2]:
+        sheet.chart(_first_rows(table, categories), categories="Situation à la sortie",
+                    series=[("Sorties", "column")], title="Sorties de l'année par situation",
+                    y_format="integer")
+
+
+def write_annual_report(config: Config, registers: Registers, hours: pd.DataFrame,
+                        tracking: pd.DataFrame, year: int, generated_at: datetime, today: date,
+                        provisoire: bool = False) -> Path:
+    """Write the bilan annuel of `year`; returns its path.
+
+    `hours` = `Ledger.hours(current_only=True, counted_only=True)` over every month,
+    `tracking` = `Ledger.tracking(current_only=True)`. Refuses a year not over yet
+    (`PeriodNotOver`) unless `provisoire`, which marks every sheet « PROVISOIRE »."""
+    year = int(year)
+    require_period_over(year, today, provisoire=provisoire)
+    hours = figures.counted_lines(hours)
+    tracking = people.current_tracking(tracking)
+    title, notes = provisional_marks(f"Bilan annuel {year} des clauses sociales d'insertion",
+                                     provisoire)
+    layout = Layout(config.rapports.seuil_secret_statistique)
+    path = annual_report_path(config.outbox, year)
+    with ReportWorkbook(path, territory=config.territoire, title=title,
+                        period=period_label(year), generated_at=generated_at) as book:
+        _synthesis_sheet(book.sheet("Synthèse", notes=notes), hours, registers, year, config,
+                         layout)
+        for name, frame, label, chart_title in _hour_sheets(hours, registers, year):
+            _hours_sheet(book.sheet(name, notes=notes), frame, label, layout, chart_title)
+        _people_tables(book.sheet("Profil des participants", notes=notes),
+                       people.profile_tables(hours, registers, year), layout,
+                       count=people.PEOPLE, share=people.SHARE,
+                       charted=("Sexe", "Âge à la première heure de l'année"))
+        _exits_sheet(book.sheet("Sorties", notes=notes), tracking, year, layout)
+        _people_tables(book.sheet("Freins", notes=notes),
+                       {"Freins à l'emploi des participants de l'année (cumulables)":
+                        people.barriers_table(hours, tracking, year)}, layout,
+                       count=people.PEOPLE, share=people.SHARE,
+                       charted=("Freins à l'emploi des participants de l'année (cumulables)",))
+    return path
+
+
+def _hour_sheets(hours: pd.DataFrame, registers: Registers,
+                 year: int) -> list[tuple[str, pd.DataFrame, str, str]]:
+    """(sheet, table, category column, chart title) of the four hour sheets, in SPEC order."""
+    return [
+        ("Maîtres d'ouvrage", figures.buyers_table(hours, registers, year), "Code MO",
+         "Heures cumulées et objectif par maître d'ouvrage"),
+        ("Marchés", figures.markets_table(hours, registers, year), "Code marché",
+         "Heures cumulées et objectif par marché"),
+        ("Entreprises", figures.companies_table(hours, registers, year), "Nom",
+         "Heures cumulées et objectif par entreprise attributaire"),
+        ("Structures", figures.structures_table(hours, registers, year), "Code structure",
+         "Heures de l'année par structure"),
+    ]

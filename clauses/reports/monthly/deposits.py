@@ -1,0 +1,126 @@
+"""Suivi des dépôts (SPEC §8, issue 4): for the facilitator, for month M, what each structure sent
+— relevés on time, late (after `jour_limite` of the next month) or missing; lines accepted, with
+alert, rejected; tracking tables and pièces justificatives; files in quarantine.
+
+Files "for M": relevés and pièces whose month is M; files without a month (tableaux de suivi,
+quarantined files) deposited during the month after M, when M's files are due. Deposit time is
+the file's `modifie_le`, as for lateness (SPEC §6). Duplicates ("déjà reçu") are left out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from clauses.config import Config
+from clauses.periods import add_months, deadline_of, month_label
+from clauses.registers.load import Registers
+from clauses.reports.monthly.figures import counted
+from clauses.reports.workbook import ReportWorkbook
+from clauses.vocabulary import Kind
+
+ON_TIME, LATE, MISSING = "Dans les délais", "Hors délai", "Manquant"
+STATUS_STYLES = {LATE: "orange", MISSING: "red"}
+FOLLOWUP_KINDS = {"Déposé le": "date", "Heures comptées": "hours"}
+FILE_KINDS = {"Déposé le": "date"}
+FOLLOWUP_COLUMNS = ["Code structure", "Dépôt", "Déposé le", "Relevés", "Lignes acceptées",
+                    "Lignes avec alerte", "Lignes rejetées", "Heures comptées",
+                    "Tableaux de suivi", "Pièces justificatives", "Fichiers en quarantaine"]
+
+
+def month_files(files: pd.DataFrame, month: str,
+                with_lines: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The files a structure sent for `month` (see module docstring), oldest first.
+
+    `with_lines`: files (SHA-256) holding lines of `month` although most of their lines are
+    of another one (a structure sending two months in one workbook)."""
+    files = files[files["statut"] != "déjà reçu"]
+    due = add_months(month, 1)
+    undated = files["mois"].isna() & (files["modifie_le"].dt.strftime("%Y-%m") == due)
+    chosen = files[(files["mois"] == month) | undated | files["sha256"].isin(with_lines)]
+    return chosen.sort_values(["modifie_le", "recu_le"], ignore_index=True)
+
+
+def _structure_row(code: str, own: pd.DataFrame, hours: float,
+                   lines_late: bool | None) -> dict[str, object]:
+    statements = own[(own["type"] == Kind.RELEVE.value) & (own["statut"] == "traité")]
+    latest = statements.iloc[-1] if len(statements) else None  # the current version (SPEC §7)
+    if latest is None:
+        status = MISSING
+    else:
+        # A file covering two months is judged on its main month; its lines of the other
+        # month carry their own lateness (SPEC §6: late is judged against each month).
+        files_late = not (~statements["en_retard"].astype(bool)).any()
+        status = LATE if files_late or bool(lines_late) else ON_TIME
+    return {
+        "Code structure": code, "Dépôt": status,
+        "Déposé le": statements["modifie_le"].iloc[0] if latest is not None else None,
+        "Relevés": len(statements),
+        "Lignes acceptées": int(latest["acceptees"]) if latest is not None else 0,
+        "Lignes avec alerte": int(latest["alertes"]) if latest is not None else 0,
+        "Lignes rejetées": int(latest["rejetees"]) if latest is not None else 0,
+        "Heures comptées": hours,
+        "Tableaux de suivi": int((own["type"] == Kind.SUIVI.value).sum()),
+        "Pièces justificatives": int((own["type"] == Kind.PIECE.value).sum()),
+        "Fichiers en quarantaine": int((own["statut"] == "quarantaine").sum()),
+    }
+
+
+def deposit_followup(registers: Registers, hours: pd.DataFrame, files: pd.DataFrame,
+                     month: str) -> pd.DataFrame:
+    """One row per structure (the register's, then unknown folders that sent files)."""
+    of_month = hours[hours["mois"] == month]
+    chosen = month_files(files, month, set(of_month["sha256"]))
+    lines = counted(of_month)
+    hours_by = lines.groupby("code_structure")["heures"].sum()
+    known = list(registers.structures.sort_values("code_structure")["code_structure"])
+    unknown = sorted(set(chosen["code_structure"].dropna()) - set(known))
+    # One split of the month's files by structure, then a lookup per structure.
+    own = dict(tuple(chosen.groupby("code_structure", sort=False)))
+    none = chosen.iloc[:0]
+    late_by = of_month.groupby("code_structure")["en_retard"].all()
+    rows = [_structure_row(code, own.get(code, none), float(hours_by.get(code, 0.0)),
+                           bool(late_by[code]) if code in late_by.index else None)
+            for code in known + unknown]
+    table = pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
+    names = registers.structures.set_index("code_structure")["nom"]
+    table.insert(1, "Structure", table["Code structure"].map(names).fillna("(structure inconnue)"))
+    return table
+
+
+def file_list(files: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Every file counted in the follow-up, for the `Fichiers` sheet."""
+    chosen = month_files(files, month)
+    return pd.DataFrame({
+        "Code structure": chosen["code_structure"], "Fichier": chosen["nom_fichier"],
+        "Type": chosen["type"].fillna("non reconnu"), "Déposé le": chosen["modifie_le"],
+        "Délai": chosen["en_retard"].map({True: LATE, False: ON_TIME}),
+        "Statut": chosen["statut"], "Motif": chosen["motif"], "Lignes": chosen["lignes"],
+        "Acceptées": chosen["acceptees"], "Avec alerte": chosen["alertes"],
+        "Rejetées": chosen["rejetees"]})
+
+
+def write_deposit_report(path: Path, *, config: Config, registers: Registers,
+                         hours: pd.DataFrame, files: pd.DataFrame, month: str,
+                         generated_at: datetime) -> Path:
+    """`outbox/<M>/suivi-depots.xlsx`: sheets `Suivi des dépôts` and `Fichiers`."""
+    followup = deposit_followup(registers, hours, files, month)
+    deadline = deadline_of(month, config.depot.jour_limite)
+    with ReportWorkbook(path, territory=config.territoire, title="Suivi des dépôts",
+                        period=month_label(month), generated_at=generated_at) as book:
+        sheet = book.sheet("Suivi des dépôts")
+        counts = followup["Dépôt"].value_counts()
+        sheet.pairs([("Date limite de dépôt", deadline, "date"),
+                     ("Structures", len(followup), "integer")]
+                    + [(status, int(counts.get(status, 0)), "integer")
+                       for status in (ON_TIME, LATE, MISSING)])
+        sheet.table(followup, kinds=FOLLOWUP_KINDS, freeze=True,
+                    row_styles=[STATUS_STYLES.get(s) for s in followup["Dépôt"]],
+                    totals={"Code structure": "Total", **{c: "sum" for c in followup.columns[4:]}})
+        listed = file_list(files, month)
+        styles = ["red" if s == "quarantaine" else ("orange" if d == LATE else None)
+                  for s, d in zip(listed["Statut"], listed["Délai"], strict=True)]
+        book.sheet("Fichiers").table(listed, kinds=FILE_KINDS, row_styles=styles, freeze=True)
+    return path

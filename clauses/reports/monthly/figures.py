@@ -1,0 +1,272 @@
+"""Figures of the monthly reports (SPEC §8, issue 4): pure functions from the ledger's frames and
+the registers to the tables a maître d'ouvrage or a company reads. No layout, no disk.
+
+- A marché is reported for month M when it runs during M, or has hours in M.
+- `Heures cumulées` are the current ledger's counted hours up to the end of M, so a correction
+  to an earlier month shows in the next report (see `corrections`).
+- `Avancement` compares `Taux de réalisation` with the share of the marché's duration elapsed at
+  the end of M (or at its end date): behind when the rate is lower.
+
+Speed is part of the contract: a month's figures are computed once for every reported marché
+(`month_figures`, one pass over the hours), then each workbook's tables are sliced from them by
+maître d'ouvrage or company (`group_figures`, `breakdowns`, `participant_tables`, one groupby
+each). Nothing here filters the whole hours frame once per workbook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import numpy as np
+import pandas as pd
+
+from clauses.periods import (
+    add_months,
+    deadline_of,
+    month_end,
+    month_label,
+    month_start,
+    months_between,
+)
+from clauses.registers.load import Registers
+from schemas.reports import CompanyParticipant, MarketSynthesis
+
+DONE, ON_TRACK, BEHIND = "Objectif atteint", "À l'heure ou en avance", "En retard"
+SYNTHESIS_COLUMNS = ["Code marché", "Intitulé", "Entreprise", "Heures objectif",
+                     "Heures du mois", "Heures cumulées", "Taux de réalisation", "Participants",
+                     "Durée écoulée", "Avancement"]
+EVOLUTION_MONTHS = 24  # months shown in the chart; earlier hours are in the first cumulated value
+PEOPLE_COLUMNS = ["Nom", "Prénom", "Code marché", "Structure", "Heures du mois",
+                  "Heures cumulées sur le marché"]
+BREAKDOWN_LABELS = {"structure": "Structure", "contrat": "Type de contrat"}
+
+
+def counted(hours: pd.DataFrame) -> pd.DataFrame:
+    """Only accepted lines count (SPEC §6), whatever the caller fetched."""
+    if "statut" in hours:
+        return hours[hours["statut"] != "rejetée"]
+    return hours
+
+
+def elapsed_shares(markets: pd.DataFrame, months: list[str]) -> pd.DataFrame:
+    """Share of each marché's duration elapsed at the end of each month (0 before, 1 after):
+    one row per marché (`markets`' index), one column per month, in one numpy pass."""
+    start = markets["date_debut"].to_numpy("datetime64[us]")[:, None]
+    end = markets["date_fin"].to_numpy("datetime64[us]")[:, None]
+    ends = np.array([month_end(m) for m in months], dtype="datetime64[us]")[None, :]
+    day = np.timedelta64(1, "D")
+    # Whole days as pandas' `.dt.days` counts them (floored), both bounds included.
+    elapsed = np.floor((np.minimum(end, ends) - start) / day) + 1
+    length = np.floor((end - start) / day) + 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.clip(elapsed / length, 0.0, 1.0)
+    return pd.DataFrame(np.nan_to_num(share, nan=0.0), index=markets.index, columns=months)
+
+
+def elapsed_share(markets: pd.DataFrame, month: str) -> pd.Series:
+    """Share of each marché's duration elapsed at the end of `month` (0 before, 1 after)."""
+    return elapsed_shares(markets, [month])[month]
+
+
+def reported_markets(markets: pd.DataFrame, hours: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Marchés running during `month` or with hours in it, by code."""
+    runs = (markets["date_debut"] <= pd.Timestamp(month_end(month))) & (
+        markets["date_fin"] >= pd.Timestamp(month_start(month)))
+    with_hours = markets["code_marche"].isin(counted(hours).loc[lambda h: h["mois"] == month,
+                                                                "code_marche"])
+    return markets[runs | with_hours].sort_values("code_marche", ignore_index=True)
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """Month M's figures for every reported marché, computed once (see module docstring)."""
+
+    month: str
+    markets: pd.DataFrame    # reported marchés by code, register columns; index 0..n-1
+    synthesis: pd.DataFrame  # SYNTHESIS_COLUMNS, one row per marché of `markets`, same order
+    lines: pd.DataFrame      # counted lines up to M on these marchés + code_mo, siret, _in_month,
+    #                          _month (the hours when in M, else 0)
+    window: list[str]        # the months the `Évolution` sheet may show (EVOLUTION_MONTHS)
+    prorata: pd.DataFrame    # target × elapsed share, per marché (rows) and month of `window`
+
+
+def _progress(rate: pd.Series, elapsed: pd.Series) -> np.ndarray:
+    return np.select([rate >= 1, rate + 1e-9 >= elapsed], [DONE, ON_TRACK], BEHIND)
+
+
+def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, lines: pd.DataFrame,
+               elapsed: pd.Series) -> pd.DataFrame:
+    in_month = lines[lines["_in_month"]]
+    codes = markets["code_marche"]
+    table = pd.DataFrame({
+        "Code marché": codes, "Intitulé": markets["intitule"],
+        "Entreprise": markets["siret"].map(companies.set_index("siret")["nom"]).fillna(
+            markets["siret"]),
+        "Heures objectif": markets["heures_objectif"].astype(float),
+        "Heures du mois": codes.map(in_month.groupby("code_marche")["heures"].sum()).fillna(0.0),
+        "Heures cumulées": codes.map(lines.groupby("code_marche")["heures"].sum()).fillna(0.0),
+    })
+    table["Taux de réalisation"] = table["Heures cumulées"] / table["Heures objectif"]
+    people = in_month[in_month["heures"] > 0].groupby("code_marche")["id_participant"].nunique()
+    table["Participants"] = codes.map(people).fillna(0).astype(int)
+    table["Durée écoulée"] = elapsed.to_numpy()
+    table["Avancement"] = _progress(table["Taux de réalisation"], table["Durée écoulée"])
+    return MarketSynthesis.validate(table[SYNTHESIS_COLUMNS])
+
+
+def month_figures(registers: Registers, hours: pd.DataFrame, month: str) -> MonthFigures:
+    """One pass over `hours` (current, counted, up to M) for every marché reported in M."""
+    markets = reported_markets(registers.markets, hours, month)
+    lines = counted(hours)
+    lines = lines[(lines["mois"] <= month) & lines["code_marche"].isin(markets["code_marche"])]
+    by_code = markets.set_index("code_marche")
+    in_month = lines["mois"] == month
+    lines = lines.assign(code_mo=lines["code_marche"].map(by_code["code_mo"]),
+                         siret=lines["code_marche"].map(by_code["siret"]), _in_month=in_month,
+                         _month=lines["heures"].where(in_month, 0.0))
+    window = months_between(add_months(month, 1 - EVOLUTION_MONTHS), month)
+    shares = elapsed_shares(markets, window)
+    prorata = shares.mul(markets["heures_objectif"].astype(float), axis=0)
+    synthesis = _synthesis(markets, registers.companies, lines, shares[month])
+    return MonthFigures(month, markets, synthesis, lines, window, prorata)
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """The tables of one maître d'ouvrage's or one company's workbook, sliced from M's figures."""
+
+    codes: list[str]         # its reported marchés, by code
+    synthesis: pd.DataFrame  # the `Synthèse` rows of these marchés
+    participants: int        # distinct people with hours in M on them (someone counts once)
+    evolution: pd.DataFrame  # the `Évolution` table
+
+
+def evolutions(figures: MonthFigures, by: str) -> dict[str, pd.DataFrame]:
+    """Each group's `Évolution` table, month by month up to M: hours, cumulated hours, target,
+    target pro rata of time. One pivot (groups × months of the window) for all groups; a group's
+    table starts at its first marché's start or first hours, at most EVOLUTION_MONTHS back."""
+    markets, lines, window = figures.markets, figures.lines, figures.window
+    keys = sorted(markets[by].dropna().unique())
+    per_month = lines.groupby([by, "mois"])["heures"].sum().unstack(fill_value=0.0)
+    per_month = per_month.reindex(index=keys, fill_value=0.0)
+    before = per_month.loc[:, per_month.columns < window[0]].sum(axis=1)  # in the first value
+    monthly = per_month.reindex(columns=window, fill_value=0.0)
+    starts = pd.concat([markets["date_debut"].dt.strftime("%Y-%m").groupby(markets[by]).min(),
+                        lines.groupby(by)["mois"].min()]).groupby(level=0).min()
+    first = np.searchsorted(window, starts.reindex(keys).clip(lower=window[0]).to_numpy())
+    width, columns = len(window), np.arange(len(window))
+    long = pd.DataFrame({
+        by: np.repeat(keys, width), "Mois": [month_label(m) for m in window] * len(keys),
+        "Heures du mois": monthly.to_numpy().ravel(),
+        "Heures cumulées": monthly.cumsum(axis=1).add(before, axis=0).to_numpy().ravel(),
+        "Objectif": np.repeat(markets.groupby(by)["heures_objectif"].sum().reindex(keys)
+                              .astype(float).to_numpy(), width),
+        "Objectif au prorata du temps": figures.prorata.groupby(markets[by]).sum().reindex(
+            keys).to_numpy().ravel()})
+    return _split(long[np.tile(columns, len(keys)) >= np.repeat(first, width)], by, keys)
+
+
+def group_figures(figures: MonthFigures, by: str) -> dict[str, GroupFigures]:
+    """Per maître d'ouvrage (`by="code_mo"`) or company (`by="siret"`), by key."""
+    lines, markets = figures.lines, figures.markets
+    keys = sorted(markets[by].dropna().unique())
+    worked = lines[lines["_in_month"] & (lines["heures"] > 0)]
+    people = worked.groupby(by)["id_participant"].nunique()
+    syntheses = _split(figures.synthesis.assign(**{by: markets[by]}), by, keys)
+    evolution = evolutions(figures, by)
+    return {key: GroupFigures(codes=list(syntheses[key]["Code marché"]),
+                              synthesis=syntheses[key], participants=int(people.get(key, 0)),
+                              evolution=evolution[key]) for key in keys}
+
+
+def _split(table: pd.DataFrame, by: str, keys: list[str]) -> dict[str, pd.DataFrame]:
+    """`table` cut by its column `by`: one frame per key, empty for a key without rows."""
+    body = table.drop(columns=by)
+    rows = table[by].groupby(table[by], sort=False).indices
+    none = np.array([], dtype=int)
+    return {key: body.take(rows.get(key, none)).reset_index(drop=True) for key in keys}
+
+
+def _structure_names(lines: pd.DataFrame, structures: pd.DataFrame) -> pd.Series:
+    names = structures.set_index("code_structure")["nom"]
+    return lines["code_structure"].map(names).fillna(lines["code_structure"])
+
+
+def breakdowns(figures: MonthFigures, structures: pd.DataFrame, by: str,
+               kind: str) -> dict[str, pd.DataFrame]:
+    """Hours of the month and cumulated per structure (`kind="structure"`) or contract type
+    (`"contrat"`), for each maître d'ouvrage (`by="code_mo"`) or company."""
+    lines, label = figures.lines, BREAKDOWN_LABELS[kind]
+    key = (_structure_names(lines, structures) if kind == "structure"
+           else lines["type_contrat"].fillna("non précisé"))
+    table = lines.assign(_key=key.astype(str)).groupby([by, "_key"]).agg(
+        month=("_month", "sum"), total=("heures", "sum"))
+    table = table.rename_axis([by, label]).reset_index().rename(
+        columns={"month": "Heures du mois", "total": "Heures cumulées"})
+    table = table.sort_values([by, label], ignore_index=True)
+    return _split(table, by, list(figures.markets[by].dropna().unique()))
+
+
+def _joined(lines: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """The distinct values of `column` per group of `keys`, sorted, joined with ", "."""
+    distinct = lines[[*keys, column]].drop_duplicates().sort_values([*keys, column])
+    first = distinct.groupby(keys).cumcount() == 0
+    # A sum of text concatenates: "a" + ", b" + ", c", without a Python call per group.
+    return distinct[column].where(first, ", " + distinct[column]).groupby(
+        [distinct[k] for k in keys]).sum()
+
+
+def participant_tables(figures: MonthFigures, participants: pd.DataFrame,
+                       structures: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each company's `Participants` sheet, by SIRET: name, first name, marché, structure,
+    hours. Nothing else from the eligibility register goes out (SPEC §8: no birth date, no
+    criteria)."""
+    keys = ["id_participant", "code_marche"]
+    lines = figures.lines.assign(
+        _structure=_structure_names(figures.lines, structures).astype(str))
+    grouped = lines.groupby(keys).agg(month=("_month", "sum"), total=("heures", "sum"))
+    grouped["structure"] = _joined(lines, keys, "_structure")
+    grouped = grouped[grouped["total"] > 0].reset_index()
+    people = participants.set_index("id_participant")
+    sirets = figures.markets.set_index("code_marche")["siret"]
+    table = pd.DataFrame({
+        "Nom": grouped["id_participant"].map(people["nom"]).fillna(grouped["id_participant"]),
+        "Prénom": grouped["id_participant"].map(people["prenom"]),
+        "Code marché": grouped["code_marche"], "Structure": grouped["structure"],
+        "Heures du mois": grouped["month"], "Heures cumulées sur le marché": grouped["total"],
+        "siret": grouped["code_marche"].map(sirets)})
+    table = table.sort_values(["Code marché", "Nom", "Prénom"], ignore_index=True)
+    # Checked once for all companies, before it is split: names and hours, nothing more.
+    CompanyParticipant.validate(table[PEOPLE_COLUMNS])
+    return _split(table, "siret", list(figures.markets["siret"].dropna().unique()))
+
+
+def previous_report_time(month: str, jour_limite: int) -> datetime:
+    """When the report of the month before was produced: the day after its deadline (SPEC §6)."""
+    deadline = deadline_of(add_months(month, -1), jour_limite)
+    return datetime.combine(deadline + timedelta(days=1), time.min)
+
+
+def corrections(hours: pd.DataFrame, history: pd.DataFrame, files: pd.DataFrame, month: str,
+                jour_limite: int) -> pd.DataFrame:
+    """Per marché and earlier month, how the current cumulated hours differ from what the
+    previous report could see: relevés (corrections or late ones) deposited after it.
+
+    The previous view is rebuilt from `history` (every version): for each structure and month,
+    the newest relevé deposited before that report. Deposit time is the file's `modifie_le`, as
+    for lateness; `recu_le` when the file is unknown."""
+    cutoff, before = previous_report_time(month, jour_limite), add_months(month, -1)
+    empty = pd.DataFrame(columns=["code_marche", "mois", "ecart"])
+    if history is None or history.empty:
+        return empty
+    deposited = files.drop_duplicates("sha256").set_index("sha256")["modifie_le"]
+    old = counted(history[history["mois"] <= before])
+    old = old.assign(_at=old["sha256"].map(deposited).fillna(old["recu_le"]))
+    old = old[old["_at"] < cutoff]
+    newest = old.groupby(["code_structure", "mois"])["_at"].transform("max")
+    known = old[old["_at"] == newest].groupby(["code_marche", "mois"])["heures"].sum()
+    now = counted(hours[hours["mois"] <= before]).groupby(["code_marche", "mois"])["heures"].sum()
+    gap = now.sub(known, fill_value=0.0)
+    gap = gap[gap.abs() > 0.005].rename("ecart").reset_index()
+    return gap.sort_values(["code_marche", "mois"], ignore_index=True) if len(gap) else empty

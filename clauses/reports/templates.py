@@ -1,0 +1,264 @@
+"""Pre-filled relevé d'heures templates, one per structure and month (SPEC §11 `templates`).
+
+Fewer mistakes at the source: each structure gets a workbook with its eligible participants
+already identified, the month already written, drop-down lists for the marchés in progress and
+the contract types, and a check on hours, so most control rules of SPEC §6 cannot be broken by
+a slip of the keyboard. The column labels are those the reader recognises (SPEC §5.2).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from clauses.config import Config, Rules
+from clauses.periods import deadline_of, french_date, month_label
+from clauses.reading.notations import fold_text
+from clauses.registers.load import Registers
+from clauses.vocabulary import CONTRACT_TYPES
+
+# Column label → register column pre-filled from the participants register (None: left empty).
+COLUMNS: dict[str, str | None] = {
+    "Identifiant": "id_participant",
+    "Nom": "nom",
+    "Prénom": "prenom",
+    "Date de naissance": "date_naissance",
+    "Code marché": None,
+    "Mois": None,
+    "Date de début de mission": None,
+    "Date de fin de mission": None,
+    "Heures": None,
+    "Entreprise": None,
+    "Type de contrat": None,
+    "Poste": None,
+}
+LABELS = list(COLUMNS)
+RELEVE_SHEET, NOTICE_SHEET, LISTS_SHEET = "Relevé", "Mode d'emploi", "Listes"
+HEADER_ROW = 4  # 0-based: title, period, deadline, blank line, then the header
+SPARE_ROWS = 60  # empty rows below the participants that keep the drop-downs and checks
+WIDTHS = (14, 20, 16, 14, 16, 10, 14, 14, 9, 24, 24, 22)
+
+
+def write_templates(config: Config, registers: Registers, month: str,
+                    out_dir: Path | None = None) -> list[Path]:
+    """Write `<code_structure>-releve-<month>.xlsx` for every structure of the register, by
+    default in `outbox/modeles/<month>/`; returns the paths written."""
+    out_dir = out_dir if out_dir is not None else config.outbox / "modeles" / month
+    out_dir.mkdir(parents=True, exist_ok=True)
+    markets = active_markets(registers.markets, registers.companies, month)
+    paths = []
+    for _, structure in registers.structures.iterrows():
+        code = str(structure["code_structure"])
+        participants = eligible_participants(registers.participants, code, month,
+                                             config.regles)
+        path = out_dir / f"{_file_safe(code)}-releve-{month}.xlsx"
+        with _atomic_workbook(path) as workbook:
+            _write_releve(workbook, structure, participants, markets, month, config)
+            _write_notice(workbook, markets, month, config)
+            _write_lists(workbook, markets)
+        paths.append(path)
+    return paths
+
+
+def eligible_participants(participants: pd.DataFrame, code_structure: str, month: str,
+                          rules: Rules) -> pd.DataFrame:
+    """Participants registered with the structure whose hours of `month` can count: validated
+    by the guichet by the month's end, on an unexpired prescription, and not past the
+    eligibility period (SPEC §6 ELIGIBILITE_*, PRESCRIPTION_EXPIREE)."""
+    period = pd.Period(month, freq="M")
+    start, end = period.start_time, period.end_time
+    validation = participants["date_validation"]
+    prescription_limit = participants["date_prescription"] + pd.DateOffset(
+        months=rules.validite_prescription_mois)
+    eligibility_end = validation + pd.DateOffset(months=rules.duree_eligibilite_mois)
+    keep = (
+        (participants["code_structure"] == code_structure)
+        & validation.notna()
+        & (validation <= end)
+        & (validation <= prescription_limit)
+        & (start <= eligibility_end)
+    )
+    return participants[keep].sort_values(["nom", "prenom"], key=fold_text).reset_index(drop=True)
+
+
+def active_markets(markets: pd.DataFrame, companies: pd.DataFrame, month: str) -> pd.DataFrame:
+    """Marchés in progress during `month`, with the attributaire's name to recognise them."""
+    period = pd.Period(month, freq="M")
+    active = markets[(markets["date_debut"] <= period.end_time)
+                     & (markets["date_fin"] >= period.start_time)]
+    names = companies.set_index("siret")["nom"]
+    return pd.DataFrame({
+        "code_marche": active["code_marche"],
+        "intitule": active["intitule"],
+        "entreprise": active["siret"].map(names).fillna(active["siret"]),
+    }).sort_values("code_marche").reset_index(drop=True)
+
+
+def _file_safe(code: str) -> str:
+    # Codes are the inbox folder names, so already file-safe; keep them as the facilitator
+    # wrote them, only replacing what Windows or a path would not accept.
+    return re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", code).strip(" .") or "structure"
+
+
+@contextmanager
+def _atomic_workbook(path: Path) -> Iterator[Workbook]:
+    """A reader of the outbox never sees half a workbook: write aside, then rename."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".xlsx")
+    os.close(fd)
+    try:
+        workbook = xlsxwriter.Workbook(temporary)
+        yield workbook
+        workbook.close()
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _write_releve(workbook: Workbook, structure: pd.Series, participants: pd.DataFrame,
+                  markets: pd.DataFrame, month: str, config: Config) -> None:
+    sheet = workbook.add_worksheet(RELEVE_SHEET)
+    styles = _styles(workbook)
+    due = deadline_of(month, config.depot.jour_limite)
+    sheet.write(0, 0, f"Relevé d'heures d'insertion — {structure['nom']} "
+                      f"({structure['code_structure']})", styles["title"])
+    sheet.write(1, 0, f"Période : {month_label(month)}", styles["bold"])
+    sheet.write(2, 0, f"À déposer au plus tard le {french_date(due)} "
+                      "(voir la feuille « Mode d'emploi »).")
+    for column, (label, width) in enumerate(zip(LABELS, WIDTHS, strict=True)):
+        sheet.write_string(HEADER_ROW, column, label, styles["header"])
+        sheet.set_column(column, column, width, _column_style(label, styles))
+    for offset, (_, person) in enumerate(participants.iterrows(), start=HEADER_ROW + 1):
+        _write_person(sheet, offset, person, month, styles)
+    sheet.freeze_panes(HEADER_ROW + 1, 0)
+    last = HEADER_ROW + len(participants) + SPARE_ROWS
+    _add_validations(sheet, HEADER_ROW + 1, last, markets, config)
+    sheet.activate()
+
+
+def _styles(workbook: Workbook) -> dict[str, Any]:
+    return {
+        "title": workbook.add_format({"bold": True, "font_size": 14}),
+        "bold": workbook.add_format({"bold": True}),
+        "header": workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                       "text_wrap": True, "valign": "top"}),
+        "date": workbook.add_format({"num_format": "dd/mm/yyyy"}),
+        "hours": workbook.add_format({"num_format": "0.00"}),
+        "text": workbook.add_format({"num_format": "@"}),
+    }
+
+
+def _column_style(label: str, styles: dict[str, Any]) -> Any:
+    if label.startswith("Date"):
+        return styles["date"]
+    return styles["hours"] if label == "Heures" else styles["text"]
+
+
+def _write_person(sheet: Worksheet, row: int, person: pd.Series, month: str,
+                  styles: dict[str, Any]) -> None:
+    for column, label in enumerate(LABELS):
+        field = COLUMNS[label]
+        value = person.get(field) if field else None
+        if label == "Mois":
+            sheet.write_string(row, column, month)
+        elif isinstance(value, pd.Timestamp | datetime) and not pd.isna(value):
+            sheet.write_datetime(row, column, pd.Timestamp(value).to_pydatetime(),
+                                 styles["date"])
+        elif value is not None and not pd.isna(value):
+            # As text: an identifier like "000123" must not lose its zeros.
+            sheet.write_string(row, column, str(value))
+
+
+def _add_validations(sheet: Worksheet, first: int, last: int, markets: pd.DataFrame,
+                     config: Config) -> None:
+    column = {label: index for index, label in enumerate(LABELS)}
+    if len(markets):
+        sheet.data_validation(first, column["Code marché"], last, column["Code marché"], {
+            "validate": "list", "source": f"={LISTS_SHEET}!$A$2:$A${len(markets) + 1}",
+            "error_type": "warning", "error_title": "Code marché inconnu",
+            "error_message": "Ce code n'est pas celui d'un marché en cours ce mois-ci. "
+                             "Choisissez-le dans la liste déroulante.",
+        })
+    sheet.data_validation(first, column["Type de contrat"], last, column["Type de contrat"], {
+        "validate": "list", "source": f"={LISTS_SHEET}!$E$2:$E${len(CONTRACT_TYPES) + 1}",
+        "error_title": "Type de contrat inconnu",
+        "error_message": "Choisissez le type de contrat dans la liste déroulante.",
+    })
+    maximum = config.regles.max_heures_mois
+    sheet.data_validation(first, column["Heures"], last, column["Heures"], {
+        "validate": "decimal", "criteria": "between", "minimum": 0.01, "maximum": maximum,
+        "error_title": "Nombre d'heures invalide",
+        "error_message": f"Les heures du mois sur ce marché doivent être un nombre supérieur "
+                         f"à 0 et au plus égal à {maximum:g}, par exemple 35 ou 151,67.",
+    })
+    for label in ("Date de début de mission", "Date de fin de mission"):
+        sheet.data_validation(first, column[label], last, column[label], {
+            "validate": "date", "criteria": ">=", "value": datetime(2000, 1, 1),
+            "error_title": "Date invalide",
+            "error_message": "Saisissez une date au format jj/mm/aaaa, par exemple 03/10/2026.",
+        })
+
+
+def _write_notice(workbook: Workbook, markets: pd.DataFrame, month: str,
+                  config: Config) -> None:
+    sheet = workbook.add_worksheet(NOTICE_SHEET)
+    sheet.set_column(0, 0, 110, workbook.add_format({"text_wrap": True, "valign": "top"}))
+    sheet.write(0, 0, f"Mode d'emploi du relevé d'heures — {month_label(month)}",
+                workbook.add_format({"bold": True, "font_size": 14}))
+    lines = _notice_lines(month, config)
+    lines += ["", f"Marchés en cours en {month_label(month)} :"]
+    lines += [f"• {m.code_marche} — {m.intitule} ({m.entreprise})"
+              for m in markets.itertuples()] or ["• aucun marché en cours"]
+    for row, text in enumerate(lines, start=2):
+        sheet.write_string(row, 0, text)
+
+
+def _notice_lines(month: str, config: Config) -> list[str]:
+    due = french_date(deadline_of(month, config.depot.jour_limite))
+    return [
+        "1. Une ligne par participant, par marché et par mois. Les participants de votre "
+        "structure dont l'éligibilité est validée sont déjà inscrits : supprimez les lignes "
+        "de ceux qui n'ont pas travaillé sur un marché ce mois-ci.",
+        "2. Un participant qui a travaillé sur plusieurs marchés : copiez sa ligne, une par "
+        "marché.",
+        "3. Un participant absent de la liste : ajoutez une ligne avec son identifiant, ou ses "
+        "nom, prénom et date de naissance. Ses heures ne comptent que si le guichet a validé "
+        "son éligibilité avant le début de sa mission.",
+        "4. Code marché : choisissez-le dans la liste déroulante (marchés en cours, ci-dessous).",
+        "5. Heures : heures travaillées dans le mois sur ce marché, plus de 0 et au plus "
+        f"{config.regles.max_heures_mois:g} (par exemple 35 ou 151,67).",
+        "6. Dates au format jj/mm/aaaa : la date de début de mission est obligatoire, la date "
+        "de fin seulement si la mission est terminée.",
+        f"7. Type de contrat : l'un de {', '.join(CONTRACT_TYPES)}.",
+        "8. Entreprise : nom ou SIRET de l'entreprise où le participant a travaillé "
+        "(attributaire ou sous-traitant).",
+        "9. Ne modifiez ni les intitulés de colonnes ni la cellule « Période ».",
+        f"10. Déposez le fichier au plus tard le {due} dans votre dossier de dépôt ; un compte "
+        "rendu de contrôle vous est renvoyé. Un nouveau relevé pour le même mois remplace le "
+        "précédent : il doit donc être complet.",
+    ]
+
+
+def _write_lists(workbook: Workbook, markets: pd.DataFrame) -> None:
+    """The drop-down sources, on a hidden sheet; headers chosen not to look like a relevé."""
+    sheet = workbook.add_worksheet(LISTS_SHEET)
+    for column, label in enumerate(("Marchés en cours", "Intitulé du marché", "Titulaire du marché")):
+        sheet.write_string(0, column, label)
+    for row, market in enumerate(markets.itertuples(), start=1):
+        sheet.write_string(row, 0, str(market.code_marche))
+        sheet.write_string(row, 1, str(market.intitule))
+        sheet.write_string(row, 2, str(market.entreprise))
+    sheet.write_string(0, 4, "Types de contrat")
+    for row, contract in enumerate(CONTRACT_TYPES, start=1):
+        sheet.write_string(row, 4, contract)
+    sheet.hide()
