@@ -2,7 +2,7 @@
 the send log, in one SQLAlchemy database (SQLite in `state/` by default, PostgreSQL unchanged).
 
 - `tables.py`: the table declarations;
-- `migrations.py`: schema versions, applied when a ledger is opened;
+- `alembic/`: the schema's revisions (Alembic), `migrations.py` applies them when a ledger opens;
 - `engine.py`: the connection (SQLite settings, write transactions);
 - `rows.py`: `FileRecord` and the conversions between data frames and database rows;
 - `store.py`: `Ledger`, the API the rest of the product uses.

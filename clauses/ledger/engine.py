@@ -47,6 +47,18 @@ def _sqlite_begin(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing_ else "BEGIN")
 
 
+# Keys of the PostgreSQL advisory locks (any stable 64-bit numbers, unique to Clauses).
+_LOCKS = {"migration": 0x436C617573657301, "writer": 0x436C617573657302}
+
+
+def lock(connection: sa.Connection, name: str) -> None:
+    """Hold the named lock until the transaction ends. On PostgreSQL (READ COMMITTED) an advisory
+    transaction lock makes concurrent holders take turns; SQLite is already serialised by the
+    BEGIN IMMEDIATE of `writing`, so there is nothing to do there."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCKS[name]})
+
+
 @contextmanager
 def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A connection inside one write transaction: committed on exit, rolled back on any error."""

@@ -1,85 +1,101 @@
-"""Schema versions: an ordered list of migrations, each applied once, each in its own transaction.
+"""Bringing a workspace's ledger to the schema this code expects: Alembic owns the schema.
 
-Version N is reached by running `MIGRATIONS[N - 1]`; `schema_version` (one row, id 1) records the
-last one applied. Opening a ledger applies whatever is missing, so upgrading Clauses upgrades the
-database with no manual step. Never edit a released migration: append a new one.
+The revisions live in `alembic/versions/` (one file each, `NNNN_topic`, never edited once landed).
+`upgrade` runs at every `Ledger(url)`: when the database is already at the head it costs one
+SELECT; otherwise every missing revision runs in ONE write transaction under the migration lock, so
+concurrent openers take turns and a failed revision leaves the previous one intact.
+
+A ledger created before Alembic carries a `schema_version` table instead of `alembic_version`: its
+version 1 is revision `0001_initial` (the same tables), so it is stamped there and upgraded, data
+kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from clauses.errors import ClausesError
-from clauses.ledger.engine import writing
-from clauses.ledger.tables import METADATA, envois, fichiers, heures, schema_version, suivi
+from clauses.ledger.engine import lock, writing
 
-Migration = Callable[[sa.Connection], None]
-
-
-def _create_tables(connection: sa.Connection) -> None:
-    """Version 1: the whole ledger (fichiers, heures, suivi, envois) and its indexes."""
-    METADATA.create_all(connection, tables=[fichiers, heures, suivi, envois])
+_SCRIPTS = Path(__file__).with_name("alembic")
+# The pre-Alembic code's version 1 (its only version) is exactly revision 0001_initial.
+_LEGACY_VERSIONS = {1: "0001_initial"}
+_LEGACY_TABLE = "schema_version"
 
 
-MIGRATIONS: tuple[Migration, ...] = (_create_tables,)
+@cache
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory(str(_SCRIPTS))
 
 
-def _ensure_version_row(engine: sa.Engine) -> None:
-    """Create `schema_version` with its row at version 0 if this is a new database."""
-    # Two processes opening a new PostgreSQL ledger at once may both try to create it: the loser
-    # fails, and finds the table and its row there on its second try.
-    for attempt in (1, 2):
-        try:
-            with writing(engine) as connection:
-                schema_version.create(connection, checkfirst=True)
-                if connection.execute(sa.select(schema_version.c.id)).first() is None:
-                    connection.execute(
-                        schema_version.insert().values(id=1, version=0, applied_at=datetime.now())
-                    )
-            return
-        except sa.exc.DBAPIError:
-            if attempt == 2:
-                raise
+def head() -> str:
+    """The revision this code expects."""
+    found = _scripts().get_current_head()
+    assert found is not None, "clauses/ledger/alembic/versions/ has no revision"
+    return found
 
 
-def _locked_version(connection: sa.Connection) -> int:
-    # FOR UPDATE serialises concurrent migrators on PostgreSQL; SQLite is already serialised by
-    # BEGIN IMMEDIATE (SQLAlchemy leaves FOR UPDATE out there).
-    query = sa.select(schema_version.c.version).where(schema_version.c.id == 1).with_for_update()
-    return int(connection.execute(query).scalar_one())
+def current_revision(connection: sa.Connection) -> str | None:
+    """The revision recorded in the database (None for an empty or pre-Alembic one)."""
+    return MigrationContext.configure(connection).get_current_revision()
 
 
-def migrate(engine: sa.Engine) -> int:
-    """Bring the database to the latest version; return it."""
-    latest = len(MIGRATIONS)
-    _ensure_version_row(engine)
-    for number, step in enumerate(MIGRATIONS, start=1):
-        with writing(engine) as connection:
-            version = _locked_version(connection)
-            if version > latest:
-                raise ClausesError(
-                    f"La base du registre des heures est en version {version}, plus récente "
-                    f"que celle que connaît cette version de Clauses ({latest}) : "
-                    "mettez Clauses à jour."
-                )
-            if version >= number:
-                continue
-            step(connection)
-            connection.execute(
-                schema_version.update()
-                .where(schema_version.c.id == 1)
-                .values(version=number, applied_at=datetime.now())
-            )
-    return latest
-
-
-def schema_version_of(engine: sa.Engine) -> int:
-    """The version recorded in the database (0 if never migrated)."""
+def upgrade(engine: sa.Engine) -> str:
+    """Bring the database to the head revision; return it."""
+    target = head()
     with engine.connect() as connection:
-        if not sa.inspect(connection).has_table(schema_version.name):
-            return 0
-        found = connection.execute(sa.select(schema_version.c.version)).scalar_one_or_none()
-        return int(found or 0)
+        if current_revision(connection) == target:
+            return target
+    with writing(engine) as connection:
+        lock(connection, "migration")
+        current = current_revision(connection) or _adopt_legacy(connection)
+        if current is not None and not _is_known(current):
+            raise ClausesError(
+                f"La base du registre des heures est à la révision « {current} », plus récente "
+                "que celles que connaît cette version de Clauses : mettez Clauses à jour."
+            )
+        _run_upgrade(connection, target)
+    return target
+
+
+def _is_known(revision: str) -> bool:
+    try:
+        return _scripts().get_revision(revision) is not None
+    except Exception:  # alembic raises its own ResolutionError subclasses for unknown ids
+        return False
+
+
+def _adopt_legacy(connection: sa.Connection) -> str | None:
+    """Stamp a pre-Alembic ledger at the revision matching its `schema_version`; None if the
+    database has no such table (a new one)."""
+    if not sa.inspect(connection).has_table(_LEGACY_TABLE):
+        return None
+    version = connection.execute(sa.text(f"SELECT max(version) FROM {_LEGACY_TABLE}")).scalar()
+    if not version:
+        # The old code created `schema_version` first and the tables in a later transaction:
+        # version 0 means no ledger table exists yet, so start from nothing.
+        connection.execute(sa.text(f"DROP TABLE {_LEGACY_TABLE}"))
+        return None
+    if version not in _LEGACY_VERSIONS:
+        raise ClausesError(
+            f"La base du registre des heures est en version {version}, plus récente que celle "
+            "que connaît cette version de Clauses : mettez Clauses à jour."
+        )
+    revision = _LEGACY_VERSIONS[version]
+    MigrationContext.configure(connection).stamp(_scripts(), revision)
+    return revision
+
+
+def _run_upgrade(connection: sa.Connection, target: str) -> None:
+    # No alembic.ini at run time: the configuration is these two settings.
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, target)

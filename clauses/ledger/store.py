@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 from clauses.config import Config
 from clauses.errors import WorkspaceError
-from clauses.ledger.engine import create_ledger_engine, writing
-from clauses.ledger.migrations import migrate, schema_version_of
+from clauses.ledger.engine import create_ledger_engine, lock, writing
+from clauses.ledger.migrations import current_revision, upgrade
 from clauses.ledger.rows import FILE_COLUMNS, FileRecord, naive, to_frame, to_rows
 from clauses.ledger.tables import (
     HOUR_REQUIRED,
@@ -27,7 +27,6 @@ from clauses.ledger.tables import (
     envois,
     fichiers,
     heures,
-    schema_version,
     suivi,
 )
 
@@ -56,10 +55,9 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 def _one_writer_at_a_time(connection: sa.Connection) -> None:
     """Serialise file recordings. On PostgreSQL (READ COMMITTED) two workers recording files of
     one structure and month at once would each supersede only the lines committed before they
-    started, leaving both new versions active: hours counted twice. Locking the one
-    `schema_version` row makes them take turns (a few ms each). SQLite needs nothing more than
-    its BEGIN IMMEDIATE, and SQLAlchemy leaves FOR UPDATE out there."""
-    connection.execute(sa.select(schema_version.c.id).where(schema_version.c.id == 1).with_for_update())
+    started, leaving both new versions active: hours counted twice. The writer lock makes them
+    take turns (a few ms each); SQLite needs nothing more than its BEGIN IMMEDIATE."""
+    lock(connection, "writer")
 
 
 def _checked_month(month: str) -> str:
@@ -74,7 +72,8 @@ class Ledger:
 
     def __init__(self, url: str) -> None:
         self._engine = create_ledger_engine(url)
-        self.version = migrate(self._engine)
+        # Alembic revision this code expects; the database is brought to it here.
+        self.version = upgrade(self._engine)
 
     @classmethod
     def from_config(cls, config: Config) -> Ledger:
@@ -102,9 +101,10 @@ class Ledger:
         self.close()
 
     @property
-    def schema_version(self) -> int:
-        """The version recorded in the database itself."""
-        return schema_version_of(self._engine)
+    def schema_version(self) -> str | None:
+        """The Alembic revision recorded in the database itself."""
+        with self._engine.connect() as connection:
+            return current_revision(connection)
 
     # --- files ----------------------------------------------------------------------------------
 

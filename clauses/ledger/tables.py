@@ -4,9 +4,9 @@ Only portable types (`String`, `Integer`, `Float`, `Boolean`, `Date`, `DateTime`
 declarations create the embedded SQLite database and a PostgreSQL one unchanged. Column names are
 the French data names of the glossary (SPEC §2), except the send log whose API speaks English.
 
-These declarations are the *current* schema. Migration 1 creates them as they are today; a later
-migration that changes a table must first freeze the old declaration inside migration 1, so that a
-fresh database still replays the history step by step (see `migrations.py`).
+These declarations are the *current* schema, used to query. They do NOT create anything: Alembic
+owns the schema (`alembic/versions/`). Changing a table here goes with a new revision doing the same
+change (`NNNN_topic` on top of the head); a test checks both agree.
 """
 
 from __future__ import annotations
@@ -14,15 +14,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 METADATA = sa.MetaData()
-
-# One row (id = 1): the schema version this database was migrated to.
-schema_version = sa.Table(
-    "schema_version",
-    METADATA,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("applied_at", sa.DateTime, nullable=False),
-)
 
 # One row per received file, quarantined ones and pièces justificatives included. `sha256` is not
 # unique: a same-bytes re-send is logged as its own "déjà reçu" row (SPEC §6 FICHIER_DEJA_RECU).
