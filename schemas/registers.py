@@ -55,10 +55,26 @@ class MarketRegister(_Register):
     date_debut: Series[pd.Timestamp]
     date_fin: Series[pd.Timestamp]
     heures_objectif: Series[float] = pa.Field(gt=0)
+    # Opening balance (SPEC §4): hours achieved before Clauses, up to `reprise_au` included.
+    heures_reprise: Series[float] = pa.Field(ge=0, nullable=True)
+    reprise_au: Series[pd.Timestamp] = pa.Field(nullable=True)
 
     @pa.dataframe_check(name="date_fin postérieure ou égale à date_debut")
     def ends_after_start(cls, df: pd.DataFrame) -> Series[bool]:
         return df["date_fin"] >= df["date_debut"]
+
+    @pa.dataframe_check(name="reprise_au renseignée avec heures_reprise")
+    def balance_has_its_date(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["heures_reprise"].isna() | df["reprise_au"].notna()
+
+    @pa.dataframe_check(name="heures_reprise renseignées avec reprise_au")
+    def balance_date_has_its_hours(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["reprise_au"].isna() | df["heures_reprise"].notna()
+
+    @pa.dataframe_check(name="reprise_au entre date_debut (la veille au plus tôt) et date_fin")
+    def balance_date_within_market(cls, df: pd.DataFrame) -> Series[bool]:
+        day_before = df["date_debut"] - pd.Timedelta(days=1)
+        return df["reprise_au"].isna() | df["reprise_au"].between(day_before, df["date_fin"])
 
 
 class ParticipantRegister(_Register):
@@ -132,6 +148,8 @@ REGISTER_COLUMNS: dict[str, dict[str, str]] = {
         "date_debut": "Date de début",
         "date_fin": "Date de fin",
         "heures_objectif": "Heures objectif",
+        "heures_reprise": "Heures reprises",
+        "reprise_au": "Reprise au",
     },
     "Participants": {
         "id_participant": "Identifiant",

@@ -240,7 +240,8 @@ def test_cumulated_hours_follow_month_after_month(outbox: Path) -> None:
 def test_mo_evolution_sheet_has_months_and_a_chart(outbox: Path) -> None:
     path = outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx"
     rows = table(openpyxl.load_workbook(path)["Évolution"], "Mois")
-    assert [r["Mois"] for r in rows][0::9] == ["janvier 2025", "octobre 2025"]
+    # Coverage begins with the August relevé: no month before it is charted as 0 h.
+    assert [r["Mois"] for r in rows] == ["août 2025", "septembre 2025", "octobre 2025"]
     last = rows[-1]
     assert (last["Heures du mois"], last["Heures cumulées"], last["Objectif"]) == (170, 350, 1500)
     assert last["Objectif au prorata du temps"] == pytest.approx(1000 * 304 / 365
@@ -362,7 +363,9 @@ def test_month_without_hours_still_reports_running_marches(tmp_path: Path) -> No
     assert [(r["Code marché"], r["Heures cumulées"], r["Participants"])
             for r in table(book["Synthèse"], "Code marché")] == [("M-001", 0, 0), ("M-002", 0, 0)]
     evolution = table(book["Évolution"], "Mois")
-    assert evolution[0]["Mois"] == "janvier 2025" and evolution[-1]["Heures cumulées"] == 0
+    # No relevé at all yet: coverage has not begun, only the month itself is shown.
+    assert [r["Mois"] for r in evolution] == ["octobre 2025"]
+    assert evolution[-1]["Heures cumulées"] == 0
     assert table(book["Répartition"], "Structure") == [
         {"Structure": None, "Heures du mois": None, "Heures cumulées": None}]
 

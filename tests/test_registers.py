@@ -189,3 +189,39 @@ def test_template_offers_drop_down_lists(tmp_path, sheet, column, choices) -> No
 def test_template_reads_back_as_empty_registers(tmp_path) -> None:
     registers = load_registers(write_register_template(tmp_path / "referentiel.xlsx"))
     assert all(getattr(registers, t).empty for t in ("structures", "markets", "participants"))
+
+
+def test_opening_balance_columns_are_optional(registers) -> None:
+    assert registers.markets["heures_reprise"].isna().all()
+    assert registers.markets["reprise_au"].dtype == "datetime64[us]"
+
+
+def test_opening_balance_is_read(tmp_path) -> None:
+    cells = {("MARCHÉS", "H1"): "Heures reprises", ("MARCHÉS", "I1"): "Reprise au",
+             ("MARCHÉS", "H2"): "412,5", ("MARCHÉS", "I2"): "31/01/2026"}
+    markets = load_registers(edited_register(tmp_path / "referentiel.xlsx", cells)).markets
+    assert markets["heures_reprise"].tolist()[0] == 412.5
+    assert markets["reprise_au"].tolist()[0] == pd.Timestamp(2026, 1, 31)
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        pytest.param({("MARCHÉS", "H2"): 100},
+                     "ligne 2, colonne « Reprise au » : date manquante", id="heures sans date"),
+        pytest.param({("MARCHÉS", "I2"): "31/01/2026"},
+                     "ligne 2, colonne « Heures reprises » : nombre d'heures reprises manquant",
+                     id="date sans heures"),
+        pytest.param({("MARCHÉS", "H2"): -3, ("MARCHÉS", "I2"): "31/01/2026"},
+                     "colonne « Heures reprises » : « -3 » doit être un nombre positif ou nul",
+                     id="heures négatives"),
+        pytest.param({("MARCHÉS", "H2"): 100, ("MARCHÉS", "I2"): "31/01/2030"},
+                     "ligne 2, colonne « Reprise au » : la date de reprise doit tomber entre",
+                     id="date après la fin du marché"),
+    ],
+)
+def test_invalid_opening_balance_is_named(tmp_path, cells, expected) -> None:
+    cells = {("MARCHÉS", "H1"): "Heures reprises", ("MARCHÉS", "I1"): "Reprise au", **cells}
+    with pytest.raises(RegisterError) as invalid:
+        load_registers(edited_register(tmp_path / "referentiel.xlsx", cells))
+    assert expected in str(invalid.value)

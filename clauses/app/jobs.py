@@ -191,6 +191,7 @@ def run_monthly(config: Config, month: str, *, now: datetime | None = None,
         written = write_monthly_reports(
             config, registers, ledger.hours(until_month=month), ledger.files(), month,
             generated_at=now, hours_history=ledger.hours(until_month=month, current_only=False),
+            tracking=ledger.tracking(),
         )
         report.written += written
         report.lines.append(f"Rapports mensuels de {month} : {len(written)} classeurs écrits "

@@ -93,6 +93,14 @@ _REGISTER_VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
             "Objectif d'heures", "Objectif heures", "Heures d'insertion", "Nombre d'heures",
             "Objectif", "Heures à réaliser",
         ),
+        "heures_reprise": (
+            "Heures reprises", "Heures de reprise", "Reprise d'heures", "Heures avant Clauses",
+            "Heures déjà réalisées", "Heures réalisées avant reprise", "Solde de reprise",
+        ),
+        "reprise_au": (
+            "Reprise au", "Date de reprise", "Heures reprises au", "Reprise arrêtée au",
+            "Date de la reprise",
+        ),
     },
     "Participants": {
         "id_participant": SUBMISSION_ALIASES["id_participant"],

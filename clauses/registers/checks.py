@@ -45,7 +45,17 @@ _ROW_CHECKS = {
         "date_fin", "la date de fin précède la date de début"),
     "date_validation postérieure ou égale à date_prescription": (
         "date_validation", "la date de validation précède la date de prescription"),
+    "reprise_au renseignée avec heures_reprise": (
+        "reprise_au", "date manquante : des heures reprises disent jusqu'à quel jour elles vont"),
+    "heures_reprise renseignées avec reprise_au": (
+        "heures_reprise", "nombre d'heures reprises manquant pour cette date de reprise"),
+    "reprise_au entre date_debut (la veille au plus tôt) et date_fin": (
+        "reprise_au", "la date de reprise doit tomber entre la veille du début du marché et sa "
+        "fin"),
 }
+# Row checks whose very problem is a missing value (the others skip a blank, named already).
+_BLANK_IS_THE_PROBLEM = {"reprise_au renseignée avec heures_reprise",
+                         "heures_reprise renseignées avec reprise_au"}
 
 
 def _shown(value: object) -> str:
@@ -64,6 +74,8 @@ def _explain(check: str, column: str, value: object) -> str:
         return f"« {shown} » figure sur plusieurs lignes"
     if check.startswith("isin"):
         return f"« {shown} » n'est pas une valeur admise ({', '.join(_ALLOWED.get(column, []))})"
+    if check.startswith("greater_than_or_equal"):
+        return f"« {shown} » doit être un nombre positif ou nul"
     if check.startswith("greater_than"):
         return f"« {shown} » doit être un nombre strictement positif"
     if check.startswith("str_matches"):
@@ -86,7 +98,10 @@ def explain_failures(
         check, column, index = str(failure.check), failure.column, failure.index
         if check in _ROW_CHECKS:
             column, message = _ROW_CHECKS[check]
-            if failure.column != column or pd.isna(frame.at[index, column]):
+            if check in _BLANK_IS_THE_PROBLEM:  # pandera lists no blank cell: any one column
+                if failure.column != frame.columns[0]:
+                    continue
+            elif failure.column != column or pd.isna(frame.at[index, column]):
                 continue  # one problem per row, and a missing date is already named
         elif check == "field_uniqueness":
             if not frame[column].duplicated(keep="first").iat[index]:

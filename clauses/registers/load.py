@@ -170,6 +170,7 @@ _TEXT_RULES: dict[str, Callable[[str], str]] = {
 }
 _PARSED: dict[str, tuple[Callable[[pd.Series], object], str]] = {
     "heures_objectif": (parse_hours, "le nombre d'heures « {} » n'est pas lisible"),
+    "heures_reprise": (parse_hours, "le nombre d'heures « {} » n'est pas lisible"),
     "qpv": (parse_yes_no, "« {} » : « oui » ou « non » attendu"),
     "mois": (parse_months, "le mois « {} » n'est pas lisible (attendu : AAAA-MM)"),
 }

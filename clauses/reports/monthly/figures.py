@@ -6,6 +6,10 @@ the registers to the tables a maître d'ouvrage or a company reads. No layout, n
   to an earlier month shows in the next report (see `corrections`).
 - `Avancement` compares `Taux de réalisation` with the share of the marché's duration elapsed at
   the end of M (or at its end date): behind when the rate is lower.
+- Coverage (`clauses.reports.coverage`): cumulated hours start from the marché's opening balance;
+  a marché whose past is unknown (started before coverage, no balance) is judged only on what
+  Clauses saw: its rate against the share of its duration elapsed since coverage began, so it is
+  never « En retard » for want of data. No month before coverage is charted.
 
 Speed is part of the contract: a month's figures are computed once for every reported marché
 (`month_figures`, one pass over the hours), then each workbook's tables are sliced from them by
@@ -30,9 +34,11 @@ from clauses.periods import (
     months_between,
 )
 from clauses.registers.load import Registers
+from clauses.reports.coverage import Coverage, after_balances, coverage_of
 from schemas.reports import CompanyParticipant, MarketSynthesis
 
 DONE, ON_TRACK, BEHIND = "Objectif atteint", "À l'heure ou en avance", "En retard"
+
 SYNTHESIS_COLUMNS = ["Code marché", "Intitulé", "Entreprise", "Heures objectif",
                      "Heures du mois", "Heures cumulées", "Taux de réalisation", "Participants",
                      "Durée écoulée", "Avancement"]
@@ -87,16 +93,35 @@ class MonthFigures:
     synthesis: pd.DataFrame  # SYNTHESIS_COLUMNS, one row per marché of `markets`, same order
     lines: pd.DataFrame      # counted lines up to M on these marchés + code_mo, siret, _in_month,
     #                          _month (the hours when in M, else 0)
-    window: list[str]        # the months the `Évolution` sheet may show (EVOLUTION_MONTHS)
+    window: list[str]        # the months the `Évolution` sheet may show (EVOLUTION_MONTHS),
+    #                          none before coverage
     prorata: pd.DataFrame    # target × elapsed share, per marché (rows) and month of `window`
+    coverage: Coverage
+    balance: pd.Series       # opening balance per marché of `markets` (0 without one)
 
 
 def _progress(rate: pd.Series, elapsed: pd.Series) -> np.ndarray:
     return np.select([rate >= 1, rate + 1e-9 >= elapsed], [DONE, ON_TRACK], BEHIND)
 
 
+def covered_share(markets: pd.DataFrame, month: str, coverage: Coverage) -> pd.Series:
+    """The share of each marché's duration Clauses can judge at the end of `month`: all of the
+    elapsed share when its past is known, else only what elapsed since coverage began."""
+    elapsed = elapsed_share(markets, month)
+    if coverage.first_month is None:
+        return elapsed
+    before = markets.assign(date_fin=np.minimum(markets["date_fin"], pd.Timestamp(
+        month_start(coverage.first_month)) - pd.Timedelta(days=1)))
+    unseen = elapsed_share(before, month) * _length(before) / _length(markets)
+    return elapsed.where(coverage.assessable(markets), (elapsed - unseen).clip(lower=0.0))
+
+
+def _length(markets: pd.DataFrame) -> pd.Series:
+    return ((markets["date_fin"] - markets["date_debut"]).dt.days + 1).clip(lower=0)
+
+
 def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, lines: pd.DataFrame,
-               elapsed: pd.Series) -> pd.DataFrame:
+               elapsed: pd.Series, judged: pd.Series, coverage: Coverage) -> pd.DataFrame:
     in_month = lines[lines["_in_month"]]
     codes = markets["code_marche"]
     table = pd.DataFrame({
@@ -105,31 +130,39 @@ def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, lines: pd.DataFra
             markets["siret"]),
         "Heures objectif": markets["heures_objectif"].astype(float),
         "Heures du mois": codes.map(in_month.groupby("code_marche")["heures"].sum()).fillna(0.0),
-        "Heures cumulées": codes.map(lines.groupby("code_marche")["heures"].sum()).fillna(0.0),
+        "Heures cumulées": codes.map(lines.groupby("code_marche")["heures"].sum()).fillna(0.0)
+        + coverage.balance_of(codes),
     })
     table["Taux de réalisation"] = table["Heures cumulées"] / table["Heures objectif"]
     people = in_month[in_month["heures"] > 0].groupby("code_marche")["id_participant"].nunique()
     table["Participants"] = codes.map(people).fillna(0).astype(int)
     table["Durée écoulée"] = elapsed.to_numpy()
-    table["Avancement"] = _progress(table["Taux de réalisation"], table["Durée écoulée"])
+    table["Avancement"] = _progress(table["Taux de réalisation"], judged.to_numpy())
     return MarketSynthesis.validate(table[SYNTHESIS_COLUMNS])
 
 
-def month_figures(registers: Registers, hours: pd.DataFrame, month: str) -> MonthFigures:
-    """One pass over `hours` (current, counted, up to M) for every marché reported in M."""
+def month_figures(registers: Registers, hours: pd.DataFrame, month: str,
+                  coverage: Coverage | None = None) -> MonthFigures:
+    """One pass over `hours` (current, counted, up to M) for every marché reported in M.
+    `coverage` defaults to what `hours` alone show (no files, the register's balances)."""
+    coverage = coverage or coverage_of(None, hours, registers.markets)
     markets = reported_markets(registers.markets, hours, month)
-    lines = counted(hours)
+    lines = after_balances(counted(hours), coverage)
     lines = lines[(lines["mois"] <= month) & lines["code_marche"].isin(markets["code_marche"])]
     by_code = markets.set_index("code_marche")
     in_month = lines["mois"] == month
     lines = lines.assign(code_mo=lines["code_marche"].map(by_code["code_mo"]),
                          siret=lines["code_marche"].map(by_code["siret"]), _in_month=in_month,
                          _month=lines["heures"].where(in_month, 0.0))
-    window = months_between(add_months(month, 1 - EVOLUTION_MONTHS), month)
+    start = max(add_months(month, 1 - EVOLUTION_MONTHS), min(coverage.first_month or month,
+                                                              month))
+    window = months_between(start, month)
     shares = elapsed_shares(markets, window)
     prorata = shares.mul(markets["heures_objectif"].astype(float), axis=0)
-    synthesis = _synthesis(markets, registers.companies, lines, shares[month])
-    return MonthFigures(month, markets, synthesis, lines, window, prorata)
+    synthesis = _synthesis(markets, registers.companies, lines, shares[month],
+                           covered_share(markets, month, coverage), coverage)
+    return MonthFigures(month, markets, synthesis, lines, window, prorata, coverage,
+                        coverage.balance_of(markets["code_marche"]))
 
 
 @dataclass(frozen=True)
@@ -151,6 +184,7 @@ def evolutions(figures: MonthFigures, by: str) -> dict[str, pd.DataFrame]:
     per_month = lines.groupby([by, "mois"])["heures"].sum().unstack(fill_value=0.0)
     per_month = per_month.reindex(index=keys, fill_value=0.0)
     before = per_month.loc[:, per_month.columns < window[0]].sum(axis=1)  # in the first value
+    before = before.add(figures.balance.groupby(markets[by]).sum().reindex(keys), fill_value=0.0)
     monthly = per_month.reindex(columns=window, fill_value=0.0)
     starts = pd.concat([markets["date_debut"].dt.strftime("%Y-%m").groupby(markets[by]).min(),
                         lines.groupby(by)["mois"].min()]).groupby(level=0).min()

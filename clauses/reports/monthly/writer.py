@@ -21,6 +21,8 @@ import pandas as pd
 from clauses.config import Config
 from clauses.periods import month_label
 from clauses.registers.load import Registers
+from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
+from clauses.reports.monthly import arrivals
 from clauses.reports.monthly import figures as fig
 from clauses.reports.monthly.deposits import write_deposit_report
 from clauses.reports.workbook import ReportWorkbook
@@ -34,7 +36,12 @@ HOURS_KINDS = {name: "hours" for name in ("Heures du mois", "Heures cumulées",
 PROGRESS_STYLES = {fig.BEHIND: "orange", fig.DONE: "green"}
 PROGRESS_NOTE = ("Avancement : « En retard » quand le taux de réalisation (heures cumulées / "
                  "heures objectif) est inférieur à la part de la durée du marché écoulée à la fin "
-                 "du mois (colonne « Durée écoulée »).")
+                 "du mois (colonne « Durée écoulée »). Un marché commencé avant le début du suivi sans "
+                 "reprise d'heures antérieures n'est jugé que sur ce que le guichet a vu : ses "
+                 "heures cumulées depuis le début du suivi, face à la part de sa durée écoulée "
+                 "depuis ; il n'est jamais « En retard » faute de données.")
+PARTICIPANTS_NOTE = ("Participants : personnes distinctes ayant des heures comptées dans le mois "
+                     "sur le marché.")
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class MonthlyInputs:
     hours: pd.DataFrame  # ledger.hours(until_month=month): current version, counted lines
     month: str
     generated_at: datetime
+    coverage: Coverage | None = None
 
 
 def _hours_text(hours: float) -> str:
@@ -66,8 +74,20 @@ def correction_notes(gaps: pd.DataFrame) -> dict[str, str]:
     return notes
 
 
+def participants_note(synthesis: pd.DataFrame, participants: int) -> str:
+    """Why the total row's `Participants` may be less than the column's sum (issue 15)."""
+    summed = int(synthesis["Participants"].sum())
+    if summed == participants:
+        return f"{PARTICIPANTS_NOTE} La ligne Total compte chaque personne une fois."
+    return (f"{PARTICIPANTS_NOTE} La ligne Total ({participants}) compte chaque personne une "
+            f"fois : elle est inférieure à la somme de la colonne ({summed}) parce que "
+            f"{summed - participants} {'personne a' if summed - participants == 1 else 'personnes ont'}"
+            " travaillé sur "
+            "plusieurs marchés dans le mois.")
+
+
 def _write_synthesis(book: ReportWorkbook, synthesis: pd.DataFrame, participants: int,
-                     notes: list[str]) -> None:
+                     notes: list[str], context: list[str]) -> None:
     sheet = book.sheet("Synthèse", notes=notes)
     target, done = synthesis["Heures objectif"].sum(), synthesis["Heures cumulées"].sum()
     totals = {"Code marché": "Total", "Heures objectif": "sum", "Heures du mois": "sum",
@@ -79,7 +99,10 @@ def _write_synthesis(book: ReportWorkbook, synthesis: pd.DataFrame, participants
               "Participants": (f"={participants}", participants)}
     sheet.table(synthesis, kinds=SYNTHESIS_KINDS, totals=totals, freeze=True,
                 row_styles=[PROGRESS_STYLES.get(p) for p in synthesis["Avancement"]])
+    sheet.paragraph(participants_note(synthesis, participants), columns=len(synthesis.columns))
     sheet.paragraph(PROGRESS_NOTE, columns=len(synthesis.columns))
+    for text in context:
+        sheet.paragraph(text, columns=len(synthesis.columns))
 
 
 def _write_evolution(book: ReportWorkbook, evolution: pd.DataFrame) -> None:
@@ -91,8 +114,15 @@ def _write_evolution(book: ReportWorkbook, evolution: pd.DataFrame) -> None:
                         ("Objectif au prorata du temps", "line")])
 
 
-def _common_sheets(book: ReportWorkbook, group: fig.GroupFigures, notes: list[str]) -> None:
-    _write_synthesis(book, group.synthesis, group.participants, notes)
+def _context(group: fig.GroupFigures, inputs: MonthlyInputs) -> list[str]:
+    """Coverage (first), then the definition of an expected relevé."""
+    coverage = inputs.coverage or coverage_of(None, inputs.hours, inputs.registers.markets)
+    return [coverage_sentence(coverage, group.codes), arrivals.EXPECTED_DEFINITION]
+
+
+def _common_sheets(book: ReportWorkbook, group: fig.GroupFigures, notes: list[str],
+                   inputs: MonthlyInputs) -> None:
+    _write_synthesis(book, group.synthesis, group.participants, notes, _context(group, inputs))
     _write_evolution(book, group.evolution)
 
 
@@ -101,7 +131,7 @@ def write_buyer_report(path: Path, *, buyer: pd.Series, group: fig.GroupFigures,
                        notes: list[str]) -> Path:
     """A maître d'ouvrage's workbook: counts and hours only, never a participant's name."""
     with _book(path, inputs, f"Clauses sociales — rapport mensuel — {buyer['nom']}") as book:
-        _common_sheets(book, group, notes)
+        _common_sheets(book, group, notes, inputs)
         sheet = book.sheet("Répartition")
         for title, frame in zip(("Heures par structure", "Heures par type de contrat"),
                                 breakdowns, strict=True):
@@ -115,7 +145,7 @@ def write_company_report(path: Path, *, company_name: str, group: fig.GroupFigur
                          people: pd.DataFrame, inputs: MonthlyInputs, notes: list[str]) -> Path:
     """A company's workbook: its marchés and the people who worked on them (names only)."""
     with _book(path, inputs, f"Clauses sociales — rapport mensuel — {company_name}") as book:
-        _common_sheets(book, group, notes)
+        _common_sheets(book, group, notes, inputs)
         book.sheet("Participants").table(
             people, kinds=HOURS_KINDS, freeze=True,
             totals={"Nom": "Total", "Heures du mois": "sum", "Heures cumulées sur le marché": "sum"})
@@ -127,18 +157,37 @@ def _book(path: Path, inputs: MonthlyInputs, title: str) -> ReportWorkbook:
                           period=month_label(inputs.month), generated_at=inputs.generated_at)
 
 
+def month_notes(inputs: MonthlyInputs, files: pd.DataFrame, tracking: pd.DataFrame | None,
+                hours_history: pd.DataFrame | None) -> dict[str, list[str]]:
+    """The red notes of each marché: relevés missing or late (issue 15), then rectificatifs."""
+    config, registers, hours, month = inputs.config, inputs.registers, inputs.hours, inputs.month
+    at = inputs.generated_at
+    missing = arrivals.missing_statements(hours, tracking, files, month)
+    late = arrivals.late_arrivals(hours, files, month,
+                                  fig.previous_report_time(month, config.depot.jour_limite), at)
+    names = registers.structures.set_index("code_structure")["nom"]
+    notes = arrivals.arrival_notes(missing, late, names, month, at)
+    fixes = correction_notes(fig.corrections(hours, hours_history, files, month,
+                                             config.depot.jour_limite))
+    for code, text in fixes.items():
+        notes.setdefault(code, []).append(text)
+    return notes
+
+
 def write_monthly_reports(config: Config, registers: Registers, hours_until_m: pd.DataFrame,
                           files: pd.DataFrame, month: str, generated_at: datetime,
-                          hours_history: pd.DataFrame | None = None) -> list[Path]:
+                          hours_history: pd.DataFrame | None = None,
+                          tracking: pd.DataFrame | None = None) -> list[Path]:
     """Every monthly workbook for `month`; returns their paths (MO, companies, deposits).
 
     `hours_until_m` = `ledger.hours(until_month=month)` (current, counted); `files` =
     `ledger.files()`; `hours_history` = `ledger.hours(until_month=month, current_only=False)`,
-    for the "Rectificatif" notes (none when omitted)."""
-    inputs = MonthlyInputs(config, registers, hours_until_m, month, generated_at)
-    figures = fig.month_figures(registers, hours_until_m, month)
-    notes = correction_notes(fig.corrections(hours_until_m, hours_history, files, month,
-                                             config.depot.jour_limite))
+    for the "Rectificatif" notes (none when omitted); `tracking` = `ledger.tracking()`, for the
+    structures expected on a marché and the mission dates (none when omitted)."""
+    coverage = coverage_of(files, hours_until_m, registers.markets)
+    inputs = MonthlyInputs(config, registers, hours_until_m, month, generated_at, coverage)
+    figures = fig.month_figures(registers, hours_until_m, month, coverage)
+    notes = month_notes(inputs, files, tracking, hours_history)
     folder, paths = config.outbox / month, []
     buyers = fig.group_figures(figures, "code_mo")
     splits = [fig.breakdowns(figures, registers.structures, "code_mo", kind)
@@ -150,7 +199,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
         paths.append(write_buyer_report(
             folder / "maitres-ouvrage" / f"{code}.xlsx", buyer=buyer, group=group,
             breakdowns=[split[code] for split in splits], inputs=inputs,
-            notes=[notes[c] for c in group.codes if c in notes]))
+            notes=[n for c in group.codes for n in notes.get(c, [])]))
     names = registers.companies.set_index("siret")["nom"]
     people = fig.participant_tables(figures, registers.participants, registers.structures)
     companies = fig.group_figures(figures, "siret")
@@ -159,7 +208,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
         paths.append(write_company_report(
             folder / "entreprises" / f"{siret}.xlsx", company_name=str(names.get(siret, siret)),
             group=group, people=people[siret], inputs=inputs,
-            notes=[notes[c] for c in group.codes if c in notes]))
+            notes=[n for c in group.codes for n in notes.get(c, [])]))
     paths.append(write_deposit_report(folder / "suivi-depots.xlsx", config=config,
                                       registers=registers, hours=hours_until_m, files=files,
                                       month=month, generated_at=generated_at))
