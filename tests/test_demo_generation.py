@@ -60,9 +60,9 @@ def _canonical(sheet: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The register as the loader hands it over: text as `str`, dates, QPV as bool."""
     typed = frame.copy()
     for column in typed.columns:
-        if column.startswith("date"):
+        if column.startswith("date") or column == "reprise_au":
             typed[column] = pd.to_datetime(typed[column]).astype("datetime64[ns]")
-        elif column == "heures_objectif":
+        elif column in ("heures_objectif", "heures_reprise"):
             typed[column] = typed[column].astype(float)
         elif column == "qpv":
             typed[column] = typed[column].map({"oui": True, "non": False}).astype(bool)
