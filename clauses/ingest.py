@@ -39,10 +39,14 @@ from clauses.reading.notations import french_number
 from clauses.reading.submission import SPREADSHEET_SUFFIXES
 from clauses.registers.load import Registers, load_registers
 from clauses.vocabulary import FILE_REASONS, Kind
-from clauses.workspace.archive import archive_content, remove_from_inbox
+from clauses.workspace.archive import archive_content, read_unchanged, remove_from_inbox
 from clauses.workspace.inbox import Candidate, scan_inbox
 
 __all__ = ["FileResult", "IngestRun", "failed_result", "ingest_candidate", "ingest_inbox"]
+
+# Status of a file left in the inbox because it changed while being read (not a FileRecord
+# status: nothing is recorded).
+WAITING = "en attente"
 
 # Below this many spreadsheets, starting worker processes costs more than it saves.
 PARALLEL_FROM = 8
@@ -128,9 +132,20 @@ def _refusal_before_reading(run: IngestRun, candidate: Candidate) -> FileRejecte
     return None
 
 
-def receive(run: IngestRun, candidate: Candidate) -> Received | Checked:
-    """Archive the file; settle what needs no reading, hand spreadsheets on to be checked."""
-    content = candidate.path.read_bytes()
+def waiting_result(candidate: Candidate) -> FileResult:
+    """A file that changed while the pass read it: it stays in the inbox, untouched."""
+    return FileResult(candidate.structure, candidate.name, WAITING,
+                      message="Le fichier a changé pendant la relève : il sera repris au "
+                      "prochain passage.")
+
+
+def receive(run: IngestRun, candidate: Candidate) -> Received | Checked | FileResult:
+    """Archive the file; settle what needs no reading, hand spreadsheets on to be checked.
+
+    The bytes are read once: what is hashed, archived, read and counted is that one copy."""
+    content = read_unchanged(candidate.path, candidate.stamp)
+    if content is None:
+        return waiting_result(candidate)
     suffix = Path(candidate.name).suffix
     sha, archived = archive_content(run.config.archive, content, suffix)
     received = Received(candidate, sha, archived)
@@ -148,15 +163,20 @@ def receive(run: IngestRun, candidate: Candidate) -> Received | Checked:
 def commit(run: IngestRun, checked: Checked) -> FileResult:
     """Record a checked file in the ledger (one transaction), then take it out of the inbox."""
     result = checked.result
-    run.ledger.record_file(_record(run, checked.received, result, result.statut),
+    received = checked.received
+    run.ledger.record_file(_record(run, received, result, result.statut),
                            hours=checked.hours, tracking=checked.tracking)
-    remove_from_inbox(checked.received.candidate.path, checked.received.archived)
+    # The commit is on disk when record_file returns (SQLite synchronous=FULL, see
+    # clauses/ledger/engine.py): only now may the inbox copy go.
+    remove_from_inbox(received.candidate.path, received.archived, received.candidate.stamp)
     return result
 
 
 def ingest_candidate(run: IngestRun, candidate: Candidate) -> FileResult:
     """The three steps for one file; it leaves the inbox only once archived and recorded."""
     received = receive(run, candidate)
+    if isinstance(received, FileResult):
+        return received
     if isinstance(received, Received):
         received = check_spreadsheet(run.context, received)
     return commit(run, received)
@@ -174,7 +194,8 @@ def failed_result(candidate: Candidate) -> FileResult:
 def _log_error(config: Config, now: datetime, candidate: Candidate, text: str) -> None:
     log = config.state / "erreurs.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a", encoding="utf-8") as handle:
+    # A file name may hold any bytes: they are escaped, never a reason for the log to fail.
+    with open(log, "a", encoding="utf-8", errors="backslashreplace") as handle:
         handle.write(f"--- {now} {candidate.path}\n{text}")
 
 
@@ -197,7 +218,7 @@ def _check_in_worker(received: Received) -> Checked | str:
 Step = Received | Checked | FileResult
 
 
-def _receive_safely(run: IngestRun, candidate: Candidate) -> Step:
+def _receive_safely(run: IngestRun, candidate: Candidate) -> Step | FileResult:
     try:
         return receive(run, candidate)
     except ClausesError:
@@ -255,6 +276,8 @@ def ingest_inbox(
         candidates, waiting = scan_inbox(
             config.inbox, now=run.now, stable_seconds=config.depot.delai_stabilite_secondes
         )
-        return _pass(run, candidates), waiting
+        results = _pass(run, candidates)
+        waiting += [c.path for c, r in zip(candidates, results, strict=True) if r.statut == WAITING]
+        return [r for r in results if r.statut != WAITING], waiting
     finally:
         run.ledger.close()

@@ -11,7 +11,7 @@ from prefect.runtime import flow_run
 
 from clauses.app.jobs import send_control_reports
 from clauses.config import load_config
-from clauses.ingest import FileResult, IngestRun, failed_result, ingest_candidate
+from clauses.ingest import WAITING, FileResult, IngestRun, failed_result, ingest_candidate
 from clauses.workspace.inbox import Candidate, scan_inbox
 from flows.artifacts import publish_ingest_artifacts, rename_flow_run
 
@@ -40,7 +40,11 @@ def ingest_inbox_flow(
         for candidate in candidates:
             state = ingest_file(run, candidate, return_state=True)
             if state.is_completed():
-                results.append(state.result())
+                result = state.result()
+                if result.statut == WAITING:  # changed while read: the next pass takes it
+                    waiting.append(candidate.path)
+                    continue
+                results.append(result)
             else:
                 logger.error("Fichier %s/%s laissé dans le dépôt après une erreur inattendue.",
                              candidate.structure, candidate.name)

@@ -177,7 +177,7 @@ def test_sqlite_ledger_uses_wal_and_foreign_keys(tmp_path: Path) -> None:
             journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
             foreign_keys = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
             synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar()
-    assert (journal, foreign_keys, synchronous) == ("wal", 1, 1)  # 1 = NORMAL
+    assert (journal, foreign_keys, synchronous) == ("wal", 1, 2)  # 2 = FULL (issue 13)
 
 
 def test_ledger_from_config_creates_the_state_folder(tmp_path: Path) -> None:

@@ -129,11 +129,12 @@ def refuse(context: CheckContext, received: Received, error: FileRejected,
 def check_spreadsheet(context: CheckContext, received: Received) -> Checked:
     """Read, match, apply the rules and write the control report of one spreadsheet."""
     try:
-        # The inbox copy has the bytes just archived and the name the structure gave it,
-        # which the reader's messages quote.
+        # The archived copy: exactly the bytes hashed and recorded, whatever happens to the
+        # inbox file meanwhile; the messages quote the name the structure gave it.
         submission = read_submission(
-            received.candidate.path, extra_aliases=context.config.entetes,
+            received.archived, extra_aliases=context.config.entetes,
             max_lines=context.config.depot.lignes_max,
+            name=Path(received.candidate.name).name,
         )
     except FileRejected as error:
         return refuse(context, received, error)

@@ -43,17 +43,19 @@ class Table:
     body: pd.DataFrame  # cells below the header, as read; empty rows already dropped
 
 
-def load_grids(path: Path) -> dict[str, pd.DataFrame]:
+def load_grids(path: Path, *, name: str | None = None) -> dict[str, pd.DataFrame]:
     """Every sheet of a spreadsheet, read once, cells as read (`header=None`).
 
     Text is stripped, blank cells are NaN, and empty rows and columns are dropped; the labels
     stay the 0-based positions in the sheet. Raises `FileRejected("FICHIER_ILLISIBLE")`
-    whatever the reason the file cannot be read: no library error escapes.
+    whatever the reason the file cannot be read: no library error escapes. `name` is the
+    file's name as the sender gave it, when `path` is its archived copy.
     """
     path = Path(path)
+    name = name or path.name
     try:
         if path.suffix.lower() == ".csv":
-            grids = {_csv_sheet_name(path): _read_csv(path.read_bytes())}
+            grids = {_csv_sheet_name(Path(name)): _read_csv(path.read_bytes())}
         else:
             grids = pd.read_excel(
                 path, sheet_name=None, header=None, engine="calamine", dtype=object,
@@ -62,7 +64,7 @@ def load_grids(path: Path) -> dict[str, pd.DataFrame]:
     except FileRejected:
         raise
     except Exception as error:  # calamine, zip, XML, csv, OS: all mean "cannot be read"
-        raise FileRejected("FICHIER_ILLISIBLE", _unreadable(path, error)) from error
+        raise FileRejected("FICHIER_ILLISIBLE", _unreadable(path, name, error)) from error
     return {str(name): _tidy(grid) for name, grid in grids.items()}
 
 
@@ -72,8 +74,8 @@ def _csv_sheet_name(path: Path) -> str:
     return "CSV" if re.fullmatch(r"[0-9a-f]{64}", path.stem) else path.stem
 
 
-def _unreadable(path: Path, error: Exception) -> str:
-    name = f"« {path.name} »"
+def _unreadable(path: Path, file_name: str, error: Exception) -> str:
+    name = f"« {file_name} »"
     try:
         head = path.read_bytes()[:4096]
     except OSError:
@@ -130,7 +132,9 @@ def _read_csv(data: bytes) -> pd.DataFrame:
 
     delimiter = max(_CSV_DELIMITERS, key=regularity)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return pd.DataFrame(rows, dtype=object)
+    width = max(map(len, rows), default=0)
+    # Title lines are shorter than the table: padded here (pandas will refuse ragged rows).
+    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
 
 
 _KINDS = {

@@ -105,15 +105,17 @@ class _Part:
 
 
 def read_submission(
-    path: Path, *, extra_aliases: dict[str, str] | None = None, max_lines: int = 50_000
+    path: Path, *, extra_aliases: dict[str, str] | None = None, max_lines: int = 50_000,
+    name: str | None = None,
 ) -> Submission:
     """Read a relevé d'heures or a tableau de suivi (SPEC §5); see the module docstring.
 
     Raises `FileRejected` with FICHIER_ILLISIBLE, TYPE_INCONNU, COLONNES_MANQUANTES,
-    PERIODE_INCONNUE or FICHIER_TROP_VOLUMINEUX and one French sentence.
+    PERIODE_INCONNUE or FICHIER_TROP_VOLUMINEUX and one French sentence. `name` is the name
+    the messages quote (the sender's, when `path` is the archived copy).
     """
-    path = Path(path)
-    grids = load_grids(path)
+    grids = load_grids(path, name=name)
+    path = Path(name) if name else Path(path)  # from here on, only named in messages
     index = alias_index(SUBMISSION_ALIASES, extra_aliases)
     tables = [t for t in (find_table(s, g, index) for s, g in grids.items()) if t]
     kind, tables = _choose_kind(path, grids, tables)

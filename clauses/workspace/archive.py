@@ -13,6 +13,7 @@ import stat
 from pathlib import Path
 
 from clauses.errors import WorkspaceError
+from clauses.workspace.inbox import FileStamp
 
 
 def sha256_of(content: bytes) -> str:
@@ -27,6 +28,17 @@ def _write_atomically(target: Path, content: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, target)
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """The rename itself is on disk only once its folder is (a power cut right after could
+    otherwise lose the archived copy of a file already taken out of the inbox)."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def archive_content(archive_root: Path, content: bytes, suffix: str) -> tuple[str, Path]:
@@ -67,7 +79,33 @@ def quarantine_file(
     return target
 
 
-def remove_from_inbox(path: Path, archived: Path) -> None:
-    """Delete the inbox copy, only when the archived copy is really there."""
-    if archived.is_file():
-        path.unlink(missing_ok=True)
+def read_unchanged(path: Path, seen: FileStamp | None) -> bytes | None:
+    """The bytes of an inbox file, read once — or None when the file is not the one the scan
+    saw, or moved while being read (someone is still writing it: it waits for the next pass)."""
+    try:
+        with open(path, "rb") as handle:
+            before = FileStamp.of(os.fstat(handle.fileno()))
+            content = handle.read()
+            after = FileStamp.of(os.fstat(handle.fileno()))
+    except FileNotFoundError:
+        return None
+    if before != after or len(content) != after.size or (seen is not None and before != seen):
+        return None
+    return content
+
+
+def remove_from_inbox(path: Path, archived: Path, seen: FileStamp | None = None) -> bool:
+    """Delete the inbox copy, only when the archived copy is really there and the inbox file
+    is still the one that was read (a file rewritten during the pass stays: its new bytes are
+    the next pass's). True when the inbox copy is gone."""
+    try:
+        if not archived.is_file():
+            return False
+        if seen is not None:
+            now = FileStamp.of(path.stat())
+            if now != seen or archived.stat().st_size != now.size:
+                return False
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    return True

@@ -2,12 +2,20 @@
 
 Shared folders are often network mounts where file events do not fire and where a file appears
 before it is fully copied: a file is ready only once it has not changed for
-`depot.delai_stabilite_secondes`. Lock and temp files of office suites are never touched.
+`depot.delai_stabilite_secondes`. A file modified *after* the pass's clock is being written too
+(the clocks of a share and of this machine drift apart): it waits. Lock and temp files of office
+suites are never touched.
+
+File names are whatever the sender's system wrote: any bytes (not always UTF-8), control
+characters, up to 255 bytes. What people read (reports, e-mails, the ledger) is a *derived* name:
+decoded, cleaned, shortened — `display_name`.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +32,24 @@ IGNORED_PATTERNS: tuple[str, ...] = (
     "Thumbs.db",
     "desktop.ini",
 )
+# A derived name part stays short enough for the names built on it (a control report adds 33
+# characters; a file system allows 255 bytes per name).
+MAX_NAME_BYTES = 150
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What tells a file apart from the same path rewritten: a write moves ctime (which no copy
+    tool can set back), a replacement changes the inode."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, stat: os.stat_result) -> FileStamp:
+        return cls(stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
 
 
 @dataclass(frozen=True)
@@ -32,9 +58,30 @@ class Candidate:
 
     path: Path
     structure: str  # the first folder under inbox/ ("" for a file dropped at the top)
-    name: str  # path relative to the structure's folder, as the structure named it
+    name: str  # path relative to the structure's folder, as a person can read it (display_name)
     size: int
     modified: datetime
+    stamp: FileStamp | None = None  # as seen by the scan; None: not checked
+
+
+def display_name(part: str) -> str:
+    """One path part as people read it: UTF-8 or else Windows-1252 (what a Windows share
+    writes), control and invisible characters as spaces, at most `MAX_NAME_BYTES` bytes
+    (the suffix kept)."""
+    raw = os.fsencode(part)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    text = text.strip() or "fichier"
+    if len(text.encode("utf-8")) <= MAX_NAME_BYTES:
+        return text
+    stem, suffix = os.path.splitext(text)
+    suffix = suffix if len(suffix.encode("utf-8")) <= 16 else ""
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8")) - len("…".encode())
+    short = stem.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return f"{short}…{suffix}"
 
 
 def is_ignored(relative: Path) -> bool:
@@ -54,18 +101,24 @@ def scan_inbox(
     if not inbox.is_dir():
         return ready, waiting
     for path in inbox.rglob("*"):
-        if not path.is_file() or path.is_symlink():
+        try:
+            if not path.is_file() or path.is_symlink():
+                continue
+            stat = path.stat()
+        except OSError:  # gone since listed, or unreadable name on this file system
             continue
         relative = path.relative_to(inbox)
         if is_ignored(relative):
             continue
-        stat = path.stat()
         modified = datetime.fromtimestamp(stat.st_mtime)
-        if (now - modified).total_seconds() < stable_seconds and modified <= now:
+        # Negative age (modified after `now`): a writer's clock ahead of ours, still writing.
+        if (now - modified).total_seconds() < stable_seconds or modified > now:
             waiting.append(path)
             continue
-        structure = relative.parts[0] if len(relative.parts) > 1 else ""
-        name = str(Path(*relative.parts[1:])) if structure else relative.name
-        ready.append(Candidate(path, structure, name, stat.st_size, modified))
+        parts = [display_name(part) for part in relative.parts]
+        structure = parts[0] if len(parts) > 1 else ""
+        name = "/".join(parts[1:]) if structure else parts[0]
+        ready.append(Candidate(path, structure, name, stat.st_size, modified,
+                               FileStamp.of(stat)))
     ready.sort(key=lambda c: (c.modified, c.structure, c.name))
     return ready, waiting

@@ -1,0 +1,153 @@
+"""The inbox as a hostile sender or a clumsy operator leaves it (issue 13, SPEC §5.1, §7).
+
+Each test is one thing that went wrong before: a file still being written, a file overwritten
+during a pass, names no file system agrees on, a commit that must be on disk before the inbox
+copy goes. Real workspaces, real files, a real SQLite ledger; the only patching simulates a
+writer acting at a precise moment of the pass.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from workspace_factory import drop_bytes, drop_statement, make_workspace
+
+import clauses.ingest as intake
+from clauses.ingest import ingest_inbox
+from clauses.ledger import Ledger
+from clauses.ledger.engine import create_ledger_engine
+from clauses.workspace.archive import sha256_of
+
+NOW = datetime(2026, 11, 12, 12, 0)
+ONE_LINE = [("P001", "M-001", "01/10/2026", "", "10", "CDDI")]
+OTHER_LINE = [("P001", "M-001", "01/10/2026", "", "99", "CDDI")]
+
+
+def counted_hours(config) -> float:
+    with Ledger.from_config(config) as ledger:
+        return float(ledger.hours()["heures"].sum())
+
+
+def inbox_files(config) -> list[Path]:
+    return sorted(p for p in config.inbox.rglob("*") if p.is_file())
+
+
+# --- What is wrong 2: the ledger counts exactly the bytes it archived -------------------------
+
+
+@pytest.fixture
+def overwritten(tmp_path, monkeypatch):
+    """A relevé of 10 h that the structure overwrites with 99 h right after it was archived."""
+    config = make_workspace(tmp_path)
+    path = drop_statement(config, "AI-NIORT", "releve.xlsx", rows=ONE_LINE)
+    first = path.read_bytes()
+    newer = drop_statement(config, "AI-NIORT", "autre.xlsx", rows=OTHER_LINE)
+    second = newer.read_bytes()
+    newer.unlink()
+    archive = intake.archive_content
+
+    def archive_then_overwrite(root, content, suffix):
+        found = archive(root, content, suffix)
+        if content == first:  # the structure saves its correction under the same name
+            path.write_bytes(second)
+            os.utime(path, ((NOW - timedelta(days=1)).timestamp(),) * 2)
+        return found
+
+    monkeypatch.setattr(intake, "archive_content", archive_then_overwrite)
+    results, waiting = ingest_inbox(config, now=NOW)
+    return config, path, results, waiting, first, second
+
+
+def test_file_overwritten_during_a_pass_counts_the_archived_bytes(overwritten):
+    config, _path, [result], _waiting, first, _second = overwritten
+    with Ledger.from_config(config) as ledger:
+        hours = ledger.hours()
+    assert (result.sha256, set(hours["sha256"]), float(hours["heures"].sum())) == (
+        sha256_of(first), {sha256_of(first)}, 10.0)
+
+
+def test_file_overwritten_during_a_pass_stays_in_the_inbox_with_its_new_bytes(overwritten):
+    _config, path, *_rest, second = overwritten
+    assert path.read_bytes() == second
+
+
+def test_file_overwritten_during_a_pass_is_counted_at_the_next_pass(overwritten):
+    config, *_ = overwritten
+    ingest_inbox(config, now=NOW + timedelta(minutes=5))
+    assert (counted_hours(config), inbox_files(config)) == (99.0, [])
+
+
+# --- What is wrong 1: a file still being written is never consumed ---------------------------
+
+
+def test_file_modified_after_the_pass_clock_waits(tmp_path):
+    """A share's clock ahead of ours: the file's mtime is in the pass's future."""
+    config = make_workspace(tmp_path)
+    path = drop_statement(config, "AI-NIORT", "releve.xlsx", rows=ONE_LINE,
+                          at=NOW + timedelta(minutes=3))
+    results, waiting = ingest_inbox(config, now=NOW)
+    assert (results, waiting, path.exists()) == ([], [path], True)
+
+
+# --- What is wrong 3: names in any bytes, any length, with line breaks -----------------------
+
+NAMES = {
+    "latin1-bytes": os.fsdecode(b"relev\xe9 d\xe9cembre.csv"),
+    "line-breaks": "relevé\r\nBcc: x@y.fr.csv",
+    "very-long": "relevé " + "é" * 115 + ".csv",  # 237 bytes: the longest a share allows
+    "invisible-controls": "rel\u202eevé\x07.csv",
+}
+CSV = ("Période : octobre 2026\n\nN° participant;Code marché;Date de début de mission;Heures;"
+       "Type de contrat\nP001;M-001;01/10/2026;10;CDDI\n").encode()
+
+
+@pytest.mark.parametrize("name", NAMES.values(), ids=NAMES.keys())
+def test_odd_file_name_is_processed_under_a_readable_name(tmp_path, name):
+    config = make_workspace(tmp_path)
+    drop_bytes(config, "AI-NIORT", name, CSV)
+    results, _ = ingest_inbox(config, now=NOW)
+    [result] = results
+    assert (result.statut, result.lignes, counted_hours(config)) == ("traité", 1, 10.0), result.message
+    assert result.control_report.is_file() and inbox_files(config) == []
+    shown = result.name
+    assert shown.isprintable() and len(shown.encode("utf-8")) <= 150 and shown.endswith(".csv")
+
+
+def test_odd_file_name_in_quarantine_keeps_its_bytes_and_reason(tmp_path):
+    config = make_workspace(tmp_path)
+    drop_bytes(config, "AI-NIORT", os.fsdecode(b"d\xe9fectueux\n.xlsx"), b"not a workbook")
+    [result] = ingest_inbox(config, now=NOW)[0]
+    [copy] = [p for p in config.quarantine.rglob("*.xlsx")]
+    assert (result.motif, copy.read_bytes()) == ("FICHIER_ILLISIBLE", b"not a workbook")
+    assert copy.with_name(copy.name + ".motif.txt").read_text(encoding="utf-8").startswith(
+        "FICHIER_ILLISIBLE — ")
+
+
+def test_error_log_survives_a_name_in_any_bytes(tmp_path, monkeypatch):
+    config = make_workspace(tmp_path)
+    path = drop_bytes(config, "AI-NIORT", os.fsdecode(b"r\xe9sum\xe9.csv"), CSV)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("panne simulée")
+
+    monkeypatch.setattr(intake, "check_spreadsheet", fail)
+    [result] = ingest_inbox(config, now=NOW)[0]
+    assert (result.statut, path.exists()) == ("erreur", True)
+    assert "panne simulée" in (config.state / "erreurs.log").read_text(encoding="utf-8")
+
+
+# --- What is wrong 8: the inbox copy goes only once its commit is on disk --------------------
+
+
+def test_sqlite_ledger_commits_are_durable_before_the_inbox_copy_goes(tmp_path):
+    config = make_workspace(tmp_path)
+    Ledger.from_config(config).close()
+    engine = create_ledger_engine(config.database_url)
+    with engine.connect() as connection:
+        # 2 = FULL: a commit is on disk when it returns (NORMAL, 1, may lose it on power loss).
+        assert connection.execute(sa.text("PRAGMA synchronous")).scalar() == 2
+    engine.dispose()
