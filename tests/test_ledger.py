@@ -491,7 +491,8 @@ def test_malformed_month_filter_is_refused(ledger: Ledger) -> None:
 
 def test_a_year_of_files_records_quickly(ledger: Ledger) -> None:
     # 370 files × 162 lines ≈ a demo territory's year; the target is well under 2 s on SQLite,
-    # the bound is loose so a busy machine does not fail the suite.
+    # the bound is loose so a busy machine does not fail the suite (each commit is fsynced since
+    # issue 13: its time follows the disk's load from other processes).
     months = [f"2026-{number:02d}" for number in range(1, 13)]
     file_lines = hour_lines(*({"heures": 7.0} for _ in range(162)))
     frames = [file_lines.assign(mois=months[index % 12]) for index in range(370)]
@@ -501,7 +502,7 @@ def test_a_year_of_files_records_quickly(ledger: Ledger) -> None:
         ledger.record_file(record(f"{index:064d}", structure, mois=months[index % 12]), hours=frame)
     elapsed = time.perf_counter() - started
     assert len(ledger.hours(current_only=False)) == 370 * 162
-    assert elapsed < 10, f"{elapsed:.2f} s"
+    assert elapsed < 20, f"{elapsed:.2f} s"
 
 
 def test_dates_given_as_python_dates_store_the_same_day(ledger: Ledger) -> None:
