@@ -6,6 +6,7 @@ buyer's workbook through an extra column, and the `Synthèse` keeps the columns 
 
 from __future__ import annotations
 
+import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -36,7 +37,8 @@ class MarketSynthesis(pa.DataFrameModel):
 
 
 class CompanyParticipant(pa.DataFrameModel):
-    """Sheet `Participants` of a company's report: name and hours only — no birth date, no
+    """Sheet `Participants` of a company's report: the participants of the month (hours in it or
+    a mission running in it), names, mission dates and hours only — no birth date, no
     eligibility criteria, no address (SPEC §8)."""
 
     nom: Series[str] = pa.Field(alias="Nom")
@@ -44,6 +46,9 @@ class CompanyParticipant(pa.DataFrameModel):
     prenom: Series[str] = pa.Field(alias="Prénom", nullable=True)
     code_marche: Series[str] = pa.Field(alias="Code marché")
     structure: Series[str] = pa.Field(alias="Structure", nullable=True)
+    # The mission's dates (relevé first, else tableau de suivi), blank when neither gives them.
+    debut_mission: Series[pd.Timestamp] = pa.Field(alias="Début de mission", nullable=True)
+    fin_mission: Series[pd.Timestamp] = pa.Field(alias="Fin de mission", nullable=True)
     heures_du_mois: Series[float] = pa.Field(alias="Heures du mois", ge=0)
     heures_cumulees: Series[float] = pa.Field(alias="Heures cumulées sur le marché", ge=0)
 

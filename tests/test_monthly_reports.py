@@ -267,17 +267,20 @@ def test_mo_workbook_holds_no_participant_name_or_id(outbox: Path, month: str) -
         assert not [name for name in NAMES if name in text], path.name
 
 
+NO_DATES = {"Début de mission": None, "Fin de mission": None}  # these relevés give none
+
+
 def test_company_participants_sheet(outbox: Path) -> None:
     book = openpyxl.load_workbook(outbox / f"2025-10/entreprises/{SIRET_B}.xlsx")
     assert book.sheetnames == ["Synthèse", "Évolution", "Participants"]
     assert [r["Code marché"] for r in table(book["Synthèse"], "Code marché")] == ["M-002"]
     assert table(book["Participants"], "Nom") == [
         {"Nom": "BENALI", "Prénom": "Karim", "Code marché": "M-002", "Structure": "ETTI Sud",
-         "Heures du mois": 50, "Heures cumulées sur le marché": 65},
+         **NO_DATES, "Heures du mois": 50, "Heures cumulées sur le marché": 65},
         {"Nom": "DUPONT", "Prénom": "Jeanne", "Code marché": "M-002", "Structure": "ETTI Sud",
-         "Heures du mois": 10, "Heures cumulées sur le marché": 10},
+         **NO_DATES, "Heures du mois": 10, "Heures cumulées sur le marché": 10},
         {"Nom": "MARTIN", "Prénom": "Léa", "Code marché": "M-002",
-         "Structure": "AI du Niortais", "Heures du mois": 40,
+         "Structure": "AI du Niortais", **NO_DATES, "Heures du mois": 40,
          "Heures cumulées sur le marché": 40}]
 
 
@@ -376,6 +379,7 @@ def test_company_without_hours_gets_an_empty_participants_table() -> None:
     assert sorted(people) == [SIRET_A, SIRET_B]
     assert people[SIRET_B].empty
     assert list(people[SIRET_B].columns) == ["Nom", "Prénom", "Code marché", "Structure",
+                                             "Début de mission", "Fin de mission",
                                              "Heures du mois", "Heures cumulées sur le marché"]
 
 

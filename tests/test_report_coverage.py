@@ -4,6 +4,7 @@ are worked out by hand in the comments; workbooks are read back with openpyxl.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
@@ -79,3 +80,30 @@ def test_evolution_starts_with_coverage_and_the_balance(reports) -> None:
     # September: 400 + 60 + 30 = 490; October: + 70 + 10 = 570. No month before September.
     assert [(r["Mois"], r["Heures du mois"], r["Heures cumulées"]) for r in rows] == [
         ("septembre 2026", 90, 490), ("octobre 2026", 80, 570)]
+
+
+def test_company_lists_the_participants_of_the_month_with_their_mission(reports) -> None:
+    rows = table(openpyxl.load_workbook(reports["entreprises"])["Participants"], "Nom")
+    # P1: October line (start 01/09, end 31/10), 60 + 70 h on M-A. P2: October only, no end.
+    # P3: no October hours, but RECYC's tableau de suivi runs her mission until 31/12/2026
+    # (the relevé gives no end, so the tableau de suivi's is used); 30 h in September.
+    assert [(r["Nom"], r["Code marché"], r["Structure"], r["Début de mission"],
+             r["Fin de mission"], r["Heures du mois"], r["Heures cumulées sur le marché"])
+            for r in rows] == [
+        ("DUPONT", "M-A", "AI du Niortais", datetime(2026, 9, 1), datetime(2026, 10, 31), 70, 130),
+        ("BENALI", "M-B", "AI du Niortais", datetime(2026, 10, 12), None, 10, 10),
+        ("MARTIN", "M-B", "La Recyclerie", datetime(2026, 9, 1), datetime(2026, 12, 31), 0, 30)]
+
+
+def test_synthesis_says_participants_count_distinct_people(reports) -> None:
+    notes = texts(openpyxl.load_workbook(reports["entreprises"])["Synthèse"])
+    assert ("Participants : personnes distinctes ayant des heures comptées dans le mois sur le "
+            "marché. La ligne Total compte chaque personne une fois.") in notes
+
+
+def test_contract_type_missing_from_the_relevé_comes_from_the_tableau_de_suivi(reports) -> None:
+    rows = table(openpyxl.load_workbook(reports["maitres-ouvrage"])["Répartition"],
+                 "Type de contrat")
+    # RECYC's September line has no contract type; its tableau de suivi says CDDI.
+    assert [(r["Type de contrat"], r["Heures du mois"], r["Heures cumulées"]) for r in rows] == [
+        ("CDDI", 80, 170)]

@@ -34,6 +34,7 @@ from clauses.periods import (
     months_between,
 )
 from clauses.registers.load import Registers
+from clauses.reports import missions
 from clauses.reports.coverage import Coverage, after_balances, coverage_of
 from schemas.reports import CompanyParticipant, MarketSynthesis
 
@@ -43,8 +44,8 @@ SYNTHESIS_COLUMNS = ["Code marché", "Intitulé", "Entreprise", "Heures objectif
                      "Heures du mois", "Heures cumulées", "Taux de réalisation", "Participants",
                      "Durée écoulée", "Avancement"]
 EVOLUTION_MONTHS = 24  # months shown in the chart; earlier hours are in the first cumulated value
-PEOPLE_COLUMNS = ["Nom", "Prénom", "Code marché", "Structure", "Heures du mois",
-                  "Heures cumulées sur le marché"]
+PEOPLE_COLUMNS = ["Nom", "Prénom", "Code marché", "Structure", "Début de mission",
+                  "Fin de mission", "Heures du mois", "Heures cumulées sur le marché"]
 BREAKDOWN_LABELS = {"structure": "Structure", "contrat": "Type de contrat"}
 
 
@@ -228,12 +229,13 @@ def _structure_names(lines: pd.DataFrame, structures: pd.DataFrame) -> pd.Series
 
 
 def breakdowns(figures: MonthFigures, structures: pd.DataFrame, by: str,
-               kind: str) -> dict[str, pd.DataFrame]:
+               kind: str, tracking: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Hours of the month and cumulated per structure (`kind="structure"`) or contract type
-    (`"contrat"`), for each maître d'ouvrage (`by="code_mo"`) or company."""
+    (`"contrat"`: the relevé's, else the tableau de suivi's), for each maître d'ouvrage
+    (`by="code_mo"`) or company."""
     lines, label = figures.lines, BREAKDOWN_LABELS[kind]
     key = (_structure_names(lines, structures) if kind == "structure"
-           else lines["type_contrat"].fillna("non précisé"))
+           else missions.contract_types(lines, tracking).fillna("non précisé"))
     table = lines.assign(_key=key.astype(str)).groupby([by, "_key"]).agg(
         month=("_month", "sum"), total=("heures", "sum"))
     table = table.rename_axis([by, label]).reset_index().rename(
@@ -252,26 +254,40 @@ def _joined(lines: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
 
 
 def participant_tables(figures: MonthFigures, participants: pd.DataFrame,
-                       structures: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Each company's `Participants` sheet, by SIRET: name, first name, marché, structure,
-    hours. Nothing else from the eligibility register goes out (SPEC §8: no birth date, no
-    criteria)."""
+                       structures: pd.DataFrame,
+                       tracking: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Each company's `Participants` sheet, by SIRET: the participants of the month — hours in
+    it, or a mission running in it (`clauses.reports.missions`) — with name, first name, marché,
+    structure, mission dates and hours. Nothing else from the eligibility register goes out
+    (SPEC §8: no birth date, no criteria)."""
     keys = ["id_participant", "code_marche"]
-    lines = figures.lines.assign(
-        _structure=_structure_names(figures.lines, structures).astype(str))
+    codes = figures.markets["code_marche"]
+    facts = missions.missions(figures.lines, tracking)
+    facts = facts[facts["code_marche"].isin(codes)]
+    facts = facts.assign(_running=missions.running_in(facts, figures.month))
+    dated = facts.groupby(keys).agg(start=("date_debut_mission", "min"),
+                                    end=("date_fin_mission", "max"), running=("_running", "any"))
+    lines = pd.concat([figures.lines, facts.loc[facts["_running"], [*keys, "code_structure"]]
+                       .assign(heures=0.0, _month=0.0)], ignore_index=True)
+    lines = lines.assign(_structure=_structure_names(lines, structures).astype(str))
     grouped = lines.groupby(keys).agg(month=("_month", "sum"), total=("heures", "sum"))
     grouped["structure"] = _joined(lines, keys, "_structure")
-    grouped = grouped[grouped["total"] > 0].reset_index()
+    grouped = grouped.join(dated)
+    grouped = grouped[(grouped["month"] > 0) | grouped["running"].fillna(False).astype(bool)]
+    grouped = grouped.reset_index().astype({"id_participant": "str", "code_marche": "str",
+                                            "structure": "str"})
     people = participants.set_index("id_participant")
     sirets = figures.markets.set_index("code_marche")["siret"]
     table = pd.DataFrame({
         "Nom": grouped["id_participant"].map(people["nom"]).fillna(grouped["id_participant"]),
         "Prénom": grouped["id_participant"].map(people["prenom"]),
         "Code marché": grouped["code_marche"], "Structure": grouped["structure"],
+        "Début de mission": pd.to_datetime(grouped["start"]),
+        "Fin de mission": pd.to_datetime(grouped["end"]),
         "Heures du mois": grouped["month"], "Heures cumulées sur le marché": grouped["total"],
         "siret": grouped["code_marche"].map(sirets)})
     table = table.sort_values(["Code marché", "Nom", "Prénom"], ignore_index=True)
-    # Checked once for all companies, before it is split: names and hours, nothing more.
+    # Checked once for all companies, before it is split: names, dates and hours, nothing more.
     CompanyParticipant.validate(table[PEOPLE_COLUMNS])
     return _split(table, "siret", list(figures.markets["siret"].dropna().unique()))
 

@@ -21,6 +21,7 @@ import pandas as pd
 from clauses.config import Config
 from clauses.periods import month_label
 from clauses.registers.load import Registers
+from clauses.reports import missions
 from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
 from clauses.reports.monthly import arrivals
 from clauses.reports.monthly import figures as fig
@@ -30,6 +31,7 @@ from clauses.reports.workbook import ReportWorkbook
 SYNTHESIS_KINDS = {"Heures objectif": "hours", "Heures du mois": "hours",
                    "Heures cumulées": "hours", "Taux de réalisation": "percent",
                    "Durée écoulée": "percent", "Participants": "integer"}
+PEOPLE_KINDS = {"Début de mission": "date", "Fin de mission": "date"}
 HOURS_KINDS = {name: "hours" for name in ("Heures du mois", "Heures cumulées",
                                           "Heures cumulées sur le marché", "Objectif",
                                           "Objectif au prorata du temps")}
@@ -40,6 +42,8 @@ PROGRESS_NOTE = ("Avancement : « En retard » quand le taux de réalisation (he
                  "reprise d'heures antérieures n'est jugé que sur ce que le guichet a vu : ses "
                  "heures cumulées depuis le début du suivi, face à la part de sa durée écoulée "
                  "depuis ; il n'est jamais « En retard » faute de données.")
+PEOPLE_NOTE = ("Participants du mois : les personnes qui ont des heures comptées dans le mois "
+               "ou une mission en cours pendant le mois sur vos marchés. " + missions.PRECEDENCE)
 PARTICIPANTS_NOTE = ("Participants : personnes distinctes ayant des heures comptées dans le mois "
                      "sur le marché.")
 
@@ -146,8 +150,10 @@ def write_company_report(path: Path, *, company_name: str, group: fig.GroupFigur
     """A company's workbook: its marchés and the people who worked on them (names only)."""
     with _book(path, inputs, f"Clauses sociales — rapport mensuel — {company_name}") as book:
         _common_sheets(book, group, notes, inputs)
-        book.sheet("Participants").table(
-            people, kinds=HOURS_KINDS, freeze=True,
+        sheet = book.sheet("Participants")
+        sheet.paragraph(PEOPLE_NOTE, columns=len(people.columns))
+        sheet.table(
+            people, kinds=HOURS_KINDS | PEOPLE_KINDS, freeze=True,
             totals={"Nom": "Total", "Heures du mois": "sum", "Heures cumulées sur le marché": "sum"})
     return path
 
@@ -190,7 +196,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     notes = month_notes(inputs, files, tracking, hours_history)
     folder, paths = config.outbox / month, []
     buyers = fig.group_figures(figures, "code_mo")
-    splits = [fig.breakdowns(figures, registers.structures, "code_mo", kind)
+    splits = [fig.breakdowns(figures, registers.structures, "code_mo", kind, tracking)
               for kind in ("structure", "contrat")]
     for _, buyer in registers.buyers.sort_values("code_mo").iterrows():
         code, group = buyer["code_mo"], buyers.get(buyer["code_mo"])
@@ -201,7 +207,8 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
             breakdowns=[split[code] for split in splits], inputs=inputs,
             notes=[n for c in group.codes for n in notes.get(c, [])]))
     names = registers.companies.set_index("siret")["nom"]
-    people = fig.participant_tables(figures, registers.participants, registers.structures)
+    people = fig.participant_tables(figures, registers.participants, registers.structures,
+                                    tracking)
     companies = fig.group_figures(figures, "siret")
     for siret in sorted(companies):
         group = companies[siret]
