@@ -107,3 +107,16 @@ def test_contract_type_missing_from_the_relevé_comes_from_the_tableau_de_suivi(
     # RECYC's September line has no contract type; its tableau de suivi says CDDI.
     assert [(r["Type de contrat"], r["Heures du mois"], r["Heures cumulées"]) for r in rows] == [
         ("CDDI", 80, 170)]
+
+
+def test_mo_report_charts_each_marché_against_its_target(reports) -> None:
+    book = openpyxl.load_workbook(reports["maitres-ouvrage"])
+    assert book.sheetnames == ["Synthèse", "Évolution", "Évolution par marché", "Répartition"]
+    ws = book["Évolution par marché"]
+    tables = sorted(ws.tables.values(), key=lambda t: ws[t.ref][0][0].row)
+    seen = [[(r[0].value, r[2].value, r[3].value) for r in ws[t.ref][1:]] for t in tables]
+    # M-A opens at its 400 h balance: 460 after September, 530 after October, target 1 000.
+    # M-B: 30 then 40, target 200.
+    assert seen == [[("septembre 2026", 460, 1000), ("octobre 2026", 530, 1000)],
+                    [("septembre 2026", 30, 200), ("octobre 2026", 40, 200)]]
+    assert len(ws._charts) == 2

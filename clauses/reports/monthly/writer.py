@@ -1,7 +1,8 @@
 """Monthly execution reports (SPEC §8, issue 4) for month M, written under `outbox/<M>/`:
 
 - `maitres-ouvrage/<code_mo>.xlsx`: `Synthèse` (one row per marché), `Évolution` (chart of cumulated
-  hours against the target), `Répartition` (hours by structure and contract type). No names.
+  hours against the target), `Évolution par marché` (the same, one small chart per marché),
+  `Répartition` (hours by structure and contract type). No names.
 - `entreprises/<siret>.xlsx`: the same `Synthèse` and `Évolution` for the company's marchés, and
   `Participants` (name, first name, marché, structure, hours). No birth date, no criteria.
 - `suivi-depots.xlsx` for the facilitator (`clauses.reports.monthly.deposits`).
@@ -124,6 +125,23 @@ def _context(group: fig.GroupFigures, inputs: MonthlyInputs) -> list[str]:
     return [coverage_sentence(coverage, group.codes), arrivals.EXPECTED_DEFINITION]
 
 
+def _write_market_evolutions(book: ReportWorkbook, synthesis: pd.DataFrame,
+                             evolutions: dict[str, pd.DataFrame]) -> None:
+    """Small multiples: each marché's cumulated hours against its target, one chart each."""
+    sheet = book.sheet("Évolution par marché")
+    sheet.paragraph("Une courbe par marché : heures cumulées (reprise d'heures antérieures "
+                    "comprise) face à l'objectif du marché et à l'objectif au prorata du temps. "
+                    "La vue d'ensemble est sur la feuille « Évolution ».", columns=5)
+    for code, title in zip(synthesis["Code marché"], synthesis["Intitulé"], strict=True):
+        sheet.heading(f"{code} — {title}")
+        table = sheet.table(evolutions[code], kinds=HOURS_KINDS)
+        sheet.chart(table, categories="Mois", title=f"{code} : heures cumulées et objectif",
+                    beside=True, size=(480, 260),
+                    series=[("Heures cumulées", "column"), ("Objectif", "line"),
+                            ("Objectif au prorata du temps", "line")])
+        sheet.row += 1
+
+
 def _common_sheets(book: ReportWorkbook, group: fig.GroupFigures, notes: list[str],
                    inputs: MonthlyInputs) -> None:
     _write_synthesis(book, group.synthesis, group.participants, notes, _context(group, inputs))
@@ -132,10 +150,11 @@ def _common_sheets(book: ReportWorkbook, group: fig.GroupFigures, notes: list[st
 
 def write_buyer_report(path: Path, *, buyer: pd.Series, group: fig.GroupFigures,
                        breakdowns: list[pd.DataFrame], inputs: MonthlyInputs,
-                       notes: list[str]) -> Path:
+                       notes: list[str], market_evolutions: dict[str, pd.DataFrame]) -> Path:
     """A maître d'ouvrage's workbook: counts and hours only, never a participant's name."""
     with _book(path, inputs, f"Clauses sociales — rapport mensuel — {buyer['nom']}") as book:
         _common_sheets(book, group, notes, inputs)
+        _write_market_evolutions(book, group.synthesis, market_evolutions)
         sheet = book.sheet("Répartition")
         for title, frame in zip(("Heures par structure", "Heures par type de contrat"),
                                 breakdowns, strict=True):
@@ -196,6 +215,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     notes = month_notes(inputs, files, tracking, hours_history)
     folder, paths = config.outbox / month, []
     buyers = fig.group_figures(figures, "code_mo")
+    per_market = fig.evolutions(figures, "code_marche")
     splits = [fig.breakdowns(figures, registers.structures, "code_mo", kind, tracking)
               for kind in ("structure", "contrat")]
     for _, buyer in registers.buyers.sort_values("code_mo").iterrows():
@@ -205,6 +225,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
         paths.append(write_buyer_report(
             folder / "maitres-ouvrage" / f"{code}.xlsx", buyer=buyer, group=group,
             breakdowns=[split[code] for split in splits], inputs=inputs,
+            market_evolutions=per_market,
             notes=[n for c in group.codes for n in notes.get(c, [])]))
     names = registers.companies.set_index("siret")["nom"]
     people = fig.participant_tables(figures, registers.participants, registers.structures,
