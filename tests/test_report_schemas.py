@@ -9,7 +9,10 @@ from schemas.reports import CompanyParticipant, MarketSynthesis
 
 def people(**extra):
     return pd.DataFrame({"Nom": ["Martin"], "Prénom": ["Éloïse"], "Code marché": ["M-001"],
-                         "Structure": ["AI Niort"], "Heures du mois": [35.0],
+                         "Structure": ["AI Niort"],
+                         "Début de mission": pd.to_datetime(["2026-09-01"]),
+                         "Fin de mission": pd.Series([pd.NaT], dtype="datetime64[us]"),
+                         "Heures du mois": [35.0],
                          "Heures cumulées sur le marché": [70.0], **extra})
 
 
@@ -22,7 +25,7 @@ def synthesis(**changes):
     return pd.DataFrame([row])
 
 
-def test_company_participants_table_holds_names_and_hours():
+def test_company_participants_table_holds_names_mission_dates_and_hours():
     assert len(CompanyParticipant.validate(people())) == 1
 
 

@@ -98,7 +98,7 @@ _REGISTER_VARIANTS: dict[str, dict[str, tuple[str, ...]]] = {
             "Heures déjà réalisées", "Heures réalisées avant reprise", "Solde de reprise",
         ),
         "reprise_au": (
-            "Reprise au", "Date de reprise", "Heures reprises au", "Reprise arrêtée au",
+            "Reprise au", "Date de reprise", "Reprise arrêtée au",
             "Date de la reprise",
         ),
     },
