@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from clauses import clock
 from clauses.errors import ClausesError
 
 try:  # Typer ≥ 0.16 ships its own copy of Click
@@ -70,7 +71,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception:  # noqa: BLE001 — the user gets a sentence, the log the traceback
             log = _error_log()
             with open(log, "a", encoding="utf-8") as handle:
-                handle.write(f"--- {datetime.now():%Y-%m-%d %H:%M:%S}\n{traceback.format_exc()}")
+                handle.write(f"--- {clock.now():%Y-%m-%d %H:%M:%S}\n{traceback.format_exc()}")
             _fail(
                 f"erreur inattendue ; le détail technique est dans {log}. "
                 "Transmettez-le à l'équipe qui maintient Clauses.",
@@ -87,6 +88,8 @@ def _config():
 
 
 def _parse_now(value: str | None) -> datetime | None:
+    """`--date`: a date or date-time, with or without an offset; without one it is the
+    workspace's wall-clock time (the job puts it in `planification.fuseau`, clauses/clock.py)."""
     if value is None:
         return None
     try:
@@ -98,7 +101,9 @@ def _parse_now(value: str | None) -> datetime | None:
 
 NowOption = Annotated[
     str | None,
-    typer.Option("--date", help="Date du traitement (AAAA-MM-JJ), pour rejouer un jour passé."),
+    typer.Option("--date", help="Date du traitement (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM, heure du "
+                 "fuseau de l'espace de travail sauf décalage explicite +01:00), pour rejouer "
+                 "un jour passé."),
 ]
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from clauses.clock import zone_of
 from clauses.errors import ConfigError
 
 REASON_CODES: tuple[str, ...] = (
@@ -128,6 +130,16 @@ class Schedules(_Section):
     annuel: Cron = _field("0 7 20 1 *", "une expression cron à 5 champs")
     relances: Cron = _field("0 8 * * *", "une expression cron à 5 champs")
 
+    @field_validator("fuseau")
+    @classmethod
+    def _real_zone(cls, value: str) -> str:
+        # Every date and time of the product is in this zone (clauses/clock.py).
+        try:
+            zone_of(value)
+        except ValueError:
+            raise ValueError("fuseau inconnu ; par exemple Europe/Paris ou America/Cayenne") from None
+        return value
+
 
 class PrefectSettings(_Section):
     port: int = _field(4200, "un port TCP entre 1024 et 65535", ge=1024, le=65535)
@@ -158,6 +170,11 @@ class Config(_Section):
     def path(self, relative: Path) -> Path:
         """Resolve a configured path against the workspace folder."""
         return relative if relative.is_absolute() else self.root / relative
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The workspace's time zone: every date and time is read and shown in it."""
+        return zone_of(self.planification.fuseau)
 
     @property
     def registers_path(self) -> Path:

@@ -11,6 +11,7 @@ Prefect flow `ingest-inbox` runs it as one task per file.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import traceback
@@ -19,8 +20,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
 
 from clauses.checking.facts import RegisterIndex
 from clauses.checking.one_file import (
@@ -32,10 +31,12 @@ from clauses.checking.one_file import (
     file_report,
     refuse,
 )
+from clauses.clock import now_or
 from clauses.config import Config
 from clauses.errors import ClausesError, FileRejected
 from clauses.ledger import FileRecord, Ledger
-from clauses.reading.notations import french_number
+from clauses.periods import add_months
+from clauses.reading.notations import fold_code, french_number
 from clauses.reading.submission import SPREADSHEET_SUFFIXES
 from clauses.registers.load import Registers, load_registers
 from clauses.vocabulary import FILE_REASONS, Kind
@@ -66,7 +67,7 @@ class IngestRun:
     @classmethod
     def open(cls, config: Config, now: datetime | None = None) -> IngestRun:
         registers = load_registers(config.registers_path, extra_aliases=config.entetes)
-        return cls(config, registers, Ledger.from_config(config), now or datetime.now(),
+        return cls(config, registers, Ledger.from_config(config), now_or(now, config.zone),
                    RegisterIndex.of(registers))
 
     @property
@@ -76,6 +77,12 @@ class IngestRun:
     @property
     def known_structures(self) -> set[str]:
         return set(self.registers.structures["code_structure"])
+
+    def registered_structure(self, folder: str) -> str | None:
+        """The register's `code_structure` a drop folder stands for: `ai-niort` is AI-NIORT
+        (case, accents and spaces ignored, as the rules compare codes); None when unknown."""
+        codes = {fold_code(code): code for code in self.known_structures}
+        return codes.get(fold_code(folder)) if folder else None
 
 
 def _record(run: IngestRun, received: Received, result: FileResult, statut: str) -> FileRecord:
@@ -105,7 +112,7 @@ def _supporting_document(received: Received) -> Checked:
     """A PDF contract or an evaluation sheet: archived and logged, never rejected (SPEC §5.1).
     It belongs to the month before the one it arrived in, like the relevés sent on the 10th."""
     candidate = received.candidate
-    month = (pd.Period(candidate.modified, freq="M") - 1).strftime("%Y-%m")
+    month = add_months(f"{candidate.arrived:%Y-%m}", -1)
     return Checked(received, FileResult(candidate.structure, candidate.name, "traité",
                                         kind=Kind.PIECE.value, mois=month, sha256=received.sha))
 
@@ -143,6 +150,10 @@ def receive(run: IngestRun, candidate: Candidate) -> Received | Checked | FileRe
     """Archive the file; settle what needs no reading, hand spreadsheets on to be checked.
 
     The bytes are read once: what is hashed, archived, read and counted is that one copy."""
+    code = run.registered_structure(candidate.structure)
+    if code is not None and code != candidate.structure:
+        # From here on the file is the structure's, under its register code (ledger, reports).
+        candidate = dataclasses.replace(candidate, structure=code)
     content = read_unchanged(candidate.path, candidate.stamp)
     if content is None:
         return waiting_result(candidate)

@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from clauses.app.jobs import send_control_reports
+from clauses.clock import now_or
 from clauses.config import load_config
 from clauses.ingest import WAITING, FileResult, IngestRun, failed_result, ingest_candidate
 from clauses.workspace.inbox import Candidate, scan_inbox
@@ -22,8 +23,12 @@ def ingest_file(run: IngestRun, candidate: Candidate) -> FileResult:
     return ingest_candidate(run, candidate)
 
 
-@flow(name="ingest-inbox", flow_run_name=lambda: f"ingest {datetime.now():%Y-%m-%d %H:%M}",
-      log_prints=False)
+def _run_name() -> str:
+    config = load_config(flow_run.parameters.get("config_path") or "config.yaml")
+    return f"ingest {now_or(flow_run.parameters.get('now'), config.zone):%Y-%m-%d %H:%M}"
+
+
+@flow(name="ingest-inbox", flow_run_name=_run_name, log_prints=False)
 def ingest_inbox_flow(
     config_path: str = "config.yaml", now: datetime | None = None
 ) -> tuple[list[FileResult], list[Path]]:

@@ -5,15 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import flow
+from prefect.runtime import flow_run
 
 from clauses.app.jobs import run_reminders
+from clauses.clock import now_or
 from clauses.config import load_config
 from flows.artifacts import publish_job_artifacts
 
 
-@flow(name="reminders", flow_run_name=lambda: f"relances {datetime.now():%Y-%m-%d}")
+def _run_name() -> str:
+    config = load_config(flow_run.parameters.get("config_path") or "config.yaml")
+    return f"relances {now_or(flow_run.parameters.get('now'), config.zone):%Y-%m-%d}"
+
+
+@flow(name="reminders", flow_run_name=_run_name)
 def reminders_flow(config_path: str = "config.yaml", now: datetime | None = None) -> list[str]:
     config = load_config(config_path)
-    report = run_reminders(config, now=now or datetime.now())
+    report = run_reminders(config, now=now_or(now, config.zone))
     publish_job_artifacts("relances", report, config)
     return report.lines

@@ -2,37 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from clauses.app.jobs import run_annual, run_monthly, run_semester
-from clauses.config import load_config
+from clauses.clock import now_or
+from clauses.config import Config, load_config
 from clauses.periods import previous_month, previous_semester, previous_year
 from flows.artifacts import publish_job_artifacts
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now()
+def _now(now: datetime | None, config: Config) -> datetime:
+    """The run's clock, in the workspace's zone (a scheduled run on the 1st at 00:30 in Paris is
+    in the new month even on a UTC server)."""
+    return now_or(now, config.zone)
 
 
 def _parameter(name: str):
     return flow_run.parameters.get(name)
 
 
+def _today() -> date:
+    config = load_config(_parameter("config_path") or "config.yaml")
+    return _now(_parameter("now"), config).date()
+
+
 # Scheduled runs pass no period: the name must show the one the run will compute.
 def _monthly_name() -> str:
-    now = _now(_parameter("now"))
-    return f"rapports mensuels {_parameter('month') or previous_month(now.date())}"
+    return f"rapports mensuels {_parameter('month') or previous_month(_today())}"
 
 
 def _semester_name() -> str:
-    return f"tableaux semestriels {_parameter('period') or previous_semester(_now(_parameter('now')).date())}"
+    return f"tableaux semestriels {_parameter('period') or previous_semester(_today())}"
 
 
 def _annual_name() -> str:
-    return f"bilan annuel {_parameter('year') or previous_year(_now(_parameter('now')).date())}"
+    return f"bilan annuel {_parameter('year') or previous_year(_today())}"
 
 
 @flow(name="monthly-reports", flow_run_name=_monthly_name)
@@ -41,9 +48,10 @@ def monthly_reports_flow(config_path: str = "config.yaml", month: str | None = N
     """Month M defaults to the month before today: run on the 11th, after the deadline."""
     logger = get_run_logger()
     config = load_config(config_path)
-    month = month or previous_month(_now(now).date())
+    now = _now(now, config)
+    month = month or previous_month(now.date())
     logger.info("Rapports mensuels de %s : calcul depuis le registre des heures.", month)
-    report = run_monthly(config, month, now=_now(now))
+    report = run_monthly(config, month, now=now)
     publish_job_artifacts(f"rapports-mensuels-{month}", report, config)
     return report.lines
 
@@ -52,9 +60,10 @@ def monthly_reports_flow(config_path: str = "config.yaml", month: str | None = N
 def semester_reports_flow(config_path: str = "config.yaml", period: str | None = None,
                           provisoire: bool = False, now: datetime | None = None) -> list[str]:
     config = load_config(config_path)
-    period = period or previous_semester(_now(now).date())
+    now = _now(now, config)
+    period = period or previous_semester(now.date())
     get_run_logger().info("Tableaux des salariés en parcours clauses, %s.", period)
-    report = run_semester(config, period, provisoire=provisoire, now=_now(now))
+    report = run_semester(config, period, provisoire=provisoire, now=now)
     publish_job_artifacts(f"tableaux-semestriels-{period}".lower(), report, config)
     return report.lines
 
@@ -63,8 +72,9 @@ def semester_reports_flow(config_path: str = "config.yaml", period: str | None =
 def annual_report_flow(config_path: str = "config.yaml", year: int | None = None,
                        provisoire: bool = False, now: datetime | None = None) -> list[str]:
     config = load_config(config_path)
-    year = year or previous_year(_now(now).date())
+    now = _now(now, config)
+    year = year or previous_year(now.date())
     get_run_logger().info("Bilan annuel %s.", year)
-    report = run_annual(config, year, provisoire=provisoire, now=_now(now))
+    report = run_annual(config, year, provisoire=provisoire, now=now)
     publish_job_artifacts(f"bilan-annuel-{year}", report, config)
     return report.lines

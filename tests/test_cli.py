@@ -19,7 +19,14 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from typer.testing import CliRunner
-from workspace_factory import drop_bytes, drop_statement, make_workspace, snapshot, write_registers
+from workspace_factory import (
+    drop_bytes,
+    drop_statement,
+    make_workspace,
+    set_file_time,
+    snapshot,
+    write_registers,
+)
 
 import clauses.app.jobs as jobs
 from clauses.cli import app
@@ -232,7 +239,7 @@ def ingested(tmp_path_factory):
     folder.mkdir(parents=True, exist_ok=True)
     for sample in sorted(SUBMISSIONS.iterdir()):
         shutil.copy(sample, folder / sample.name)
-        os.utime(folder / sample.name, (DROPPED.timestamp(), DROPPED.timestamp()))
+        set_file_time(folder / sample.name, DROPPED)
     # Dropped last, so that it is AI-NIORT's current relevé for 2026-10 (SPEC §7).
     drop_statement(config, "AI-NIORT", "releve-octobre.xlsx", at=DROPPED + timedelta(hours=1))
     drop_bytes(config, "AI-NIORT", "contrats/contrat-dupont.pdf", b"%PDF-1.4\n%%EOF\n", at=DROPPED)

@@ -5,9 +5,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from clauses.clock import in_zone
 from clauses.workspace.inbox import scan_inbox
 
-NOW = datetime(2026, 11, 9, 12, 0)
+NOW = in_zone(datetime(2026, 11, 9, 12, 0), "Europe/Paris")  # a pass's clock is aware
 
 
 def drop(path, *, age_seconds=3600, content=b"x"):

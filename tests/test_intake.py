@@ -7,7 +7,6 @@ monkeypatching simulates a crash.
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 from dataclasses import dataclass, field
@@ -18,10 +17,12 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 from workspace_factory import (
+    arrived_when_written,
     drop_bytes,
     drop_statement,
     make_workspace,
     register_frames,
+    set_file_time,
     snapshot,
     with_settings,
     write_registers,
@@ -447,7 +448,8 @@ def dated(request, tmp_path_factory):
     modified, late = request.param
     config = make_workspace(tmp_path_factory.mktemp("delai"))
     drop_statement(config, "AI-NIORT", "releve.xlsx", at=modified)
-    [result] = ingest(config, now=datetime(2026, 12, 5, 12))
+    with arrived_when_written():  # dropped at `modified`, read by a later pass
+        [result] = ingest(config, now=datetime(2026, 12, 5, 12))
     return SimpleNamespace(config=config, result=result, late=late)
 
 
@@ -487,7 +489,8 @@ def piece(request, tmp_path_factory):
     name, content, modified, month = request.param
     config = make_workspace(tmp_path_factory.mktemp("piece"))
     drop_bytes(config, "AI-NIORT", name, content, at=modified)
-    [result] = ingest(config)
+    with arrived_when_written():
+        [result] = ingest(config)
     return SimpleNamespace(config=config, result=result, name=name, content=content, month=month)
 
 
@@ -572,7 +575,7 @@ def test_newer_tracking_table_replaces_the_previous_one(tmp_path):
     book.active.delete_rows(book.active.max_row)  # one mission fewer
     newer = config.inbox / "AI-NIORT" / "suivi-novembre.xlsx"
     book.save(newer)
-    os.utime(newer, (datetime(2026, 11, 5, 9).timestamp(),) * 2)
+    set_file_time(newer, datetime(2026, 11, 5, 9))
     ingest(config)
     with Ledger.from_config(config) as ledger:
         current, history = ledger.tracking(), ledger.tracking(current_only=False)

@@ -57,7 +57,8 @@ def test_libreoffice_file_reads_dates_numbers_and_durations(suffix) -> None:
     assert lines["date_naissance"].tolist() == [
         pd.Timestamp(1985, 5, 12), pd.Timestamp(1990, 5, 12), pd.Timestamp(1992, 4, 3),
         pd.Timestamp(1970, 2, 1)]
-    assert lines["heures"].tolist() == pytest.approx([35, 7.5, 7.5, 151 + 40 / 60])
+    # 151:40 is 151,666… h, read to the hundredth half up (SPEC §6).
+    assert lines["heures"].tolist() == [35, 7.5, 7.5, 151.67]
     assert lines["ligne"].tolist() == [5, 6, 7, 8]
 
 

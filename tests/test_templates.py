@@ -215,9 +215,8 @@ def test_rows_left_as_prefilled_are_not_lines(template: Path) -> None:
 def test_a_filled_template_dropped_in_the_inbox_is_ingested_with_every_line_accepted(
     tmp_path: Path,
 ) -> None:
-    import os
 
-    from workspace_factory import make_workspace
+    from workspace_factory import make_workspace, set_file_time
 
     from clauses.ingest import ingest_inbox
     from clauses.ledger import Ledger
@@ -237,8 +236,7 @@ def test_a_filled_template_dropped_in_the_inbox_is_ingested_with_every_line_acce
     dropped = config.inbox / "AI-NIORT" / path.name
     dropped.parent.mkdir(parents=True, exist_ok=True)
     book.save(dropped)
-    stamp = datetime(2026, 11, 6, 9, 0).timestamp()
-    os.utime(dropped, (stamp, stamp))
+    set_file_time(dropped, datetime(2026, 11, 6, 9, 0))
     results, _ = ingest_inbox(config, now=datetime(2026, 11, 6, 18, 0))
     assert [(r.statut, r.acceptees, r.alertes, r.rejetees) for r in results] == [
         ("traité", 2, 0, 0)]

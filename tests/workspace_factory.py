@@ -4,20 +4,47 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
+from clauses.clock import in_zone
 from clauses.config import Config, load_config
 from clauses.siret import luhn_complete
+from clauses.workspace import inbox
 from clauses.workspace.init import init_workspace
 from schemas.registers import REGISTER_COLUMNS
 
 SIRET_A = luhn_complete("7328293200007")
 SIRET_B = luhn_complete("4400000000001")
 DROPPED_AT = datetime(2026, 11, 8, 9, 30)
+
+
+def set_file_time(path: Path, at: datetime) -> None:
+    """The file's mtime, `at` being the workspace's wall-clock time (Europe/Paris)."""
+    stamp = in_zone(at, "Europe/Paris").timestamp()
+    os.utime(path, (stamp, stamp))
+
+
+@contextmanager
+def arrived_when_written(at: datetime | None = None, *,
+                         per_file: dict[str, datetime] | None = None) -> Iterator[None]:
+    """Stand in for the inbox's file system, which a test cannot set back: a file's inode change
+    time is `per_file[its name]` or `at` (the workspace's wall-clock times), or else its mtime,
+    as if it had been dropped then. The production path reads `st_ctime` (workspace/inbox.py)."""
+
+    def changed(path: Path, stat: os.stat_result) -> float:
+        when = (per_file or {}).get(path.name, at)
+        return stat.st_mtime if when is None else in_zone(when, "Europe/Paris").timestamp()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inbox, "inode_change_time", changed)
+        yield
 
 
 def register_frames() -> dict[str, pd.DataFrame]:
@@ -94,8 +121,7 @@ def drop_statement(config: Config, structure: str, name: str, *,
         sheet = writer.sheets["Relevé"]
         sheet.write(0, 0, f"Relevé d'heures – {structure}")
         sheet.write(1, 0, month_cell)
-    stamp = at.timestamp()
-    os.utime(path, (stamp, stamp))
+    set_file_time(path, at)
     return path
 
 
@@ -104,8 +130,7 @@ def drop_bytes(config: Config, structure: str, name: str, content: bytes,
     path = config.inbox / structure / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    stamp = at.timestamp()
-    os.utime(path, (stamp, stamp))
+    set_file_time(path, at)
     return path
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from clauses.app.prefect_api import reachable_prefect_api
+from clauses.clock import now_or
 from clauses.config import Config
 from clauses.ingest import FileResult, ingest_inbox
 from clauses.mail.messages import count
@@ -117,7 +118,7 @@ def send_control_reports(config: Config, results: list[FileResult],
 
 def ingest_and_send(config: Config, *, now: datetime | None = None):
     """One pass over the inbox, then the control reports by e-mail."""
-    now = now or datetime.now()
+    now = now_or(now, config.zone)
     results, waiting = ingest_inbox(config, now=now)
     return results, waiting, send_control_reports(config, results, now)
 
@@ -179,7 +180,7 @@ def run_monthly(config: Config, month: str, *, now: datetime | None = None,
     from clauses.reports.monthly.writer import write_monthly_reports
 
     parse_month(month)
-    now = now or datetime.now()
+    now = now_or(now, config.zone)
     if not is_period_over(month, now.date()):
         raise PeriodNotOver(
             f"Le mois {month} n'est pas terminé : son rapport mensuel ne peut être écrit "
@@ -208,7 +209,7 @@ def run_semester(config: Config, period: str, *, provisoire: bool = False,
     from clauses.mail.dispatch import semester_messages
     from clauses.reports.semester import write_semester_reports
 
-    now = now or datetime.now()
+    now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
     try:
@@ -232,7 +233,7 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
     from clauses.mail.messages import annual_messages
     from clauses.reports.annual.writer import write_annual_report
 
-    now = now or datetime.now()
+    now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
     try:
@@ -255,7 +256,7 @@ def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
     from clauses.mail.reminders import reminder_messages, structures_to_remind
     from clauses.periods import previous_month
 
-    now = now or datetime.now()
+    now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
     try:
@@ -279,7 +280,7 @@ def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
 def run_send(config: Config, *, now: datetime | None = None) -> JobReport:
     from clauses.mail.dispatch import due_messages
 
-    now = now or datetime.now()
+    now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
     try:

@@ -77,9 +77,10 @@ class Checked:
     tracking: pd.DataFrame | None = None
 
 
-def late_mask(months: pd.Series, modified: datetime, jour_limite: int) -> pd.Series:
-    """A line is late when its file was modified after the deadline of its month (SPEC §6)."""
-    late = {m: modified.date() > deadline_of(m, jour_limite) for m in months.dropna().unique()}
+def late_mask(months: pd.Series, arrived: datetime, jour_limite: int) -> pd.Series:
+    """A line is late when its file arrived after the deadline of its month (SPEC §6), the day
+    being read in the workspace's zone (`arrived` is aware, clauses/clock.py)."""
+    late = {m: arrived.date() > deadline_of(m, jour_limite) for m in months.dropna().unique()}
     return months.map(late).fillna(False).astype(bool)
 
 
@@ -110,7 +111,7 @@ def file_report(context: CheckContext, received: Received, code: str, message: s
     return write_control_report(
         control_path(context, received), structure=candidate.structure, file_name=candidate.name,
         kind=kind, received=context.now, late=False, raw=None, file_reason=code,
-        file_message=message, territory=context.config.territoire,
+        file_message=message, territory=context.config.territoire, arrived=candidate.arrived,
     )
 
 
@@ -152,7 +153,7 @@ def _hour_statement(context: CheckContext, received: Received,
         code_structure=candidate.structure, unreadable=submission.unreadable,
         declared_total=submission.declared_total, today=context.now.date(),
     )
-    checked["en_retard"] = late_mask(checked["mois"], candidate.modified,
+    checked["en_retard"] = late_mask(checked["mois"], candidate.arrived,
                                      config.depot.jour_limite)
     counts = checked["statut"].value_counts()
     counted = checked["statut"] != LineStatus.REJECTED.value
@@ -170,6 +171,7 @@ def _hour_statement(context: CheckContext, received: Received,
         control_path(context, received), structure=candidate.structure,
         file_name=candidate.name, kind=Kind.RELEVE.value, received=context.now, late=late,
         raw=submission.raw, checked=checked, territory=config.territoire,
+        arrived=candidate.arrived,
     )
     return Checked(received, result, hours=checked)
 
@@ -181,7 +183,7 @@ def _tracking_table(context: CheckContext, received: Received,
     report = write_control_report(
         control_path(context, received), structure=candidate.structure,
         file_name=candidate.name, kind=Kind.SUIVI.value, received=context.now, late=False,
-        raw=submission.raw, territory=context.config.territoire,
+        raw=submission.raw, territory=context.config.territoire, arrived=candidate.arrived,
     )
     return Checked(received, FileResult(
         candidate.structure, candidate.name, "traité", kind=Kind.SUIVI.value,

@@ -14,8 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from clauses.app.jobs import ingest_and_send, run_annual, run_monthly, run_reminders, run_semester
+from clauses.clock import in_zone
 from clauses.config import load_config
 from clauses.demo import build_demo
 from clauses.errors import WorkspaceError
@@ -24,12 +26,14 @@ from clauses.mail.messages import count
 from clauses.periods import previous_month
 
 
-def _drop_files(inbox: Path, drops) -> None:
+def _drop_files(inbox: Path, drops, zone: ZoneInfo) -> None:
     for drop in drops:
         target = inbox / drop.structure / drop.name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(drop.content)
-        stamp = drop.at.timestamp()
+        # A planned drop time is the territory's wall-clock time (clauses/clock.py). The file
+        # arrives in the inbox at the evening's pass (its clock), whatever this mtime says.
+        stamp = in_zone(drop.at, zone).timestamp()
         os.utime(target, (stamp, stamp))
 
 
@@ -61,7 +65,7 @@ def run_demo(
     written: Counter[str] = Counter()
     for day in _calendar(first, last):
         if by_day.get(day):
-            _drop_files(config.inbox, by_day[day])
+            _drop_files(config.inbox, by_day[day], config.zone)
             batch, _, _ = ingest_and_send(config, now=datetime.combine(day, time(23, 0)))
             results += batch
         morning = datetime.combine(day, time(7, 0))

@@ -55,13 +55,12 @@ FILE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields
 
 
 def naive(moment: datetime) -> datetime:
-    """A naive local datetime: columns are `DateTime` without zone, and an aware value would be
-    stored shifted on PostgreSQL and as-is on SQLite; local wall-clock time is what people read."""
+    """A naive datetime: columns are `DateTime` without zone, and an aware value would be stored
+    shifted on PostgreSQL and as-is on SQLite. Instants reach the ledger in the workspace's zone
+    (clauses/clock.py): its wall-clock time is kept, never the server's own zone."""
     if isinstance(moment, pd.Timestamp):
         moment = moment.to_pydatetime()
-    if moment.tzinfo is not None:
-        moment = moment.astimezone().replace(tzinfo=None)
-    return moment
+    return moment.replace(tzinfo=None)
 
 
 def _missing(value: Any) -> bool:

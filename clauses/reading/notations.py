@@ -33,6 +33,7 @@ from clauses.reading.cells import (
     serials,
     split_cells,
 )
+from clauses.hours import round_hours
 from clauses.vocabulary import BARRIERS
 
 # Month names (lower case, with and without accents) and the abbreviations people type or that
@@ -101,19 +102,22 @@ MONTHS: tuple[Notation, ...] = (
 )
 
 HOURS: tuple[Notation, ...] = (
-    Notation("nombre", None, {7.5: 7.5, 12: 12.0, 151.67: 151.67}, (True,)),
+    Notation("nombre", None, {7.5: 7.5, 12: 12.0, 151.67: 151.67, 151.666: 151.67,
+                              0.005: 0.01, 1.005: 1.01, 7.3333: 7.33}, (True,)),
     Notation("durée Excel", None, {dt.time(7, 30): 7.5, dt.timedelta(hours=151, minutes=40):
-                                   151 + 40 / 60}, ()),
+                                   151.67}, ()),
     Notation("décimal", r"(?P<sign>[+-]?)(?P<units>\d+)(?:[.,](?P<fraction>\d+))?(?:h|heures?)?",
              {"7,5": 7.5, "7.5": 7.5, "151,67": 151.67, "7 h": 7.0, "7h": 7.0, " 12 ": 12.0,
-              "12\u00a0": 12.0, "1 234,5": 1234.5, "1\u202f234,5": 1234.5, "-3": -3.0},
+              "12\u00a0": 12.0, "1 234,5": 1234.5, "1\u202f234,5": 1234.5, "-3": -3.0,
+              "7,333": 7.33, "0,005": 0.01, "2,675": 2.68},
              ("7,5,3", "1.234,5", "sept", "7 j")),
     Notation("heures et minutes", r"(?P<units>\d+)(?:h|:)(?P<minutes>[0-5]\d)(?:min)?",
-             {"7h30": 7.5, "7H30": 7.5, "7 h 30": 7.5, "7:30": 7.5, "151h40": 151 + 40 / 60},
+             {"7h30": 7.5, "7H30": 7.5, "7 h 30": 7.5, "7:30": 7.5, "151h40": 151.67,
+              "7h20": 7.33},
              ("7h75", "7h3")),
     # LibreOffice's .ods stores a [HH]:MM duration cell as an ISO 8601 duration.
     Notation("durée ISO", r"pt(?P<units>\d+)h(?P<minutes>\d+)m(?:[\d.]+s)?",
-             {"PT151H40M00S": 151 + 40 / 60, "PT7H30M": 7.5}, ("PT7X",)),
+             {"PT151H40M00S": 151.67, "PT7H30M": 7.5}, ("PT7X",)),
 )
 
 YES_NO: tuple[Notation, ...] = (
@@ -195,6 +199,13 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", str(text)).translate(_FOLD_TABLE)
     # casefold, not lower: "STRAẞE" and "Straße" give one key.
     return " ".join(_NON_WORD.sub(" ", decomposed).casefold().split())
+
+
+def fold_code(text: str) -> str:
+    """One key for a code typed by hand (a structure's folder name): `" ai-néo "` → `"AI-NEO"`.
+    Case, accents and surrounding spaces are ignored; punctuation is kept (it is part of a code)."""
+    decomposed = unicodedata.normalize("NFKD", str(text).strip()).translate(_FOLD_TABLE)
+    return decomposed.upper()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -308,7 +319,7 @@ _NO_SPACES = {ord(c): None for c in " \t\n\u00a0\u202f\u2009\u2007"}
 
 
 def read_hours(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`parse_hours` on an object array: (float hours, unreadable)."""
+    """`parse_hours` on an object array: (float hours rounded half up to 0,01 h, unreadable)."""
     split = split_cells(cells)
     hours = np.full(len(split.present), np.nan)
     hours[split.is_number] = split.number
@@ -319,11 +330,13 @@ def read_hours(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         written = (parts["units"] + np.nan_to_num(parts["fraction"])
                    + np.nan_to_num(parts["minutes"]) / 60) * np.nan_to_num(parts["sign"], nan=1.0)
         hours[split.is_text] = np.where(matched, written, np.nan)
-    return hours, split.present & np.isnan(hours)
+    # SPEC §6: read values are rounded half up to the hundredth, then only ever added.
+    return round_hours(hours), split.present & np.isnan(hours)
 
 
 def parse_hours(values: pd.Series) -> Parsed:
-    """Numbers, Excel durations and the written forms of `HOURS` → float hours."""
+    """Numbers, Excel durations and the written forms of `HOURS` → float hours, rounded half
+    up to 0,01 h (`7h20` → 7,33; clauses/hours.py)."""
     return _parsed(values, read_hours)
 
 

@@ -115,13 +115,17 @@ def _period(checked: pd.DataFrame | None, received: datetime) -> str:
 
 
 def _file_pairs(structure: str, file_name: str, kind: str | None, received: datetime,
-                late: bool | None) -> list[tuple[object, ...]]:
+                late: bool | None, arrived: datetime | None) -> list[tuple[object, ...]]:
     pairs: list[tuple[object, ...]] = [
         ("Fichier", file_name),
         ("Structure", structure),
         ("Type de fichier", kind or "non reconnu"),
         ("Reçu le", received, "date"),
     ]
+    if arrived is not None:
+        # SPEC §6: lateness is judged on this moment, Clauses' own record of the drop, in the
+        # workspace's zone (never the file's modification date, which a copy keeps).
+        pairs.append(("Arrivé dans le dépôt le", f"{arrived:%d/%m/%Y à %H:%M}"))
     if late is not None:  # a file refused as a whole has no month to be late for
         pairs.append(("Délai de dépôt", "Hors délai" if late else "Dans les délais"))
     return pairs
@@ -159,12 +163,14 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                          received: datetime, late: bool, raw: pd.DataFrame | None,
                          checked: pd.DataFrame | None = None, file_reason: str | None = None,
                          file_message: str | None = None, territory: str = "",
-                         generated_at: datetime | None = None) -> Path:
+                         generated_at: datetime | None = None,
+                         arrived: datetime | None = None) -> Path:
     """Write the control report of one received file; returns `path`.
 
     `raw` is the reader's lines as sent; `checked` the CheckedHourLine frame on the same index
     (None for a tableau de suivi); `file_reason` the file-level code of a quarantined file, with
-    `file_message` its specific French sentence (for instance naming the missing columns).
+    `file_message` its specific French sentence (for instance naming the missing columns);
+    `arrived` when the file arrived in the inbox (the moment lateness is judged on).
     """
     with ReportWorkbook(path, territory=territory or "Guichet unique des clauses sociales",
                         title=f"{TITLE} — {Path(file_name).name}",
@@ -172,7 +178,7 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                         generated_at=generated_at or received) as book:
         summary = book.sheet("Résumé")  # first: what a structure should read before the lines
         summary.pairs(_file_pairs(structure, file_name, kind, received,
-                                  None if file_reason is not None else late))
+                                  None if file_reason is not None else late, arrived))
         if file_reason is not None:
             _write_quarantine(summary, file_reason, file_message)
         elif checked is not None:

@@ -52,6 +52,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
+from clauses.clock import to_utc
 from clauses.reports.formatting import (
     HEADER_FILL,
     MAX_WIDTH,
@@ -107,10 +108,15 @@ class ReportWorkbook:
         # Hidden, same folder (so the rename is atomic), unique per writer, normal permissions.
         self._temp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
         # Structures' own text must never become a formula or a link (formula injection).
+        # Excel cells hold no time zone: an aware time (clauses/clock.py) is written as the
+        # wall-clock time of its own zone, the workspace's.
         self.book = xlsxwriter.Workbook(self._temp, {
-            "strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
-        # A fixed creation date keeps the file identical for the same ledger and period.
-        self.book.set_properties({"title": title, "company": territory, "created": generated_at})
+            "strings_to_formulas": False, "strings_to_urls": False, "in_memory": True,
+            "remove_timezone": True})
+        # A fixed creation date keeps the file identical for the same ledger and period; the
+        # file format wants it in UTC.
+        self.book.set_properties({"title": title, "company": territory,
+                                  "created": to_utc(generated_at).replace(tzinfo=None)})
         self._formats: dict[tuple[str, str | None], Any] = {}
         self._sheets: list[Sheet] = []
 
@@ -177,6 +183,7 @@ class Sheet:
         self.ws.write_string(0, 0, book.title, book.fmt("text", None, bold=True, font_size=14))
         self.ws.write_string(1, 0, book.territory, book.fmt("text", None, bold=True))
         self.ws.write_string(2, 0, f"Période : {book.period}")
+        # In the workspace's zone: the run's clock is (clauses/clock.py).
         stamp = book.generated_at.strftime("%d/%m/%Y à %H:%M")
         self.ws.write_string(3, 0, f"Édité le {stamp}", book.fmt("text", None, italic=True))
         self.row = 4

@@ -60,8 +60,11 @@ class Candidate:
     structure: str  # the first folder under inbox/ ("" for a file dropped at the top)
     name: str  # path relative to the structure's folder, as a person can read it (display_name)
     size: int
-    modified: datetime
+    modified: datetime  # the file's mtime: only to tell a file still being written (never lateness)
     stamp: FileStamp | None = None  # as seen by the scan; None: not checked
+    # When it arrived in the inbox, as Clauses records it (`arrival_time`); lateness is judged
+    # on it. Always set by `scan_inbox`.
+    arrived: datetime | None = None
 
 
 def display_name(part: str) -> str:
@@ -91,11 +94,26 @@ def is_ignored(relative: Path) -> bool:
     return any(fnmatch.fnmatch(relative.name, pattern) for pattern in IGNORED_PATTERNS)
 
 
+def inode_change_time(path: Path, stat: os.stat_result) -> float:
+    """When the file appeared in the inbox: its inode change time on the inbox's file system.
+    A copy (Explorer, `cp -p`, rsync) keeps the sender's mtime, but never the ctime: the file
+    system sets it when the file is created here, and no ordinary user can set it back."""
+    return stat.st_ctime
+
+
+def arrival_time(path: Path, stat: os.stat_result, now: datetime) -> datetime:
+    """SPEC §6 « arrives »: the earlier of the inode change time and the clock of the pass that
+    sees the file. The pass clock wins when a guichet replays files received earlier
+    (`clauses ingest --date`); the ctime wins when the server was down on the day it came."""
+    return min(datetime.fromtimestamp(inode_change_time(path, stat), now.tzinfo), now)
+
+
 def scan_inbox(
     inbox: Path, *, now: datetime, stable_seconds: float
 ) -> tuple[list[Candidate], list[Path]]:
-    """Ready files sorted by modification time (a correction follows the file it corrects),
-    and files still being written, left for the next pass."""
+    """Ready files in arrival order (a correction follows the file it corrects), and files
+    still being written, left for the next pass. `now` is the pass's clock (aware: file times
+    are read in its zone)."""
     ready: list[Candidate] = []
     waiting: list[Path] = []
     if not inbox.is_dir():
@@ -110,7 +128,7 @@ def scan_inbox(
         relative = path.relative_to(inbox)
         if is_ignored(relative):
             continue
-        modified = datetime.fromtimestamp(stat.st_mtime)
+        modified = datetime.fromtimestamp(stat.st_mtime, now.tzinfo)
         # Negative age (modified after `now`): a writer's clock ahead of ours, still writing.
         if (now - modified).total_seconds() < stable_seconds or modified > now:
             waiting.append(path)
@@ -119,6 +137,6 @@ def scan_inbox(
         structure = parts[0] if len(parts) > 1 else ""
         name = "/".join(parts[1:]) if structure else parts[0]
         ready.append(Candidate(path, structure, name, stat.st_size, modified,
-                               FileStamp.of(stat)))
-    ready.sort(key=lambda c: (c.modified, c.structure, c.name))
+                               FileStamp.of(stat), arrival_time(path, stat, now)))
+    ready.sort(key=lambda c: (c.arrived, c.modified, c.structure, c.name))
     return ready, waiting
