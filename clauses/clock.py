@@ -78,3 +78,12 @@ def parse_moment(text: str, zone: ZoneInfo | str = DEFAULT_ZONE) -> datetime:
 def now_or(given: datetime | None, zone: ZoneInfo | str = DEFAULT_ZONE) -> datetime:
     """The clock of a run: `given` (a replayed `--date`, in `zone` when naive), else now."""
     return now(zone) if given is None else in_zone(given, zone)
+
+
+def as_shown(moment: datetime) -> datetime:
+    """The wall-clock time an aware `moment` shows in its own zone (the workspace's, for every
+    moment of a run), naive — what the ledger's frames and Excel cells hold; a naive one is
+    already that."""
+    if hasattr(moment, "to_pydatetime"):  # a pandas Timestamp
+        moment = moment.to_pydatetime()
+    return moment.replace(tzinfo=None)

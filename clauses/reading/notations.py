@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from clauses.hours import round_hours
 from clauses.reading.cells import (
     Cells,
     Matcher,
@@ -33,7 +34,6 @@ from clauses.reading.cells import (
     serials,
     split_cells,
 )
-from clauses.hours import round_hours
 from clauses.vocabulary import BARRIERS
 
 # Month names (lower case, with and without accents) and the abbreviations people type or that

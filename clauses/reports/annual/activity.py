@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from clauses.hours import achievement_rate, round_hours
 from clauses.periods import parse_year, period_end, period_start
 from clauses.registers.load import Registers
 
@@ -160,7 +161,7 @@ def _markets_of_year(hours: pd.DataFrame, registers: Registers, year: int) -> pd
     until = hours[hours["mois"] <= parse_year(year)[1]]
     for column, source in (("heures_annee", lines), ("heures_cumulees", until)):
         by_market = source.groupby("code_marche")["heures"].sum()
-        table[column] = table["code_marche"].map(by_market).fillna(0.0).astype(float)
+        table[column] = round_hours(table["code_marche"].map(by_market).fillna(0.0).astype(float))
     people = lines.groupby("code_marche")["id_participant"].nunique()
     table["participants"] = table["code_marche"].map(people).fillna(0).astype(int)
     return table
@@ -186,7 +187,8 @@ def markets_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.Da
         "Heures objectif": table["heures_objectif"].astype(float),
         "Heures de l'année": table["heures_annee"],
         "Heures cumulées": table["heures_cumulees"],
-        "Taux de réalisation": table["heures_cumulees"] / table["heures_objectif"],
+        "Taux de réalisation": achievement_rate(table["heures_cumulees"],
+                                                table["heures_objectif"]),
         "Participants": table["participants"],
     })
 
@@ -199,10 +201,11 @@ def _rollup(hours: pd.DataFrame, registers: Registers, year: int, key: str) -> p
     rollup = pd.DataFrame({
         "Marchés": grouped["code_marche"].nunique(),
         "Heures objectif": grouped["heures_objectif"].sum().astype(float),
-        "Heures de l'année": grouped["heures_annee"].sum(),
-        "Heures cumulées": grouped["heures_cumulees"].sum(),
+        "Heures de l'année": round_hours(grouped["heures_annee"].sum()),
+        "Heures cumulées": round_hours(grouped["heures_cumulees"].sum()),
     })
-    rollup["Taux de réalisation"] = rollup["Heures cumulées"] / rollup["Heures objectif"]
+    rollup["Taux de réalisation"] = achievement_rate(rollup["Heures cumulées"],
+                                                     rollup["Heures objectif"])
     people = lines.groupby(key)["id_participant"].nunique()
     rollup["Participants"] = people.reindex(rollup.index).fillna(0).astype(int)
     return rollup

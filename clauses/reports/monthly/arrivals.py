@@ -20,6 +20,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from clauses.clock import as_shown
 from clauses.periods import add_months, month_end, month_label, month_start, of_label, of_month
 from clauses.reading.notations import french_number
 from clauses.vocabulary import Kind
@@ -89,8 +90,9 @@ def late_arrivals(hours: pd.DataFrame, files: pd.DataFrame | None, month: str,
     if "statut" in lines:
         lines = lines[lines["statut"] != "rejetée"]
     lines = lines.assign(arrive_le=pd.to_datetime(lines["sha256"].map(arrived)))
-    lines = lines[(lines["arrive_le"] > pd.Timestamp(since))
-                  & (lines["arrive_le"] <= pd.Timestamp(at))]
+    # The ledger gives times as the workspace's wall-clock time (clauses/clock.py).
+    lines = lines[(lines["arrive_le"] > pd.Timestamp(as_shown(since)))
+                  & (lines["arrive_le"] <= pd.Timestamp(as_shown(at)))]
     grouped = lines.groupby(["code_marche", "code_structure", "mois"], as_index=False).agg(
         heures=("heures", "sum"), arrive_le=("arrive_le", "max"))
     return grouped[LATE_COLUMNS].sort_values(LATE_COLUMNS[:3], ignore_index=True)

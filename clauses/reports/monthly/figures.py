@@ -25,6 +25,7 @@ from datetime import datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
+from clauses.hours import achievement_rate, round_hours, target_reached
 from clauses.periods import (
     add_months,
     deadline_of,
@@ -101,8 +102,11 @@ class MonthFigures:
     balance: pd.Series       # opening balance per marché of `markets` (0 without one)
 
 
-def _progress(rate: pd.Series, elapsed: pd.Series) -> np.ndarray:
-    return np.select([rate >= 1, rate + 1e-9 >= elapsed], [DONE, ON_TRACK], BEHIND)
+def _progress(done: pd.Series, target: pd.Series, rate: pd.Series,
+              elapsed: pd.Series) -> np.ndarray:
+    # « Objectif atteint » compares the exact hours, as the rate shown does (clauses/hours.py).
+    return np.select([target_reached(done, target), rate + 1e-9 >= elapsed], [DONE, ON_TRACK],
+                     BEHIND)
 
 
 def covered_share(markets: pd.DataFrame, month: str, coverage: Coverage) -> pd.Series:
@@ -130,15 +134,19 @@ def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, lines: pd.DataFra
         "Entreprise": markets["siret"].map(companies.set_index("siret")["nom"]).fillna(
             markets["siret"]),
         "Heures objectif": markets["heures_objectif"].astype(float),
-        "Heures du mois": codes.map(in_month.groupby("code_marche")["heures"].sum()).fillna(0.0),
-        "Heures cumulées": codes.map(lines.groupby("code_marche")["heures"].sum()).fillna(0.0)
-        + coverage.balance_of(codes),
+        "Heures du mois": round_hours(
+            codes.map(in_month.groupby("code_marche")["heures"].sum()).fillna(0.0)),
+        "Heures cumulées": round_hours(
+            codes.map(lines.groupby("code_marche")["heures"].sum()).fillna(0.0)
+            + coverage.balance_of(codes)),
     })
-    table["Taux de réalisation"] = table["Heures cumulées"] / table["Heures objectif"]
+    table["Taux de réalisation"] = achievement_rate(table["Heures cumulées"],
+                                                    table["Heures objectif"])
     people = in_month[in_month["heures"] > 0].groupby("code_marche")["id_participant"].nunique()
     table["Participants"] = codes.map(people).fillna(0).astype(int)
     table["Durée écoulée"] = elapsed.to_numpy()
-    table["Avancement"] = _progress(table["Taux de réalisation"], judged.to_numpy())
+    table["Avancement"] = _progress(table["Heures cumulées"], table["Heures objectif"],
+                                    table["Taux de réalisation"], judged.to_numpy())
     return MarketSynthesis.validate(table[SYNTHESIS_COLUMNS])
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from clauses.config import Config
+from clauses.hours import achievement_rate
 from clauses.periods import month_label
 from clauses.registers.load import Registers
 from clauses.reports import missions
@@ -99,7 +100,7 @@ def _write_synthesis(book: ReportWorkbook, synthesis: pd.DataFrame, participants
               "Heures cumulées": "sum",
               "Taux de réalisation": ("=SUBTOTAL(109,{Heures cumulées})/"
                                       "SUBTOTAL(109,{Heures objectif})",
-                                      float(done / target) if target else 0.0),
+                                      achievement_rate(done, target) if target else 0.0),
               # Distinct people over all marchés: someone on two marchés counts once.
               "Participants": (f"={participants}", participants)}
     sheet.table(synthesis, kinds=SYNTHESIS_KINDS, totals=totals, freeze=True,
