@@ -36,7 +36,8 @@ from clauses.workspace.archive import sha256_of
 SUBMISSIONS = Path(__file__).parent / "data" / "soumissions"
 REPO = Path(__file__).parent.parent
 DROPPED = datetime(2026, 11, 5, 9, 30)
-INGEST_DATE = "2026-11-12T12:00"
+# The pass that first sees the files (their arrival, SPEC §6): before the deadline of October.
+INGEST_DATE = "2026-11-09T12:00"
 REPORT_DATE = "2026-11-12"
 
 # What each bad sample file must give (SPEC §6, file level).
