@@ -1,0 +1,26 @@
+"""Session-wide fixtures: a PostgreSQL database for the tests that run on both SQLite and it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.postgres_cluster import throwaway_cluster, why_unavailable
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """CLAUSES_TEST_POSTGRES_URL when set (a database the tests may empty), else a throwaway
+    cluster started for the session; skipped, with the reason, where neither is possible."""
+    given = os.environ.get("CLAUSES_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    reason = why_unavailable()
+    if reason:
+        pytest.skip(f"PostgreSQL indisponible : {reason}")
+    with throwaway_cluster() as url:
+        yield url
+
