@@ -1,11 +1,15 @@
-"""Benchmark of the ingest (not a test): N relevé lines across files, whole ingest vs parse floor.
+"""Benchmark of the ingest (not a test): a national month, CLI and Prefect flow vs the floor.
 
     .venv/bin/python bench/ingest.py                 # national month: 370 files × 162 lines
+    .venv/bin/python bench/ingest.py --no-flow       # without the Prefect server (CLI only)
     .venv/bin/python bench/ingest.py --files 620 --lines 162   # ≈ 100 000 lines
 
-Prints the time of merely parsing the files with calamine (the floor), of parsing them and
-writing one xlsxwriter workbook per file (the read-and-write floor), and of the whole ingest
-(archive, read, match, rules, ledger, control report), with lines per second.
+National registers by default: 370 structures, 59 940 participants, 1 500 marchés. Prints, in
+the same run: the time of merely parsing the files with calamine, of parsing them and writing
+one xlsxwriter workbook per file (the read-and-write floor), of the whole ingest through the CLI
+path (archive, read, match, rules, ledger, control report), and of the same month ingested by
+the `ingest-inbox` flow on a real local Prefect server, run by `serve` in its own process as in
+production (the flow run's own duration, and the wall time from the request to its end).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,13 +30,17 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from clauses.config import load_config  # noqa: E402
+from clauses.app.jobs import prefect_api  # noqa: E402
+from clauses.app.serve import local_prefect_server, prefect_environment  # noqa: E402
+from clauses.config import Config, load_config  # noqa: E402
 from clauses.ingest import ingest_inbox  # noqa: E402
 from clauses.siret import luhn_complete  # noqa: E402
 from clauses.workspace.init import init_workspace  # noqa: E402
 from schemas.registers import REGISTER_COLUMNS  # noqa: E402
 
 MONTH = "2026-10"
+NOW = datetime(2026, 11, 9, 8, 0)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_registers(path: Path, structures: int, participants: int, markets: int) -> None:
@@ -65,7 +75,8 @@ def write_registers(path: Path, structures: int, participants: int, markets: int
             frame.rename(columns=REGISTER_COLUMNS[sheet]).to_excel(writer, sheet_name=sheet, index=False)
 
 
-def write_statement(path: Path, structure: int, lines: int, participants: int) -> None:
+def write_statement(path: Path, structure: int, lines: int, participants: int,
+                    markets: int = 80) -> None:
     book = xlsxwriter.Workbook(path)
     sheet = book.add_worksheet("Relevé")
     dates = book.add_format({"num_format": "dd/mm/yyyy"})
@@ -77,7 +88,7 @@ def write_statement(path: Path, structure: int, lines: int, participants: int) -
     for i in range(lines):
         p = (structure * lines + i) % participants
         row = 4 + i
-        sheet.write_row(row, 0, [f"P{p:06d}", f"Nom{p}", f"Prénom{p}", f"M{(p + i) % 80:03d}"])
+        sheet.write_row(row, 0, [f"P{p:06d}", f"Nom{p}", f"Prénom{p}", f"M{(p + i) % markets:03d}"])
         sheet.write_datetime(row, 4, datetime(2026, 10, 1), dates)
         sheet.write_datetime(row, 5, datetime(2026, 10, 31), dates)
         sheet.write_row(row, 6, [35 + (i % 100), "CDDI"])
@@ -108,42 +119,106 @@ def read_write_floor(files: list[Path], out: Path) -> float:
     return time.perf_counter() - start
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _drop_inbox(source: Path, config: Config) -> None:
+    shutil.copytree(source, config.inbox, dirs_exist_ok=True)
+    stamp = (datetime(2026, 11, 8, 9, 0)).timestamp()
+    for path in config.inbox.rglob("*.xlsx"):
+        os.utime(path, (stamp, stamp))
+
+
+def flow_ingest(config: Config) -> tuple[float, float, int]:
+    """The month ingested by the `ingest-inbox` flow, run by `serve` in another process (as a
+    worker would): (flow run duration, wall time from the request, files recorded)."""
+    config = config.model_copy(update={"prefect": config.prefect.model_copy(
+        update={"port": _free_port()})})
+    config.state.mkdir(parents=True, exist_ok=True)
+    with local_prefect_server(config, timeout=120) as api:
+        env = {**os.environ, **prefect_environment(config), "PREFECT_API_URL": api,
+               "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PYTHONPATH": str(ROOT)}
+        server = subprocess.Popen(
+            [sys.executable, "-c", "from flows.ingest import ingest_inbox_flow; "
+             "ingest_inbox_flow.serve(name='banc', print_starting_message=False)"],
+            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with prefect_api(api):
+                from prefect.client.orchestration import get_client
+                from prefect.deployments import run_deployment
+
+                deadline = time.monotonic() + 120
+                with get_client(sync_client=True) as client:
+                    while True:  # `serve` has declared its deployment
+                        try:
+                            client.read_deployment_by_name("ingest-inbox/banc")
+                            break
+                        except Exception:  # noqa: BLE001 — not there yet
+                            if time.monotonic() > deadline or server.poll() is not None:
+                                raise
+                            time.sleep(0.5)
+                start = time.perf_counter()
+                run = run_deployment(
+                    "ingest-inbox/banc", poll_interval=1, timeout=3600, as_subflow=False,
+                    parameters={"config_path": str(config.source), "now": NOW.isoformat()})
+                wall = time.perf_counter() - start
+                assert run.state is not None and run.state.is_completed(), run.state
+                return run.total_run_time.total_seconds(), wall, len(list(
+                    (config.archive).rglob("*.xlsx")))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=370)
     parser.add_argument("--lines", type=int, default=162)
-    parser.add_argument("--structures", type=int, default=37)
-    parser.add_argument("--participants", type=int, default=20_000)
+    parser.add_argument("--structures", type=int, default=370)
+    parser.add_argument("--participants", type=int, default=59_940)
+    parser.add_argument("--markets", type=int, default=1_500)
+    parser.add_argument("--no-flow", action="store_true", help="sans le flux Prefect")
     parser.add_argument("--keep", action="store_true", help="garder l'espace de travail")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="clauses-bench-"))
     init_workspace(root / "ws")
     config = load_config(root / "ws" / "config.yaml")
-    write_registers(config.registers_path, args.structures, args.participants, 80)
+    write_registers(config.registers_path, args.structures, args.participants, args.markets)
     source = root / "source"
     source.mkdir()
     files = []
     for index in range(args.files):
         path = source / f"S{index % args.structures:03d}" / f"releve-{index:04d}.xlsx"
         path.parent.mkdir(exist_ok=True)
-        write_statement(path, index, args.lines, args.participants)
+        write_statement(path, index, args.lines, args.participants, args.markets)
         files.append(path)
     total = args.files * args.lines
+    shutil.copytree(root / "ws", root / "ws-flux")  # the flow's own workspace, same registers
     floor = parse_floor(files)
     rw_floor = read_write_floor(files, root / "rw")
-    shutil.copytree(source, config.inbox, dirs_exist_ok=True)
-    stamp = (datetime(2026, 11, 8, 9, 0)).timestamp()
-    for path in config.inbox.rglob("*.xlsx"):
-        os.utime(path, (stamp, stamp))
+    _drop_inbox(source, config)
     start = time.perf_counter()
-    results, _ = ingest_inbox(config, now=datetime(2026, 11, 9, 8, 0))
+    results, _ = ingest_inbox(config, now=NOW)
     ingest = time.perf_counter() - start
     accepted = sum(r.acceptees + r.alertes for r in results)
-    print(f"{args.files} fichiers × {args.lines} lignes = {total} lignes ({accepted} comptées)")
-    print(f"lecture seule (calamine)          : {floor:6.2f} s  {total / floor:9.0f} lignes/s")
-    print(f"lecture + écriture xlsxwriter     : {rw_floor:6.2f} s  {total / rw_floor:9.0f} lignes/s")
-    print(f"ingestion complète (+ comptes rendus): {ingest:6.2f} s  {total / ingest:9.0f} lignes/s")
-    print(f"rapport ingestion / plancher lecture+écriture : {ingest / rw_floor:.2f}×")
+    print(f"{args.files} fichiers × {args.lines} lignes = {total} lignes ({accepted} comptées) ; "
+          f"registres : {args.structures} structures, {args.participants} participants, "
+          f"{args.markets} marchés")
+    print(f"lecture seule (calamine)              : {floor:6.2f} s  {total / floor:9.0f} lignes/s")
+    print(f"lecture + écriture xlsxwriter (plancher): {rw_floor:6.2f} s  "
+          f"{total / rw_floor:9.0f} lignes/s")
+    print(f"ingestion CLI (+ comptes rendus)      : {ingest:6.2f} s  {total / ingest:9.0f} lignes/s"
+          f"  {ingest / rw_floor:.2f}× le plancher")
+    if not args.no_flow:
+        flow_config = load_config(root / "ws-flux" / "config.yaml")
+        _drop_inbox(source, flow_config)
+        run_time, wall, archived = flow_ingest(flow_config)
+        print(f"ingestion flux Prefect (serve)        : {run_time:6.2f} s  "
+              f"{total / run_time:9.0f} lignes/s  {run_time / rw_floor:.2f}× le plancher "
+              f"({wall:.2f} s de la demande à la fin ; {archived} fichiers archivés)")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
     else:

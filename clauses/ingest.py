@@ -6,16 +6,20 @@ parallel worker processes when there are many files; clauses/checking/one_file.p
 spreadsheet, apply the rules, write its control report. *Commit* (in order, one transaction per
 file): record it in the ledger, then take it out of the inbox — so a correction dropped after the
 file it corrects still replaces it. `ingest_candidate` does the three steps for one file: the
-Prefect flow `ingest-inbox` runs it as one task per file.
+Prefect flow `ingest-inbox` runs the same pass as the CLI (`run_pass`), recording each file
+in a Prefect task that takes only the file's name and hash: the heavy context (registers and
+their lookups) stays in this process, cached per register file, and is never a task parameter.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import multiprocessing
 import os
+import pickle
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,7 +47,8 @@ from clauses.vocabulary import FILE_REASONS, Kind
 from clauses.workspace.archive import archive_content, read_unchanged, remove_from_inbox
 from clauses.workspace.inbox import Candidate, scan_inbox
 
-__all__ = ["FileResult", "IngestRun", "failed_result", "ingest_candidate", "ingest_inbox"]
+__all__ = ["FileResult", "IngestRun", "failed_result", "ingest_candidate", "ingest_inbox",
+           "run_pass"]
 
 # Status of a file left in the inbox because it changed while being read (not a FileRecord
 # status: nothing is recorded).
@@ -66,9 +71,8 @@ class IngestRun:
 
     @classmethod
     def open(cls, config: Config, now: datetime | None = None) -> IngestRun:
-        registers = load_registers(config.registers_path, extra_aliases=config.entetes)
-        return cls(config, registers, Ledger.from_config(config), now_or(now, config.zone),
-                   RegisterIndex.of(registers))
+        registers, index = register_context(config)
+        return cls(config, registers, Ledger.from_config(config), now_or(now, config.zone), index)
 
     @property
     def context(self) -> CheckContext:
@@ -83,6 +87,70 @@ class IngestRun:
         (case, accents and spaces ignored, as the rules compare codes); None when unknown."""
         codes = {fold_code(code): code for code in self.known_structures}
         return codes.get(fold_code(folder)) if folder else None
+
+
+# The registers and their lookups, per register file version: a national register (60 000
+# participants) takes 10 s or more to read and index, longer than checking a month of files on
+# two cores. Every pass needs them, and a Prefect worker starts each run in a new process: so they
+# are kept in this process and pickled in `state/cache/` (0.2 s to load), keyed by the register's
+# bytes, the header aliases and the code that builds them (an upgrade rebuilds the cache).
+_REGISTERS: dict[str, tuple[Registers, RegisterIndex]] = {}
+_CODE = Path(__file__).resolve().parent
+
+
+def _code_identity() -> str:
+    digest = hashlib.sha256()
+    for source in sorted(_CODE.rglob("*.py")):
+        stat = source.stat()
+        digest.update(f"{source.relative_to(_CODE)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()
+
+
+def register_context(config: Config) -> tuple[Registers, RegisterIndex]:
+    """The workspace's registers and their lookups, loaded once per register file version."""
+    path = config.registers_path
+    try:
+        content = path.read_bytes()
+    except OSError:
+        content = None  # load_registers says what is wrong, in French
+    if content is None:
+        registers = load_registers(path, extra_aliases=config.entetes)
+        return registers, RegisterIndex.of(registers)
+    key = hashlib.sha256(content + repr(sorted((config.entetes or {}).items())).encode()
+                         + _code_identity().encode()).hexdigest()
+    cached = _REGISTERS.get(key) or _read_cache(config, key)
+    if cached is None:
+        registers = load_registers(path, extra_aliases=config.entetes)
+        cached = (registers, RegisterIndex.of(registers))
+        _write_cache(config, key, cached)
+    _REGISTERS.clear()  # one workspace per process: keep only its current registers
+    _REGISTERS[key] = cached
+    return cached
+
+
+def _cache_file(config: Config) -> Path:
+    return config.state / "cache" / "registres.pickle"
+
+
+def _read_cache(config: Config, key: str) -> tuple[Registers, RegisterIndex] | None:
+    try:
+        with open(_cache_file(config), "rb") as handle:
+            stored_key, value = pickle.load(handle)  # noqa: S301 — our own file in state/
+    except Exception:  # noqa: BLE001 — absent, partial or from older code: rebuilt
+        return None
+    return value if stored_key == key else None
+
+
+def _write_cache(config: Config, key: str, value: tuple[Registers, RegisterIndex]) -> None:
+    target = _cache_file(config)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        with open(partial, "wb") as handle:
+            pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(target)  # atomic: a reader sees the old cache or the new, never half
+    except OSError:
+        pass  # a read-only state folder only costs the next pass the load
 
 
 def _record(run: IngestRun, received: Received, result: FileResult, statut: str) -> FileRecord:
@@ -239,43 +307,72 @@ def _receive_safely(run: IngestRun, candidate: Candidate) -> Step | FileResult:
         return failed_result(candidate)
 
 
-def _pass(run: IngestRun, candidates: list[Candidate]) -> list[FileResult]:
+Commit = Callable[[IngestRun, Received, "Checked | str"], FileResult]
+
+
+def commit_checked(run: IngestRun, received: Received, outcome: Checked | str) -> FileResult:
+    """Record one checked file; a check that failed in its worker (its traceback) raises here."""
+    if isinstance(outcome, str):
+        raise RuntimeError(outcome)
+    return commit(run, outcome)
+
+
+def run_pass(run: IngestRun, candidates: list[Candidate],
+             record: Commit = commit_checked) -> list[FileResult]:
     """Receive every file in order, check the spreadsheets (in worker processes when it pays),
-    and commit each file in drop order as soon as its check is back."""
+    and commit each file in drop order as soon as its check is back, through `record` (the
+    Prefect flow records each file in a task, the CLI directly)."""
     steps = [_receive_safely(run, candidate) for candidate in candidates]
     pending = [step for step in steps if isinstance(step, Received)]
     workers = min(os.cpu_count() or 1, 4)
     if len(pending) < PARALLEL_FROM or workers < 2:
         _start_worker(run.context)
-        return _commit_in_order(run, steps, map(_check_in_worker, pending))
+        return _commit_in_order(run, steps, map(_check_in_worker, pending), record)
     # fork: the workers inherit the registers without pickling them, and start in milliseconds.
     # (Receiving while the workers check was measured slower on 2 cores: the archive writes
     # then compete with them.)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                              initializer=_start_worker, initargs=(run.context,)) as pool:
-        return _commit_in_order(run, steps, pool.map(_check_in_worker, pending, chunksize=2))
+        return _commit_in_order(run, steps, pool.map(_check_in_worker, pending, chunksize=2),
+                                record)
 
 
-def _commit_in_order(run: IngestRun, steps: list[Step],
-                     checked: Iterator[Checked | str]) -> list[FileResult]:
+def _commit_in_order(run: IngestRun, steps: list[Step], checked: Iterator[Checked | str],
+                     record: Commit) -> list[FileResult]:
     """Record every file in the order it was dropped, each as soon as its check is back."""
     results = []
     for step in steps:
         if isinstance(step, FileResult):  # failed on receipt
             results.append(step)
             continue
+        received = step if isinstance(step, Received) else step.received
         outcome = next(checked) if isinstance(step, Received) else step
         try:
-            if isinstance(outcome, str):
-                raise RuntimeError(outcome)
-            results.append(commit(run, outcome))
+            results.append(record(run, received, outcome))
         except ClausesError:
             raise
         except Exception as error:  # noqa: BLE001 — one bad file must not stop the others
-            candidate = step.candidate if isinstance(step, Received) else step.received.candidate
-            _log_error(run.config, run.now, candidate, str(error) or traceback.format_exc())
-            results.append(failed_result(candidate))
+            _log_error(run.config, run.now, received.candidate,
+                       str(error) or traceback.format_exc())
+            results.append(failed_result(received.candidate))
     return results
+
+
+def without_waiting(candidates: list[Candidate], results: list[FileResult],
+                    waiting: list[Path]) -> tuple[list[FileResult], list[Path]]:
+    """The files that changed while the pass read them join the waiting ones (next pass)."""
+    waiting = waiting + [c.path for c, r in zip(candidates, results, strict=True)
+                         if r.statut == WAITING]
+    return [r for r in results if r.statut != WAITING], waiting
+
+
+def in_batch(candidates: list[Candidate], structures: Collection[str] | None) -> list[Candidate]:
+    """The files of these structures only (all when None): a batch of structures is ingested by
+    one run, so several runs on several machines never touch the same structure's files."""
+    if structures is None:
+        return candidates
+    wanted = set(structures)
+    return [candidate for candidate in candidates if candidate.structure in wanted]
 
 
 def ingest_inbox(
@@ -287,8 +384,6 @@ def ingest_inbox(
         candidates, waiting = scan_inbox(
             config.inbox, now=run.now, stable_seconds=config.depot.delai_stabilite_secondes
         )
-        results = _pass(run, candidates)
-        waiting += [c.path for c, r in zip(candidates, results, strict=True) if r.statut == WAITING]
-        return [r for r in results if r.statut != WAITING], waiting
+        return without_waiting(candidates, run_pass(run, candidates), waiting)
     finally:
         run.ledger.close()

@@ -1,7 +1,14 @@
-"""Flow `ingest-inbox`: one task per received file (not per line), artifacts for the facilitator."""
+"""Flow `ingest-inbox`: the CLI's pass (clauses/ingest.py `run_pass`), one task per recorded file.
+
+The tasks take only a file's structure, name and hash. What they work on — the checked file and
+the pass's context (registers, lookups, ledger) — stays in this process and is handed over by
+reference: Prefect walks every task parameter, and walking a national register took seconds
+per file. The spreadsheets are checked in worker processes exactly as the CLI does.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 
@@ -10,17 +17,42 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from clauses.app.jobs import send_control_reports
+from clauses.checking.one_file import Checked, Received
 from clauses.clock import now_or
 from clauses.config import load_config
-from clauses.ingest import WAITING, FileResult, IngestRun, failed_result, ingest_candidate
-from clauses.workspace.inbox import Candidate, scan_inbox
+from clauses.ingest import (
+    FileResult,
+    IngestRun,
+    commit_checked,
+    in_batch,
+    run_pass,
+    without_waiting,
+)
+from clauses.workspace.inbox import scan_inbox
 from flows.artifacts import publish_ingest_artifacts, rename_flow_run
 
+# The file a task is about to record, by hash: set by the flow just before it calls the task.
+_HANDED_OVER: dict[str, tuple[IngestRun, Received, Checked | str]] = {}
 
-@task(name="ingérer-un-fichier", task_run_name="{candidate.structure}/{candidate.name}",
-      cache_policy=NO_CACHE)
-def ingest_file(run: IngestRun, candidate: Candidate) -> FileResult:
-    return ingest_candidate(run, candidate)
+
+@task(name="ingérer-un-fichier", task_run_name="{structure}/{name}", cache_policy=NO_CACHE)
+def record_file(structure: str, name: str, sha256: str) -> FileResult:
+    """Record one checked file in the ledger and take it out of the inbox (all or nothing)."""
+    run, received, outcome = _HANDED_OVER.pop(sha256)
+    return commit_checked(run, received, outcome)
+
+
+def _record_in_a_task(run: IngestRun, received: Received, outcome: Checked | str) -> FileResult:
+    candidate = received.candidate
+    _HANDED_OVER[received.sha] = (run, received, outcome)
+    try:
+        state = record_file(candidate.structure, candidate.name, received.sha, return_state=True)
+    finally:
+        _HANDED_OVER.pop(received.sha, None)
+    if not state.is_completed():
+        get_run_logger().error("Fichier %s/%s laissé dans le dépôt après une erreur inattendue.",
+                               candidate.structure, candidate.name)
+    return state.result()  # raises the task's error: run_pass logs it and keeps the file
 
 
 def _run_name() -> str:
@@ -30,8 +62,11 @@ def _run_name() -> str:
 
 @flow(name="ingest-inbox", flow_run_name=_run_name, log_prints=False)
 def ingest_inbox_flow(
-    config_path: str = "config.yaml", now: datetime | None = None
+    config_path: str = "config.yaml", now: datetime | None = None,
+    structures: list[str] | None = None,
 ) -> tuple[list[FileResult], list[Path]]:
+    """One pass over the inbox; `structures`: only these structures' files (one batch of a
+    pass split across workers, see docs/PREFECT.md)."""
     logger = get_run_logger()
     config = load_config(config_path)
     run = IngestRun.open(config, now)
@@ -39,23 +74,18 @@ def ingest_inbox_flow(
         candidates, waiting = scan_inbox(
             config.inbox, now=run.now, stable_seconds=config.depot.delai_stabilite_secondes
         )
-        logger.info("Dépôt relevé : %d fichier(s) prêt(s), %d en cours d'écriture.",
-                    len(candidates), len(waiting))
-        results = []
-        for candidate in candidates:
-            state = ingest_file(run, candidate, return_state=True)
-            if state.is_completed():
-                result = state.result()
-                if result.statut == WAITING:  # changed while read: the next pass takes it
-                    waiting.append(candidate.path)
-                    continue
-                results.append(result)
-            else:
-                logger.error("Fichier %s/%s laissé dans le dépôt après une erreur inattendue.",
-                             candidate.structure, candidate.name)
-                results.append(failed_result(candidate))
+        candidates = in_batch(candidates, structures)
+        if candidates or waiting:
+            logger.info("Dépôt relevé : %d fichier(s) prêt(s), %d en cours d'écriture.",
+                        len(candidates), len(waiting))
+        results, waiting = without_waiting(
+            candidates, run_pass(run, candidates, record=_record_in_a_task), waiting)
     finally:
         run.ledger.close()
+    if not results and not waiting:
+        # An empty pass leaves its run record (the heartbeat) and nothing else: 288 a day.
+        logger.info("Dépôt vide : rien à signaler.")
+        return results, waiting
     sends = send_control_reports(config, results, run.now)
     failed = [s for s in sends if s.failed]
     if failed:
@@ -64,3 +94,9 @@ def ingest_inbox_flow(
     publish_ingest_artifacts(results, waiting, sends)
     logger.info("Terminé : %d fichier(s) traité(s).", len(results))
     return results, waiting
+
+
+def batches(structures: Collection[str], count: int) -> list[list[str]]:
+    """Split structures into `count` batches of about the same size, each structure in one."""
+    ordered = sorted(structures)
+    return [batch for batch in (ordered[i::count] for i in range(max(count, 1))) if batch]

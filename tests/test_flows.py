@@ -170,3 +170,50 @@ def test_report_command_is_recorded_with_a_meaningful_name(prefect_server, tmp_p
     with get_client(sync_client=True) as client:
         names = [r.name for r in client.read_flow_runs()]
     assert "rapports mensuels 2026-10" in names
+
+
+def _flow_run_named(client, prefix: str):
+    return next(r for r in client.read_flow_runs() if r.name.startswith(prefix))
+
+
+def test_each_file_is_a_task_that_takes_only_its_name_and_hash(prefect_server, tmp_path):
+    """The heavy pass context stays in the flow's process: Prefect walks every task parameter,
+    and walking national registers took seconds per file."""
+    from datetime import datetime
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.ingest import ingest_inbox_flow
+
+    config = make_workspace(tmp_path)
+    drop_statement(config, "AI-NIORT", "releve-a.xlsx")
+    drop_statement(config, "ETTI-SUD", "releve-b.xlsx",
+                   rows=[("P003", "M-002", "16/10/2026", "", "20", "CDD")])
+    results, _ = ingest_inbox_flow(config_path=str(config.source),
+                                   now=datetime.fromisoformat(NOW_ISO))
+    assert [r.statut for r in results] == ["traité", "traité"]
+    with get_client(sync_client=True) as client:
+        run = _flow_run_named(client, "ingest AI-NIORT ETTI-SUD")
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+    assert sorted(t.name for t in tasks) == ["AI-NIORT/releve-a.xlsx", "ETTI-SUD/releve-b.xlsx"]
+    assert all(set(t.task_inputs) == {"structure", "name", "sha256"} for t in tasks)
+
+
+def test_an_empty_pass_leaves_no_artifact(prefect_server, tmp_path):
+    from datetime import datetime
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.ingest import ingest_inbox_flow
+
+    config = make_workspace(tmp_path)
+    state = ingest_inbox_flow(config_path=str(config.source),
+                              now=datetime.fromisoformat(NOW_ISO), return_state=True)
+    assert state.is_completed()
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    assert artifacts == []
