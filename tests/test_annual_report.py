@@ -48,7 +48,7 @@ def _rows(table, key):
 
 
 def test_bilan_is_written_where_spec_says_with_its_sheets_in_order(bilan, tmp_path):
-    assert bilan == tmp_path / "outbox" / "2026" / "bilan-annuel.xlsx"
+    assert bilan == tmp_path / "outbox" / "2026" / "bilan-annuel-2026.xlsx"
     assert load_workbook(bilan).sheetnames == SHEETS
 
 

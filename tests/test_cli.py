@@ -297,9 +297,9 @@ def test_monthly_report_writes_the_months_workbooks(ingested):
                    "--date", "2026-11-11")
     assert reply.exit_code == 0, reply.output
     month = ingested.config.outbox / "2026-10"
-    assert (month / "maitres-ouvrage" / "CAN.xlsx").is_file()
-    assert len(list((month / "entreprises").glob("*.xlsx"))) == 2
-    assert (month / "suivi-depots.xlsx").is_file()
+    assert (month / "maitres-ouvrage" / "CAN-rapport-mensuel-2026-10.xlsx").is_file()
+    assert len(list((month / "entreprises").glob("*-rapport-mensuel-2026-10.xlsx"))) == 2
+    assert (month / "suivi-depots-2026-10.xlsx").is_file()
     assert "Rapports mensuels de 2026-10" in reply.stdout
     assert no_traceback(reply.stdout, reply.stderr)
 
@@ -308,7 +308,8 @@ def test_provisional_semester_report_writes_each_structures_table(ingested):
     reply = invoke("--config", str(ingested.config.source), "report", "semester", "2026-S2",
                    "--provisoire", "--date", REPORT_DATE)
     assert reply.exit_code == 0, reply.output
-    assert (ingested.config.outbox / "2026-S2" / "structures" / "AI-NIORT.xlsx").is_file()
+    assert (ingested.config.outbox / "2026-S2" / "structures"
+            / "AI-NIORT-salaries-2026-S2-provisoire.xlsx").is_file()
     assert no_traceback(reply.stdout, reply.stderr)
 
 
@@ -332,7 +333,7 @@ def test_provisional_annual_report_writes_the_bilan(ingested):
     reply = invoke("--config", str(ingested.config.source), "report", "annual", "2026",
                    "--provisoire", "--date", REPORT_DATE)
     assert reply.exit_code == 0, reply.output
-    assert (ingested.config.outbox / "2026" / "bilan-annuel.xlsx").is_file()
+    assert (ingested.config.outbox / "2026" / "bilan-annuel-2026-provisoire.xlsx").is_file()
     assert no_traceback(reply.stdout, reply.stderr)
 
 

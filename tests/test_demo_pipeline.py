@@ -113,7 +113,7 @@ def sheet_names(path: Path) -> list[str]:
 MONTHLY_REPORTS = {
     "buyers": ("maitres-ouvrage/*.xlsx", "Synthèse"),
     "companies": ("entreprises/*.xlsx", "Participants"),
-    "deposit-follow-up": ("suivi-depots.xlsx", "Suivi des dépôts"),
+    "deposit-follow-up": ("suivi-depots-*.xlsx", "Suivi des dépôts"),
 }
 
 
@@ -141,7 +141,8 @@ def test_demo_writes_its_e_mails_as_eml_files(demo):
 
 
 def test_demo_writes_a_provisional_annual_report(demo):
-    assert (demo.config.outbox / DEMO_MONTHS[-1][:4] / "bilan-annuel.xlsx").is_file()
+    year = DEMO_MONTHS[-1][:4]
+    assert (demo.config.outbox / year / f"bilan-annuel-{year}-provisoire.xlsx").is_file()
 
 
 @pytest.mark.parametrize("code", QUARANTINE_CODES)

@@ -30,7 +30,7 @@ def test_send_leaves_a_provisional_bilan_with_the_guichet(workspace):
 
 
 def test_send_sends_the_bilan_once_the_year_is_over(workspace):
-    run_annual(workspace, 2026, provisoire=True, now=datetime(2026, 11, 25, 9))
+    run_annual(workspace, 2026, now=datetime(2027, 1, 20, 7), send=False)
     report = run_send(workspace, now=datetime(2027, 1, 20, 9))
     assert {s.recipient for s in report.sends if s.key.startswith("bilan-annuel/2026/")} >= {
         "ai@example.org", "etti@example.org"}

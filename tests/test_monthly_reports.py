@@ -18,9 +18,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from clauses.config import Config
 from clauses.registers.load import Registers
+from clauses.reports.editions import Edition, Editions, correction_notes
 from clauses.reports.monthly.deposits import deposit_followup
 from clauses.reports.monthly.figures import (
-    corrections,
     elapsed_share,
     elapsed_shares,
     group_figures,
@@ -32,6 +32,9 @@ from clauses.siret import luhn_complete
 
 SIRET_A, SIRET_B = "12345678901237", "98765432109875"
 GENERATED = datetime(2025, 11, 11, 7, 0)
+SEPTEMBER_REPORT = datetime(2025, 10, 11, 7, 0)  # before the corrected September (20/10)
+MO_CAN_SEPTEMBER = "2025-09/maitres-ouvrage/MO-CAN-rapport-mensuel-2025-09.xlsx"
+MO_CAN_OCTOBER = "2025-10/maitres-ouvrage/MO-CAN-rapport-mensuel-2025-10.xlsx"
 NAMES = ("DUPONT", "BENALI", "MARTIN", "Jeanne", "Karim", "Léa", "P-001", "P-002", "P-003")
 
 
@@ -130,18 +133,37 @@ def current(until: str) -> pd.DataFrame:
     return lines[lines["actif"] & (lines["mois"] <= until)].reset_index(drop=True)
 
 
-def write(tmp: Path, month: str) -> list[Path]:
-    config = Config(territoire="CA du Niortais", root=tmp)
+def seen_on(until: str, moment: datetime) -> pd.DataFrame:
+    """The ledger's current lines as they stood at `moment`: the files received by then, the
+    newest relevé of each structure and month replacing the earlier ones."""
     lines = history()
-    return write_monthly_reports(config, registers(), current(month), files_frame(), month,
-                                 GENERATED, hours_history=lines[lines["mois"] <= month])
+    lines = lines[(lines["recu_le"] < moment) & (lines["mois"] <= until)]
+    newest = lines.groupby(["code_structure", "mois"])["recu_le"].transform("max")
+    return lines[lines["recu_le"] == newest].reset_index(drop=True)
+
+
+def write(tmp: Path, month: str, editions: Editions | None = None, at: datetime = GENERATED,
+          lines: pd.DataFrame | None = None) -> list[Path]:
+    config = Config(territoire="CA du Niortais", root=tmp)
+    return write_monthly_reports(config, registers(),
+                                 current(month) if lines is None else lines, files_frame(),
+                                 month, at, editions=editions)
+
+
+def write_both(root: Path) -> Editions:
+    """September's reports on 11 October (with what was received by then), October's with the
+    whole ledger (late October relevés included)."""
+    editions = Editions(root / "outbox")
+    write(root, "2025-09", editions, at=SEPTEMBER_REPORT,
+          lines=seen_on("2025-09", SEPTEMBER_REPORT))
+    write(root, "2025-10", editions)
+    return editions
 
 
 @pytest.fixture(scope="module")
 def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("monthly")
-    write(root, "2025-09")
-    write(root, "2025-10")
+    write_both(root)
     return root / "outbox"
 
 
@@ -164,16 +186,17 @@ def cells(path: Path) -> list[object]:
 
 def test_one_workbook_per_mo_and_company_with_reported_marches(outbox: Path) -> None:
     october = outbox / "2025-10"
-    assert sorted(p.name for p in (october / "maitres-ouvrage").iterdir()) == ["MO-CAN.xlsx"]
+    assert sorted(p.name for p in (october / "maitres-ouvrage").iterdir()) == [
+        "MO-CAN-rapport-mensuel-2025-10.xlsx"]
     assert sorted(p.name for p in (october / "entreprises").iterdir()) == [
-        f"{SIRET_A}.xlsx", f"{SIRET_B}.xlsx"]
+        f"{SIRET_A}-rapport-mensuel-2025-10.xlsx", f"{SIRET_B}-rapport-mensuel-2025-10.xlsx"]
     # M-003 ran until 30/09/2025: Ville de Niort still had a report for September.
-    assert (outbox / "2025-09" / "maitres-ouvrage" / "MO-VILLE.xlsx").exists()
-    assert (october / "suivi-depots.xlsx").exists()
+    assert (outbox / "2025-09" / "maitres-ouvrage" / "MO-VILLE-rapport-mensuel-2025-09.xlsx").exists()
+    assert (october / "suivi-depots-2025-10.xlsx").exists()
 
 
 def test_mo_synthesis_figures(outbox: Path) -> None:
-    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")["Synthèse"]
+    ws = openpyxl.load_workbook(outbox / MO_CAN_OCTOBER)["Synthèse"]
     rows = table(ws, "Code marché")
     assert list(rows[0])[:8] == ["Code marché", "Intitulé", "Entreprise", "Heures objectif",
                                  "Heures du mois", "Heures cumulées", "Taux de réalisation",
@@ -196,7 +219,7 @@ def test_mo_synthesis_figures(outbox: Path) -> None:
 
 
 def test_totals_are_readable_without_recalculation(outbox: Path) -> None:
-    book = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx", data_only=True)
+    book = openpyxl.load_workbook(outbox / MO_CAN_OCTOBER, data_only=True)
     (total,) = table(book["Synthèse"], "Code marché", totals=True)
     assert (total["Heures objectif"], total["Heures cumulées"]) == (1500, 350)
     assert total["Taux de réalisation"] == pytest.approx(350 / 1500)
@@ -204,7 +227,7 @@ def test_totals_are_readable_without_recalculation(outbox: Path) -> None:
 
 
 def test_mo_numbers_use_french_formats(outbox: Path) -> None:
-    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")["Synthèse"]
+    ws = openpyxl.load_workbook(outbox / MO_CAN_OCTOBER)["Synthèse"]
     header = next(r for r in ws.iter_rows() if r[0].value == "Code marché")
     data = [c for c in ws[header[0].row + 1]]
     assert data[5].number_format == '#,##0.00" h"'
@@ -213,32 +236,103 @@ def test_mo_numbers_use_french_formats(outbox: Path) -> None:
 
 
 def test_late_correction_is_announced_as_rectificatif(outbox: Path) -> None:
-    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")["Synthèse"]
+    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN-rapport-mensuel-2025-10"
+                                ".xlsx")["Synthèse"]
     notes = [c.value for c in ws["A"] if isinstance(c.value, str) and "Rectificatif" in c.value]
-    assert notes == ["Rectificatif — marché M-001 : des relevés déposés après le rapport "
-                     "précédent modifient septembre 2025 ; heures cumulées +10,00 h par rapport "
-                     "à ce rapport."]
-    company_b = cells(outbox / f"2025-10/entreprises/{SIRET_B}.xlsx")
+    # The September report of 11/10 showed M-001 September = 35 + 20; the corrected relevé of
+    # 20/10 says 35 + 30: +10 h.
+    assert notes == ["Rectificatif — marché M-001 : depuis le rapport du 11/10/2025 "
+                     "(MO-CAN-rapport-mensuel-2025-09.xlsx) : septembre 2025 +10,00 h."]
+    company_b = cells(outbox / f"2025-10/entreprises/{SIRET_B}-rapport-mensuel-2025-10.xlsx")
     assert not any("Rectificatif" in str(v) for v in company_b)
 
 
-def test_corrections_compare_with_what_the_previous_report_saw() -> None:
-    gaps = corrections(current("2025-10"), history(), files_frame(), "2025-10", 10)
-    assert gaps.to_dict("records") == [{"code_marche": "M-001", "mois": "2025-09", "ecart": 10.0}]
-    assert corrections(current("2025-09"), history(), files_frame(), "2025-09", 10).empty
+def _edition(period: str, hours: dict[str, dict[str, int]], at: datetime) -> Edition:
+    return Edition(type="rapport-mensuel-mo", periode=period, destinataire="CAN", numero=1,
+                   chemin=f"{period}/maitres-ouvrage/CAN-rapport-mensuel-{period}.xlsx",
+                   sha256="0" * 64, empreinte="1" * 64, arrete_au=at, heures=hours)
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    ({"M-1": {"2026-09": 100_00, "2026-10": 50_00}}, {}),
+    ({"M-1": {"2026-09": 116_250, "2026-10": 50_00}},
+     {"M-1": "Rectificatif — marché M-1 : depuis le rapport du 11/10/2026 "
+             "(CAN-rapport-mensuel-2026-09.xlsx) : septembre 2026 +1 062,50 h."}),
+    ({"M-1": {"2026-08": 7_50, "2026-09": 90_00}},
+     {"M-1": "Rectificatif — marché M-1 : depuis le rapport du 11/10/2026 "
+             "(CAN-rapport-mensuel-2026-09.xlsx) : août 2026 +7,50 h, septembre 2026 −10,00 h."}),
+    ({"M-2": {"2026-09": 12_00}},
+     {"M-2": "Rectificatif — marché M-2 : depuis le rapport du 11/10/2026 "
+             "(CAN-rapport-mensuel-2026-09.xlsx) : septembre 2026 +12,00 h."}),
+], ids=["unchanged-and-new-month", "more-hours", "earlier-month-and-fewer", "marche-not-shown"])
+def test_rectificatif_compares_with_the_previous_recorded_edition(now, expected) -> None:
+    before = _edition("2026-09", {"M-1": {"2026-09": 100_00}}, datetime(2026, 10, 11, 7))
+    assert correction_notes(before, now, until="2026-10") == expected
+
+
+def test_no_rectificatif_without_a_recorded_edition() -> None:
+    assert correction_notes(None, {"M-1": {"2026-09": 100_00}}, until="2026-10") == {}
+
+
+def test_rerun_with_the_same_ledger_writes_no_new_edition(tmp_path: Path) -> None:
+    editions = write_both(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "outbox").rglob("*.xlsx"))
+    again = write(tmp_path, "2025-10", editions, at=datetime(2025, 11, 12, 9))
+    after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "outbox").rglob("*.xlsx"))
+    assert after == before
+    assert [p.name for p in again] == [
+        "MO-CAN-rapport-mensuel-2025-10.xlsx", f"{SIRET_A}-rapport-mensuel-2025-10.xlsx",
+        f"{SIRET_B}-rapport-mensuel-2025-10.xlsx", "suivi-depots-2025-10.xlsx"]
+    assert len(editions.unchanged) == 4
+
+
+def test_second_edition_never_overwrites_the_first(tmp_path: Path) -> None:
+    editions = write_both(tmp_path)
+    first = tmp_path / "outbox/2025-10/maitres-ouvrage/MO-CAN-rapport-mensuel-2025-10.xlsx"
+    sent = first.read_bytes()
+    # A late relevé of ETTI-SUD for October (M-002, +5 h) arrives on 12/11; the report is re-run.
+    late = pd.DataFrame([{"sha256": "e2", "code_structure": "ETTI-SUD", "id_participant": "P-002",
+                          "code_marche": "M-002", "mois": "2025-10", "heures": 65.0,
+                          "type_contrat": "mission d'intérim", "statut": "acceptée",
+                          "en_retard": True, "recu_le": pd.Timestamp("2025-11-12 09:00"),
+                          "actif": True}])
+    hours = current("2025-10")
+    hours = pd.concat([hours[hours["sha256"] != "e1"], late], ignore_index=True)
+    files = pd.concat([files_frame(), pd.DataFrame([{
+        **files_frame().iloc[-2].to_dict(), "sha256": "e2", "nom_fichier": "octobre-bis.xlsx",
+        "recu_le": pd.Timestamp("2025-11-12 09:00")}])], ignore_index=True)
+    config = Config(territoire="CA du Niortais", root=tmp_path)
+    paths = write_monthly_reports(config, registers(), hours, files, "2025-10",
+                                  datetime(2025, 11, 12, 10), editions=editions)
+    assert first.read_bytes() == sent
+    second = first.with_name("MO-CAN-rapport-mensuel-2025-10-ed2.xlsx")
+    assert second in paths and second.is_file()
+    notes = [c.value for c in openpyxl.load_workbook(second)["Synthèse"]["A"][:8]
+             if isinstance(c.value, str)]
+    # October on M-002 was 40 + 50 + 10 = 100 h in the first edition, now 40 + 65 = 105 h.
+    (edition,) = [n for n in notes if n.startswith("Édition 2")]
+    assert edition.startswith("Édition 2 — remplace l'édition du 11/11/2025 à 07:00 "
+                              "(MO-CAN-rapport-mensuel-2025-10.xlsx). Motif : relevés reçus "
+                              "depuis : ")
+    assert "ETTI-SUD « octobre-bis.xlsx » le 12/11/2025" in edition
+    assert ("Rectificatif — marché M-002 : depuis le rapport du 11/11/2025 "
+            "(MO-CAN-rapport-mensuel-2025-10.xlsx) : octobre 2025 +5,00 h.") in notes
+    numbers = {(e.destinataire, e.numero) for e in editions.new if e.periode == "2025-10"}
+    assert ("MO-CAN", 2) in numbers and (SIRET_A, 2) not in numbers
 
 
 def test_cumulated_hours_follow_month_after_month(outbox: Path) -> None:
-    sept = table(openpyxl.load_workbook(outbox / "2025-09/maitres-ouvrage/MO-CAN.xlsx")[
+    sept = table(openpyxl.load_workbook(outbox / MO_CAN_SEPTEMBER)[
         "Synthèse"], "Code marché")
-    octo = table(openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")[
+    octo = table(openpyxl.load_workbook(outbox / MO_CAN_OCTOBER)[
         "Synthèse"], "Code marché")
-    assert sept[0]["Heures cumulées"] == 100 + 65
-    assert octo[0]["Heures cumulées"] == sept[0]["Heures cumulées"] + octo[0]["Heures du mois"]
+    # On 11/10 September was 35 + 20; corrected to 35 + 30 on 20/10 (the Rectificatif's +10 h).
+    assert sept[0]["Heures cumulées"] == 100 + 55
+    assert octo[0]["Heures cumulées"] == sept[0]["Heures cumulées"] + octo[0]["Heures du mois"] + 10
 
 
 def test_mo_evolution_sheet_has_months_and_a_chart(outbox: Path) -> None:
-    path = outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx"
+    path = outbox / MO_CAN_OCTOBER
     rows = table(openpyxl.load_workbook(path)["Évolution"], "Mois")
     # Coverage begins with the August relevé: no month before it is charted as 0 h.
     assert [r["Mois"] for r in rows] == ["août 2025", "septembre 2025", "octobre 2025"]
@@ -251,7 +345,7 @@ def test_mo_evolution_sheet_has_months_and_a_chart(outbox: Path) -> None:
 
 
 def test_mo_breakdown_by_structure_and_contract(outbox: Path) -> None:
-    ws = openpyxl.load_workbook(outbox / "2025-10/maitres-ouvrage/MO-CAN.xlsx")["Répartition"]
+    ws = openpyxl.load_workbook(outbox / MO_CAN_OCTOBER)["Répartition"]
     assert [(r["Structure"], r["Heures du mois"], r["Heures cumulées"])
             for r in table(ws, "Structure")] == [("AI du Niortais", 110, 275),
                                                  ("ETTI Sud", 60, 75)]
@@ -271,7 +365,7 @@ NO_DATES = {"Début de mission": None, "Fin de mission": None}  # these relevés
 
 
 def test_company_participants_sheet(outbox: Path) -> None:
-    book = openpyxl.load_workbook(outbox / f"2025-10/entreprises/{SIRET_B}.xlsx")
+    book = openpyxl.load_workbook(outbox / f"2025-10/entreprises/{SIRET_B}-rapport-mensuel-2025-10.xlsx")
     assert book.sheetnames == ["Synthèse", "Évolution", "Participants"]
     assert [r["Code marché"] for r in table(book["Synthèse"], "Code marché")] == ["M-002"]
     assert table(book["Participants"], "Nom") == [
@@ -306,7 +400,7 @@ def test_deposit_followup_per_structure() -> None:
 
 
 def test_deposit_workbook_highlights_late_and_missing(outbox: Path) -> None:
-    book = openpyxl.load_workbook(outbox / "2025-10/suivi-depots.xlsx")
+    book = openpyxl.load_workbook(outbox / "2025-10/suivi-depots-2025-10.xlsx")
     ws = book["Suivi des dépôts"]
     rows = table(ws, "Code structure")
     assert [(r["Structure"], r["Dépôt"]) for r in rows] == [
@@ -321,8 +415,8 @@ def test_deposit_workbook_highlights_late_and_missing(outbox: Path) -> None:
 
 
 def test_same_ledger_and_month_give_same_figures(tmp_path: Path, outbox: Path) -> None:
-    again = write(tmp_path, "2025-10")
-    for path in again:
+    write_both(tmp_path)
+    for path in (tmp_path / "outbox" / "2025-10").rglob("*.xlsx"):
         relative = path.relative_to(tmp_path / "outbox")
         assert cells(path) == cells(outbox / relative)
 
@@ -360,8 +454,9 @@ def test_month_without_hours_still_reports_running_marches(tmp_path: Path) -> No
     none = current("2025-10").iloc[:0]
     paths = write_monthly_reports(config, registers(), none, files_frame().iloc[:0], "2025-10",
                                   GENERATED)
-    assert [p.name for p in paths] == ["MO-CAN.xlsx", f"{SIRET_A}.xlsx", f"{SIRET_B}.xlsx",
-                                       "suivi-depots.xlsx"]
+    assert [p.name for p in paths] == [
+        "MO-CAN-rapport-mensuel-2025-10.xlsx", f"{SIRET_A}-rapport-mensuel-2025-10.xlsx",
+        f"{SIRET_B}-rapport-mensuel-2025-10.xlsx", "suivi-depots-2025-10.xlsx"]
     book = openpyxl.load_workbook(paths[0])
     assert [(r["Code marché"], r["Heures cumulées"], r["Participants"])
             for r in table(book["Synthèse"], "Code marché")] == [("M-001", 0, 0), ("M-002", 0, 0)]

@@ -27,7 +27,7 @@ def _write(tmp_path, *, period="2026-S1", today=year.TODAY, provisoire=False, ho
 
 @pytest.fixture
 def reports(tmp_path):
-    return {path.stem: path for path in _write(tmp_path)}
+    return {path.stem.split("-salaries-")[0]: path for path in _write(tmp_path)}
 
 
 def _employees(path):
@@ -45,7 +45,7 @@ def test_one_workbook_per_structure_with_employees_in_the_half_year(tmp_path):
     paths = _write(tmp_path)
     # GEIQ1 never declared an hour: no workbook; the others, in structure order.
     assert [p.relative_to(tmp_path) for p in paths] == [
-        tmp_path.joinpath("outbox/2026-S1/structures", f"{code}.xlsx").relative_to(tmp_path)
+        tmp_path.joinpath("outbox/2026-S1/structures", f"{code}-salaries-2026-S1.xlsx").relative_to(tmp_path)
         for code in ("AI1", "EI1", "ETTI1")]
     assert load_workbook(paths[0]).sheetnames == [EMPLOYEES_SHEET, PLAN_SHEET]
 
@@ -117,7 +117,7 @@ def test_participant_missing_from_the_tracking_table_is_said_so(tmp_path):
     tracking = tracking[tracking["code_structure"] != "EI1"]
     (path,) = [p for p in write_semester_reports(
         year.config(tmp_path), year.registers(), year.hours(), tracking, "2026-S1",
-        year.GENERATED_AT, year.TODAY) if p.stem == "EI1"]
+        year.GENERATED_AT, year.TODAY) if p.name.startswith("EI1-")]
     row = _employees(path).row("Identifiant", "P4")
     assert row["Situation"] == "absent du tableau de suivi"
     assert row["Total du semestre"] == 4 * 20  # March to June

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -148,6 +149,7 @@ class JobReport:
     lines: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     sends: list = field(default_factory=list)  # clauses.mail.sending.SendResult
+    editions: Any = None  # clauses.reports.editions.Editions of a report job
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.lines)
@@ -173,6 +175,19 @@ def _send(config: Config, ledger, messages, now: datetime, report: JobReport) ->
         report.lines.append(f"  Échec vers {r.recipient} ({r.subject}) : {r.error}")
 
 
+def _editions(config: Config, ledger):
+    from clauses.reports.editions import Editions
+
+    return Editions.from_frame(config.outbox, ledger.editions())
+
+
+def _edition_count(editions) -> str:
+    """« 3 nouvelles éditions, 52 inchangées » for the summary of a report run."""
+    new, same = len(editions.new), len(editions.unchanged)
+    text = count(new, "nouvelle édition", "nouvelles éditions")
+    return f"{text}, {count(same, 'inchangée', 'inchangées')}" if same else text
+
+
 def run_monthly(config: Config, month: str, *, now: datetime | None = None,
                 send: bool = True) -> JobReport:
     from clauses.mail.dispatch import monthly_messages
@@ -189,13 +204,15 @@ def run_monthly(config: Config, month: str, *, now: datetime | None = None,
     registers, ledger = _open(config)
     report = JobReport()
     try:
+        editions = _editions(config, ledger)
         written = write_monthly_reports(
             config, registers, ledger.hours(until_month=month), ledger.files(), month,
-            generated_at=now, hours_history=ledger.hours(until_month=month, current_only=False),
-            tracking=ledger.tracking(),
+            generated_at=now, tracking=ledger.tracking(), editions=editions,
         )
+        ledger.record_editions(editions.new)
         report.written += written
-        report.lines.append(f"Rapports mensuels de {month} : {len(written)} classeurs écrits "
+        report.editions = editions
+        report.lines.append(f"Rapports mensuels de {month} : {_edition_count(editions)} "
                             f"dans {config.outbox / month}.")
         if send:
             _send(config, ledger, monthly_messages(config, registers, month, written), now, report)
@@ -213,13 +230,17 @@ def run_semester(config: Config, period: str, *, provisoire: bool = False,
     registers, ledger = _open(config)
     report = JobReport()
     try:
+        editions = _editions(config, ledger)
         written = write_semester_reports(
             config, registers, ledger.hours(), ledger.tracking(), period, generated_at=now,
-            today=now.date(), provisoire=provisoire,
+            today=now.date(), provisoire=provisoire, editions=editions, files=ledger.files(),
         )
+        ledger.record_editions(editions.new)
         report.written += written
-        report.lines.append(f"Tableaux semestriels {period} : {len(written)} structures, "
-                            f"dans {config.outbox / period / 'structures'}.")
+        report.editions = editions
+        detail = "provisoires" if provisoire else _edition_count(editions)
+        report.lines.append(f"Tableaux semestriels {period} : {len(written)} structures "
+                            f"({detail}), dans {config.outbox / period / 'structures'}.")
         if send and not provisoire:
             _send(config, ledger, semester_messages(config, registers, period, written), now,
                   report)
@@ -237,11 +258,14 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
     registers, ledger = _open(config)
     report = JobReport()
     try:
+        editions = _editions(config, ledger)
         path = write_annual_report(
             config, registers, ledger.hours(), ledger.tracking(), year, generated_at=now,
-            today=now.date(), provisoire=provisoire,
+            today=now.date(), provisoire=provisoire, editions=editions, files=ledger.files(),
         )
+        ledger.record_editions(editions.new)
         report.written.append(path)
+        report.editions = editions
         mark = " (provisoire)" if provisoire else ""
         report.lines.append(f"Bilan annuel {year}{mark} : {path}")
         if send and not provisoire:

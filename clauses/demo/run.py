@@ -122,7 +122,8 @@ def _summary(config, plan, results: list[FileResult]) -> list[str]:
         f"  comptes rendus de contrôle   {outbox / 'controles'}",
         f"  rapports mensuels            {outbox / plan.months[-1]}",
         f"  tableaux semestriels         {outbox}/<AAAA-Sn>/structures",
-        f"  bilan annuel                 {outbox / plan.months[-1][:4] / 'bilan-annuel.xlsx'}",
+        f"  bilan annuel (provisoire)    "
+        f"{outbox / plan.months[-1][:4] / f'bilan-annuel-{plan.months[-1][:4]}-provisoire.xlsx'}",
         f"  courriels (.eml)             {outbox / 'courriels'}",
         f"  fichiers refusés             {config.quarantine}",
         f"Pour l'interface Prefect : {_clauses_command()} --config {config.source} serve",

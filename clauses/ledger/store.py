@@ -7,6 +7,7 @@ re-running the ingestion is always safe. Corrections never delete: earlier lines
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection
 from datetime import datetime
@@ -24,6 +25,7 @@ from clauses.ledger.rows import FILE_COLUMNS, FileRecord, naive, to_frame, to_ro
 from clauses.ledger.tables import (
     HOUR_REQUIRED,
     TRACKING_REQUIRED,
+    editions,
     envois,
     fichiers,
     heures,
@@ -48,6 +50,7 @@ TRACKING_COLUMNS: tuple[str, ...] = tuple(
     column.name for column in suivi.columns if column.name not in ("id", "fichier_id")
 )
 SEND_COLUMNS: tuple[str, ...] = tuple(column.name for column in envois.columns if column.name != "id")
+EDITION_COLUMNS: tuple[str, ...] = tuple(c.name for c in editions.columns if c.name != "id")
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -286,6 +289,28 @@ class Ledger:
         """The send log, oldest first."""
         query = sa.select(*(envois.c[name] for name in SEND_COLUMNS)).order_by(envois.c.id)
         return self._frame(query, envois, SEND_COLUMNS)
+
+    # --- report editions (SPEC §7: each edition recorded, never overwritten) ----------------------
+
+    def record_editions(self, rows: Collection[Any]) -> None:
+        """Record written editions (`clauses.reports.editions.Edition`), all or none."""
+        if not rows:
+            return
+        values = [{
+            "type": e.type, "periode": e.periode, "destinataire": e.destinataire,
+            "numero": int(e.numero), "chemin": e.chemin, "sha256": e.sha256,
+            "empreinte": e.empreinte, "arrete_au": naive(e.arrete_au),
+            "heures": json.dumps(e.heures, sort_keys=True) if e.heures else None, "note": e.note,
+        } for e in rows]
+        with writing(self._engine) as connection:
+            connection.execute(editions.insert(), values)
+
+    def editions(self, *, period: str | None = None) -> pd.DataFrame:
+        """Recorded editions, oldest first; only those of `period` when given."""
+        query = sa.select(*(editions.c[name] for name in EDITION_COLUMNS)).order_by(editions.c.id)
+        if period is not None:
+            query = query.where(editions.c.periode == period)
+        return self._frame(query, editions, EDITION_COLUMNS)
 
     def _frame(self, query: sa.Select[Any], table: sa.Table, names: tuple[str, ...]) -> pd.DataFrame:
         with self._engine.connect() as connection:

@@ -121,6 +121,29 @@ envois = sa.Table(
     sa.Index("ix_envois_key_recipient", "key", "recipient"),
 )
 
+# Report editions (SPEC §7, §8): one row per written report, never updated. A re-run whose content
+# is unchanged records nothing; a changed one is the next `numero` (its file `…-edN.xlsx`).
+# `heures` keeps the hours the edition showed per marché and month (JSON, hundredths of an hour),
+# so a later « Rectificatif » note compares with exactly what the recipient was sent.
+editions = sa.Table(
+    "editions",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("type", sa.String, nullable=False),
+    sa.Column("periode", sa.String(7), nullable=False),
+    sa.Column("destinataire", sa.String, nullable=False),
+    sa.Column("numero", sa.Integer, nullable=False),
+    sa.Column("chemin", sa.String, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("empreinte", sa.String(64), nullable=False),
+    sa.Column("arrete_au", sa.DateTime, nullable=False),
+    sa.Column("heures", sa.Text, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    # Two runs at once cannot both record the same edition of a report.
+    sa.UniqueConstraint("type", "periode", "destinataire", "numero",
+                        name="uq_editions_rapport_numero"),
+)
+
 # Columns of `heures` a caller's frame must hold; the ledger fills the others it owns
 # (fichier_id, sha256, code_structure, recu_le, actif) and leaves absent optional ones empty.
 HOUR_REQUIRED: tuple[str, ...] = ("feuille", "ligne", "statut")

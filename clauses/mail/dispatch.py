@@ -25,6 +25,13 @@ from clauses.mail.sending import Message
 from clauses.periods import is_period_over
 from clauses.registers.load import Registers
 from clauses.reports.control import control_report_path
+from clauses.reports.editions import (
+    MONTHLY_BUYER,
+    MONTHLY_COMPANY,
+    SEMESTER,
+    latest_editions,
+    recipient_of,
+)
 
 
 def _by(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
@@ -33,22 +40,31 @@ def _by(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
 
 def monthly_messages(config: Config, registers: Registers, month: str,
                      written: list[Path]) -> list[Message]:
+    """The MO and company reports among `written`, each to the recipient its name begins with."""
     buyers = _by(registers.buyers, "code_mo")
     companies = _by(registers.companies, "siret")
     messages = []
     for path in written:
-        if path.parent.name == "maitres-ouvrage" and path.stem in buyers:
-            messages.append(monthly_buyer_message(config, buyers[path.stem], month, path))
-        elif path.parent.name == "entreprises" and path.stem in companies:
-            messages.append(monthly_company_message(config, companies[path.stem], month, path))
+        if path.parent.name == "maitres-ouvrage":
+            buyer = buyers.get(recipient_of(path, MONTHLY_BUYER, month) or "")
+            if buyer is not None:
+                messages.append(monthly_buyer_message(config, buyer, month, path))
+        elif path.parent.name == "entreprises":
+            company = companies.get(recipient_of(path, MONTHLY_COMPANY, month) or "")
+            if company is not None:
+                messages.append(monthly_company_message(config, company, month, path))
     return messages
 
 
 def semester_messages(config: Config, registers: Registers, period: str,
                       written: list[Path]) -> list[Message]:
     structures = _by(registers.structures, "code_structure")
-    return [semester_message(config, structures[p.stem], period, p)
-            for p in written if p.stem in structures]
+    messages = []
+    for path in written:
+        structure = structures.get(recipient_of(path, SEMESTER, period) or "")
+        if structure is not None:
+            messages.append(semester_message(config, structure, period, path))
+    return messages
 
 
 def file_messages(config: Config, registers: Registers, files: pd.DataFrame) -> list[Message]:
@@ -73,20 +89,21 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame) -> 
 
 
 def due_messages(config: Config, registers: Registers, ledger, today: date) -> list[Message]:
-    """Every message Clauses owes from what is in the ledger and the outbox. A provisional
-    semester table or bilan (period not over on `today`) is for the guichet's eyes only."""
+    """Every message Clauses owes from what is in the ledger and the outbox: the newest edition
+    of each report (an older one replaced before it left is not sent). A provisional semester
+    table or bilan (period not over on `today`) is for the guichet's eyes only."""
     messages = file_messages(config, registers, ledger.files())
     outbox = config.outbox
     for folder in sorted(p for p in outbox.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()):
-        written = sorted(folder.glob("maitres-ouvrage/*.xlsx")) + sorted(
-            folder.glob("entreprises/*.xlsx"))
+        written = latest_editions([*folder.glob("maitres-ouvrage/*.xlsx"),
+                                   *folder.glob("entreprises/*.xlsx")])
         messages += monthly_messages(config, registers, folder.name, written)
     for folder in sorted(outbox.glob("[0-9][0-9][0-9][0-9]-S[12]")):
         if is_period_over(folder.name, today):
             messages += semester_messages(config, registers, folder.name,
-                                          sorted(folder.glob("structures/*.xlsx")))
-    for report in sorted(outbox.glob("[0-9][0-9][0-9][0-9]/bilan-annuel.xlsx")):
-        if is_period_over(report.parent.name, today):
+                                          latest_editions(folder.glob("structures/*.xlsx")))
+    for report in latest_editions(outbox.glob("[0-9][0-9][0-9][0-9]/bilan-annuel-*.xlsx")):
+        if is_period_over(report.parent.name, today) and not report.stem.endswith("provisoire"):
             messages += annual_messages(config, registers.structures, report.parent.name,
                                         report)
     return messages

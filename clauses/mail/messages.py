@@ -18,6 +18,7 @@ from clauses.config import Config
 from clauses.ledger import FileRecord
 from clauses.mail.sending import Message
 from clauses.periods import month_label, of_month, period_label
+from clauses.reports.editions import edition_number
 from clauses.vocabulary import FILE_REASONS, Kind
 
 Row = Mapping[str, Any]  # a register row (pandas Series or dict): code, `nom`, `email`
@@ -99,8 +100,9 @@ def monthly_buyer_message(config: Config, buyer: Row, month: str, report: Path) 
         "et taux de réalisation de chaque marché au regard de son objectif d'heures.",
         "Ce rapport ne contient aucune donnée nominative.",
     )
-    return _to(buyer, f"rapport-mensuel-mo/{month}/{buyer['code_mo']}",
-               f"Clauses sociales : rapport d'exécution {of_month(month)}", body, report)
+    return _to(buyer, edition_key(f"rapport-mensuel-mo/{month}/{buyer['code_mo']}", report),
+               f"Clauses sociales : rapport d'exécution {of_month(month)}{_nth(report)}",
+               _with_edition(body, report), report)
 
 
 def monthly_company_message(config: Config, company: Row, month: str, report: Path) -> Message:
@@ -113,9 +115,10 @@ def monthly_company_message(config: Config, company: Row, month: str, report: Pa
         "Ce document contient des données personnelles : merci de le réserver aux "
         "personnes chargées du suivi de ces marchés.",
     )
-    return _to(company, f"rapport-mensuel-entreprise/{month}/{company['siret']}",
-               f"Clauses sociales : heures d'insertion réalisées en {month_label(month)}", body,
-               report)
+    return _to(company, edition_key(f"rapport-mensuel-entreprise/{month}/{company['siret']}",
+                                    report),
+               f"Clauses sociales : heures d'insertion réalisées en {month_label(month)}"
+               f"{_nth(report)}", _with_edition(body, report), report)
 
 
 def semester_message(config: Config, structure: Row, period: str, report: Path) -> Message:
@@ -128,26 +131,51 @@ def semester_message(config: Config, structure: Row, period: str, report: Path) 
         "mois et situation de chaque salarié.",
         "Merci de nous signaler toute différence avec votre propre suivi.",
     )
-    return _to(structure, f"tableau-semestriel/{period}/{structure['code_structure']}",
-               f"Tableau des salariés en parcours clauses : {label}", body, report)
+    return _to(structure, edition_key(f"tableau-semestriel/{period}/"
+                                      f"{structure['code_structure']}", report),
+               f"Tableau des salariés en parcours clauses : {label}{_nth(report)}",
+               _with_edition(body, report), report)
 
 
 def annual_messages(config: Config, structures: pd.DataFrame, year: str,
                     report: Path) -> list[Message]:
     """The annual report (bilan annuel) to the DDETS-PP and to each structure."""
-    subject = f"Bilan annuel {year} des clauses sociales d'insertion — {config.territoire}"
+    subject = (f"Bilan annuel {year} des clauses sociales d'insertion — {config.territoire}"
+               f"{_nth(report)}")
     text = (
         f"Veuillez trouver ci-joint le bilan annuel {year} des clauses sociales d'insertion "
         f"du territoire ({config.territoire}) : heures réalisées, équivalents temps plein, "
         "marchés, maîtres d'ouvrage, entreprises, structures, profil des participants, "
         "sorties et freins à l'emploi."
     )
-    messages = [Message(f"bilan-annuel/{year}/ddets", tuple(config.courriel.ddets), subject,
-                        letter(config, text), (report,))]
+    body = _with_edition(letter(config, text), report)
+    messages = [Message(edition_key(f"bilan-annuel/{year}/ddets", report),
+                        tuple(config.courriel.ddets), subject, body, (report,))]
     for _, structure in structures.iterrows():
-        messages.append(_to(structure, f"bilan-annuel/{year}/{structure['code_structure']}",
-                            subject, letter(config, text), report))
+        messages.append(_to(structure, edition_key(
+            f"bilan-annuel/{year}/{structure['code_structure']}", report), subject, body, report))
     return messages
+
+
+def edition_key(key: str, report: Path) -> str:
+    """The send-log key of a report's edition: a second edition is a new message (it is sent),
+    the same edition never twice. The first edition keeps the plain key."""
+    number = edition_number(report)
+    return key if number == 1 else f"{key}/ed{number}"
+
+
+def _nth(report: Path) -> str:
+    number = edition_number(report)
+    return "" if number == 1 else f" (édition {number})"
+
+
+def _with_edition(body: str, report: Path) -> str:
+    """A second edition says so in the letter; the workbook's own note says what changed."""
+    if edition_number(report) == 1:
+        return body
+    notice = ("Cette nouvelle édition remplace la précédente : la note en tête du classeur "
+              "indique ce qui a changé et pourquoi.")
+    return body.replace("\n\nPour toute question", f"\n\n{notice}\n\nPour toute question", 1)
 
 
 def _to(row: Row, key: str, subject: str, body: str, report: Path | None) -> Message:

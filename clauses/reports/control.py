@@ -175,7 +175,8 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
     with ReportWorkbook(path, territory=territory or "Guichet unique des clauses sociales",
                         title=f"{TITLE} — {Path(file_name).name}",
                         period=_period(checked, received),
-                        generated_at=generated_at or received) as book:
+                        generated_at=generated_at or received,
+                        fingerprint=False) as book:  # one per file: never re-edited
         summary = book.sheet("Résumé")  # first: what a structure should read before the lines
         summary.pairs(_file_pairs(structure, file_name, kind, received,
                                   None if file_reason is not None else late, arrived))

@@ -25,6 +25,8 @@ ROW_STYLES: dict[str, dict[str, str]] = {
     "orange": {"bg_color": "#FCD5B4", "font_color": "#843C0C"},
     "green": {"bg_color": "#C6EFCE", "font_color": "#006100"},
 }
+# The workbook property holding a report's content fingerprint (clauses.reports.editions).
+FINGERPRINT_PROPERTY = "Empreinte du contenu"
 TABLE_STYLE = "Table Style Medium 2"
 HEADER_FILL = "#1F4E78"  # explicit too: LibreOffice and PDF exports ignore Excel table styles
 MAX_WIDTH = 60  # characters; longer text columns wrap instead of widening the page

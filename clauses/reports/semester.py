@@ -1,5 +1,5 @@
 """Tableau des salariés en parcours clauses (SPEC §8, semester row): one workbook per structure,
-`outbox/<YYYY-Sn>/structures/<code_structure>.xlsx`, for the half-yearly review committee.
+`outbox/<YYYY-Sn>/structures/<code_structure>-salaries-<YYYY-Sn>.xlsx`, for the half-yearly review committee.
 
 It goes to the structure itself, about its own employees, so identities are allowed here.
 
@@ -40,6 +40,7 @@ from clauses.periods import (
     semester_code,
 )
 from clauses.registers.load import Registers
+from clauses.reports import editions as ed
 from clauses.reports.annual.activity import counted_lines
 from clauses.reports.annual.people import current_tracking, newest_tracking_lines
 from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange, Total
@@ -58,10 +59,6 @@ PLAN_TO_FILL: dict[str, str] = {
     "Observations pour le comité": "wrap",
 }
 WRITING_WIDTH = 40  # characters: room to type in the plan's empty columns
-
-
-def semester_report_path(outbox: Path, period: str, code_structure: str) -> Path:
-    return outbox / semester_code(period) / "structures" / f"{code_structure}.xlsx"
 
 
 def hour_columns(period: str) -> list[str]:
@@ -183,8 +180,10 @@ def _widen(sheet: Sheet, table: TableRange, columns: list[str], width: int) -> N
 
 def write_structure_workbook(path: Path, *, config: Config, structure: str, period: str,
                              employees: pd.DataFrame, plan: pd.DataFrame,
-                             generated_at: datetime, provisoire: bool) -> Path:
-    title, notes = provisional_marks(f"Salariés en parcours clauses — {structure}", provisoire)
+                             generated_at: datetime, provisoire: bool,
+                             notes: Sequence[str] = ()) -> Path:
+    title, marks = provisional_marks(f"Salariés en parcours clauses — {structure}", provisoire)
+    notes = [*marks, *notes]
     summed = hour_columns(period)
     with ReportWorkbook(path, territory=config.territoire, title=title,
                         period=period_label(period), generated_at=generated_at) as book:
@@ -209,8 +208,12 @@ def write_structure_workbook(path: Path, *, config: Config, structure: str, peri
 
 def write_semester_reports(config: Config, registers: Registers, hours: pd.DataFrame,
                            tracking: pd.DataFrame, period: str, generated_at: datetime,
-                           today: date, provisoire: bool = False) -> list[Path]:
+                           today: date, provisoire: bool = False,
+                           editions: ed.Editions | None = None,
+                           files: pd.DataFrame | None = None) -> list[Path]:
     """One workbook per structure with employees in the half-year; paths in structure order.
+    Each is an edition (`<code>-salaries-<YYYY-Sn>.xlsx`, then `-ed2`…), recorded in
+    `editions.new`; a provisional one is `…-provisoire.xlsx`, replaced at each run.
 
     `hours` = `Ledger.hours(current_only=True, counted_only=True)` over every month,
     `tracking` = `Ledger.tracking(current_only=True)`. Refuses a half-year not over yet
@@ -222,12 +225,20 @@ def write_semester_reports(config: Config, registers: Registers, hours: pd.DataF
     first, last = parse_semester(period)
     in_period = hours[hours["mois"].between(first, last)].dropna(subset=["id_participant"])
     names = registers.structures.set_index("code_structure")["nom"]
+    editions = editions if editions is not None else ed.Editions(config.outbox)
+    folder = config.outbox / period / "structures"
     paths = []
     for code in sorted(in_period["code_structure"].dropna().unique()):
         employees = employees_table(hours, registers, tracking, code, period)
-        path = semester_report_path(config.outbox, period, code)
-        paths.append(write_structure_workbook(
+        if provisoire:
+            planned, path = None, ed.provisional_path(folder, ed.SEMESTER, period, code)
+        else:
+            planned = editions.plan(ed.SEMESTER, period, code, folder)
+            path = planned.staging
+        write_structure_workbook(
             path, config=config, structure=str(names.get(code, code)), period=period,
             employees=employees, plan=plan_table(employees, tracking, code),
-            generated_at=generated_at, provisoire=provisoire))
+            generated_at=generated_at, provisoire=provisoire,
+            notes=ed.edition_note(planned, files) if planned else ())
+        paths.append(editions.keep(planned, as_of=generated_at) if planned else path)
     return paths

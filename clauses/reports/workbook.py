@@ -37,6 +37,7 @@ Number formats use Excel's invariant codes; Excel and LibreOffice show them with
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -54,6 +55,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from clauses.clock import to_utc
 from clauses.reports.formatting import (
+    FINGERPRINT_PROPERTY,
     HEADER_FILL,
     MAX_WIDTH,
     NUMBER_FORMATS,
@@ -100,7 +102,7 @@ class ReportWorkbook:
     """A report being written; use as a context manager (see module docstring)."""
 
     def __init__(self, path: Path | str, *, territory: str, title: str, period: str,
-                 generated_at: datetime) -> None:
+                 generated_at: datetime, fingerprint: bool = True) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.territory, self.title, self.period = territory, title, period
@@ -119,6 +121,14 @@ class ReportWorkbook:
                                   "created": to_utc(generated_at).replace(tzinfo=None)})
         self._formats: dict[tuple[str, str | None], Any] = {}
         self._sheets: list[Sheet] = []
+        # What the report says, without its edition stamp and notes: two runs over the same
+        # ledger give the same fingerprint, so no new edition is made (clauses.reports.editions).
+        self._content = hashlib.sha256() if fingerprint else None
+
+    def remember(self, *parts: Any) -> None:
+        """Add what a block shows to the content fingerprint."""
+        if self._content is not None:
+            self._content.update(repr(parts).encode())
 
     def fmt(self, kind: str = "text", style: str | None = None, **extra: Any) -> Any:
         """A cached cell format: a column kind, an optional row style, optional extras."""
@@ -141,6 +151,7 @@ class ReportWorkbook:
     def sheet(self, name: str, *, notes: Sequence[str] = ()) -> Sheet:
         """A new sheet with the title block (territory, title, period, generation date) on top."""
         sheet = Sheet(self, self.book.add_worksheet(name, worksheet_class=_Worksheet), name)
+        self.remember("sheet", name)
         sheet.title_block(notes)
         self._sheets.append(sheet)
         return sheet
@@ -149,6 +160,8 @@ class ReportWorkbook:
         """Write the workbook to its temporary file, then rename it onto `path` atomically."""
         for sheet in self._sheets:
             sheet.finish()
+        if self._content is not None:
+            self.book.set_custom_property(FINGERPRINT_PROPERTY, self._content.hexdigest())
         try:
             self.book.close()
             os.replace(self._temp, self.path)
@@ -200,12 +213,14 @@ class Sheet:
     _widen = widen  # early name, still used by semester.py
 
     def heading(self, text: str) -> None:
+        self.book.remember("heading", text)
         self.ws.write_string(self.row, 0, text, self.book.fmt("text", None, bold=True,
                                                               font_size=12))
         self.row += 1
 
     def paragraph(self, text: str, *, columns: int = 6) -> None:
         """A long sentence wrapped over `columns` merged cells (row height estimated)."""
+        self.book.remember("paragraph", text)
         fmt = self.book.fmt("wrap", None, text_wrap=True)  # no row rule under a sentence
         self.ws.merge_range(self.row, 0, self.row, columns - 1, text, fmt)
         self.ws.set_row(self.row, 15 * max(1, math.ceil(len(text) / 95)))
@@ -214,6 +229,7 @@ class Sheet:
     def pairs(self, rows: Sequence[tuple[Any, ...]]) -> None:
         """Label / value lines: (label, value) or (label, value, kind)."""
         bold = self.book.fmt("text", None, bold=True)
+        self.book.remember("pairs", [tuple(map(str, row)) for row in rows])
         for label, value, *kind in rows:
             kind_name = kind[0] if kind else ("date" if isinstance(value, date) else "text")
             self.ws.write_string(self.row, 0, str(label), bold)
@@ -234,6 +250,7 @@ class Sheet:
         col_kinds = [(kinds or {}).get(h) or infer_kind(s) for h, s in zip(headers, columns,
                                                                             strict=True)]
         values = [python_values(s) for s in columns]
+        self.book.remember("table", headers, values, totals)
         top, first = self.row, self.row + 1
         last = first + max(len(frame), 1) - 1  # Excel tables need at least one data row
         widths = self._write_columns(first, headers, col_kinds, values, row_styles,

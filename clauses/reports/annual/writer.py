@@ -1,4 +1,4 @@
-"""Bilan annuel (SPEC §8, annual row): `outbox/<YYYY>/bilan-annuel.xlsx` for the DDETS-PP and the
+"""Bilan annuel (SPEC §8, annual row): `outbox/<YYYY>/bilan-annuel-<YYYY>.xlsx` for the DDETS-PP and the
 structures. Aggregates only, no one's identity: every count of people below
 `rapports.seuil_secret_statistique` is masked (see `annual_people`).
 
@@ -19,6 +19,7 @@ import pandas as pd
 from clauses.config import Config
 from clauses.periods import period_label, provisional_marks, require_period_over
 from clauses.registers.load import Registers
+from clauses.reports import editions as ed
 from clauses.reports.annual import activity as figures
 from clauses.reports.annual import people as people
 from clauses.reports.semester import sum_totals
@@ -54,10 +55,6 @@ class Layout:
     """What every sheet needs besides its figures."""
 
     threshold: int  # rapports.seuil_secret_statistique
-
-
-def annual_report_path(outbox: Path, year: int) -> Path:
-    return outbox / str(year) / "bilan-annuel.xlsx"
 
 
 def _mask(frame: pd.DataFrame, layout: Layout, count: str, share: str | None = None) -> pd.DataFrame:
@@ -173,8 +170,11 @@ def _exits_sheet(sheet: Sheet, tracking: pd.DataFrame, year: int, layout: Layout
 
 def write_annual_report(config: Config, registers: Registers, hours: pd.DataFrame,
                         tracking: pd.DataFrame, year: int, generated_at: datetime, today: date,
-                        provisoire: bool = False) -> Path:
-    """Write the bilan annuel of `year`; returns its path.
+                        provisoire: bool = False, editions: ed.Editions | None = None,
+                        files: pd.DataFrame | None = None) -> Path:
+    """Write the bilan annuel of `year`; returns its path: `bilan-annuel-<YYYY>.xlsx`, then
+    `-ed2`… (an edition, recorded in `editions.new`; the previous path when nothing changed);
+    a provisional one is `bilan-annuel-<YYYY>-provisoire.xlsx`, replaced at each run.
 
     `hours` = `Ledger.hours(current_only=True, counted_only=True)` over every month,
     `tracking` = `Ledger.tracking(current_only=True)`. Refuses a year not over yet
@@ -186,7 +186,14 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
     title, notes = provisional_marks(f"Bilan annuel {year} des clauses sociales d'insertion",
                                      provisoire)
     layout = Layout(config.rapports.seuil_secret_statistique)
-    path = annual_report_path(config.outbox, year)
+    editions = editions if editions is not None else ed.Editions(config.outbox)
+    folder = config.outbox / str(year)
+    if provisoire:
+        planned, path = None, ed.provisional_path(folder, ed.ANNUAL, str(year), ed.DDETS)
+    else:
+        planned = editions.plan(ed.ANNUAL, str(year), ed.DDETS, folder)
+        path = planned.staging
+        notes = [*notes, *ed.edition_note(planned, files)]
     with ReportWorkbook(path, territory=config.territoire, title=title,
                         period=period_label(year), generated_at=generated_at) as book:
         _synthesis_sheet(book.sheet("Synthèse", notes=notes), hours, registers, year, config,
@@ -203,7 +210,7 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
                         people.barriers_table(hours, tracking, year)}, layout,
                        count=people.PEOPLE, share=people.SHARE,
                        charted=("Freins à l'emploi des participants de l'année (cumulables)",))
-    return path
+    return editions.keep(planned, as_of=generated_at) if planned else path
 
 
 def _hour_sheets(hours: pd.DataFrame, registers: Registers,

@@ -9,6 +9,7 @@ the file's `modifie_le`, as for lateness (SPEC §6). Duplicates ("déjà reçu")
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -104,13 +105,13 @@ def file_list(files: pd.DataFrame, month: str) -> pd.DataFrame:
 
 def write_deposit_report(path: Path, *, config: Config, registers: Registers,
                          hours: pd.DataFrame, files: pd.DataFrame, month: str,
-                         generated_at: datetime) -> Path:
-    """`outbox/<M>/suivi-depots.xlsx`: sheets `Suivi des dépôts` and `Fichiers`."""
+                         generated_at: datetime, notes: Sequence[str] = ()) -> Path:
+    """`outbox/<M>/suivi-depots-<M>.xlsx`: sheets `Suivi des dépôts` and `Fichiers`."""
     followup = deposit_followup(registers, hours, files, month)
     deadline = deadline_of(month, config.depot.jour_limite)
     with ReportWorkbook(path, territory=config.territoire, title="Suivi des dépôts",
                         period=month_label(month), generated_at=generated_at) as book:
-        sheet = book.sheet("Suivi des dépôts")
+        sheet = book.sheet("Suivi des dépôts", notes=notes)
         counts = followup["Dépôt"].value_counts()
         sheet.pairs([("Date limite de dépôt", deadline, "date"),
                      ("Structures", len(followup), "integer")]

@@ -3,7 +3,8 @@ the registers to the tables a maître d'ouvrage or a company reads. No layout, n
 
 - A marché is reported for month M when it runs during M, or has hours in M.
 - `Heures cumulées` are the current ledger's counted hours up to the end of M, so a correction
-  to an earlier month shows in the next report (see `corrections`).
+  to an earlier month shows in the next report (its « Rectificatif » note compares with the
+  previous recorded edition: `clauses.reports.editions`).
 - `Avancement` compares `Taux de réalisation` with the share of the marché's duration elapsed at
   the end of M (or at its end date): behind when the rate is lower.
 - Coverage (`clauses.reports.coverage`): cumulated hours start from the marché's opening balance;
@@ -301,30 +302,7 @@ def participant_tables(figures: MonthFigures, participants: pd.DataFrame,
 
 
 def previous_report_time(month: str, jour_limite: int) -> datetime:
-    """When the report of the month before was produced: the day after its deadline (SPEC §6)."""
+    """When the monthly run of the month before is due when none is recorded: the day after its
+    deadline (SPEC §6). Recorded editions give the real instant (`clauses.reports.editions`)."""
     deadline = deadline_of(add_months(month, -1), jour_limite)
     return datetime.combine(deadline + timedelta(days=1), time.min)
-
-
-def corrections(hours: pd.DataFrame, history: pd.DataFrame, files: pd.DataFrame, month: str,
-                jour_limite: int) -> pd.DataFrame:
-    """Per marché and earlier month, how the current cumulated hours differ from what the
-    previous report could see: relevés (corrections or late ones) deposited after it.
-
-    The previous view is rebuilt from `history` (every version): for each structure and month,
-    the newest relevé deposited before that report. Deposit time is the file's `modifie_le`, as
-    for lateness; `recu_le` when the file is unknown."""
-    cutoff, before = previous_report_time(month, jour_limite), add_months(month, -1)
-    empty = pd.DataFrame(columns=["code_marche", "mois", "ecart"])
-    if history is None or history.empty:
-        return empty
-    deposited = files.drop_duplicates("sha256").set_index("sha256")["modifie_le"]
-    old = counted(history[history["mois"] <= before])
-    old = old.assign(_at=old["sha256"].map(deposited).fillna(old["recu_le"]))
-    old = old[old["_at"] < cutoff]
-    newest = old.groupby(["code_structure", "mois"])["_at"].transform("max")
-    known = old[old["_at"] == newest].groupby(["code_marche", "mois"])["heures"].sum()
-    now = counted(hours[hours["mois"] <= before]).groupby(["code_marche", "mois"])["heures"].sum()
-    gap = now.sub(known, fill_value=0.0)
-    gap = gap[gap.abs() > 0.005].rename("ecart").reset_index()
-    return gap.sort_values(["code_marche", "mois"], ignore_index=True) if len(gap) else empty

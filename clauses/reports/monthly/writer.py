@@ -1,11 +1,15 @@
 """Monthly execution reports (SPEC §8, issue 4) for month M, written under `outbox/<M>/`:
 
-- `maitres-ouvrage/<code_mo>.xlsx`: `Synthèse` (one row per marché), `Évolution` (chart of cumulated
-  hours against the target), `Évolution par marché` (the same, one small chart per marché),
-  `Répartition` (hours by structure and contract type). No names.
-- `entreprises/<siret>.xlsx`: the same `Synthèse` and `Évolution` for the company's marchés, and
-  `Participants` (name, first name, marché, structure, hours). No birth date, no criteria.
-- `suivi-depots.xlsx` for the facilitator (`clauses.reports.monthly.deposits`).
+- `maitres-ouvrage/<code_mo>-rapport-mensuel-<M>.xlsx`: `Synthèse` (one row per marché),
+  `Évolution` (chart of cumulated hours against the target), `Évolution par marché` (the same,
+  one small chart per marché), `Répartition` (hours by structure and contract type). No names.
+- `entreprises/<siret>-rapport-mensuel-<M>.xlsx`: the same `Synthèse` and `Évolution` for the
+  company's marchés, and `Participants` (name, first name, marché, structure, hours). No birth
+  date, no criteria.
+- `suivi-depots-<M>.xlsx` for the facilitator (`clauses.reports.monthly.deposits`).
+
+Each is an edition (`clauses.reports.editions`): a re-run never overwrites a written report; a
+changed one becomes `…-ed2.xlsx` with a note saying why, an unchanged one is not written again.
 
 Figures come from `monthly_figures` (pure), computed once for the month and sliced per maître
 d'ouvrage and per company; this module only lays them out.
@@ -23,6 +27,7 @@ from clauses.config import Config
 from clauses.hours import achievement_rate
 from clauses.periods import month_label
 from clauses.registers.load import Registers
+from clauses.reports import editions as ed
 from clauses.reports import missions
 from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
 from clauses.reports.monthly import arrivals
@@ -60,24 +65,6 @@ class MonthlyInputs:
     month: str
     generated_at: datetime
     coverage: Coverage | None = None
-
-
-def _hours_text(hours: float) -> str:
-    """1234.5 → "+1 234,50 h" for sentences (cells use number formats instead)."""
-    text = f"{hours:+,.2f}".replace(",", " ").replace(".", ",")
-    return f"{text} h"
-
-
-def correction_notes(gaps: pd.DataFrame) -> dict[str, str]:
-    """One "Rectificatif" sentence per marché whose earlier months changed since last report."""
-    notes = {}
-    for code, rows in gaps.groupby("code_marche"):
-        months = ", ".join(month_label(m) for m in rows["mois"])
-        notes[code] = (
-            f"Rectificatif — marché {code} : des relevés déposés après le rapport précédent "
-            f"modifient {months} ; heures cumulées {_hours_text(float(rows['ecart'].sum()))} "
-            "par rapport à ce rapport.")
-    return notes
 
 
 def participants_note(synthesis: pd.DataFrame, participants: int) -> str:
@@ -184,36 +171,37 @@ def _book(path: Path, inputs: MonthlyInputs, title: str) -> ReportWorkbook:
 
 
 def month_notes(inputs: MonthlyInputs, files: pd.DataFrame, tracking: pd.DataFrame | None,
-                hours_history: pd.DataFrame | None) -> dict[str, list[str]]:
-    """The red notes of each marché: relevés missing or late (issue 15), then rectificatifs."""
+                editions: ed.Editions) -> dict[str, list[str]]:
+    """The red notes of each marché: relevés missing, or late and received since the previous
+    monthly run (its recorded deposit follow-up; else the day after the last deadline)."""
     config, registers, hours, month = inputs.config, inputs.registers, inputs.hours, inputs.month
     at = inputs.generated_at
     missing = arrivals.missing_statements(hours, tracking, files, month)
-    late = arrivals.late_arrivals(hours, files, month,
-                                  fig.previous_report_time(month, config.depot.jour_limite), at)
+    previous = editions.latest(ed.DEPOSITS, ed.GUICHET, until=month)
+    since = previous.arrete_au if previous is not None and previous.arrete_au < at else \
+        fig.previous_report_time(month, config.depot.jour_limite)
+    late = arrivals.late_arrivals(hours, files, month, since, at)
     names = registers.structures.set_index("code_structure")["nom"]
-    notes = arrivals.arrival_notes(missing, late, names, month, at)
-    fixes = correction_notes(fig.corrections(hours, hours_history, files, month,
-                                             config.depot.jour_limite))
-    for code, text in fixes.items():
-        notes.setdefault(code, []).append(text)
-    return notes
+    return arrivals.arrival_notes(missing, late, names, month, at)
 
 
 def write_monthly_reports(config: Config, registers: Registers, hours_until_m: pd.DataFrame,
                           files: pd.DataFrame, month: str, generated_at: datetime,
-                          hours_history: pd.DataFrame | None = None,
-                          tracking: pd.DataFrame | None = None) -> list[Path]:
-    """Every monthly workbook for `month`; returns their paths (MO, companies, deposits).
+                          tracking: pd.DataFrame | None = None,
+                          editions: ed.Editions | None = None) -> list[Path]:
+    """Every monthly workbook for `month`; returns their paths (MO, companies, deposits): the
+    new editions, and the previous ones left as they were when nothing changed.
 
     `hours_until_m` = `ledger.hours(until_month=month)` (current, counted); `files` =
-    `ledger.files()`; `hours_history` = `ledger.hours(until_month=month, current_only=False)`,
-    for the "Rectificatif" notes (none when omitted); `tracking` = `ledger.tracking()`, for the
-    structures expected on a marché and the mission dates (none when omitted)."""
+    `ledger.files()`; `tracking` = `ledger.tracking()`, for the structures expected on a marché
+    and the mission dates (none when omitted); `editions`: the editions recorded so far (for
+    the file names and the « Rectificatif » notes); the ones written here are added to its
+    `new` list."""
+    editions = editions if editions is not None else ed.Editions(config.outbox)
     coverage = coverage_of(files, hours_until_m, registers.markets)
     inputs = MonthlyInputs(config, registers, hours_until_m, month, generated_at, coverage)
     figures = fig.month_figures(registers, hours_until_m, month, coverage)
-    notes = month_notes(inputs, files, tracking, hours_history)
+    notes = month_notes(inputs, files, tracking, editions)
     folder, paths = config.outbox / month, []
     buyers = fig.group_figures(figures, "code_mo")
     per_market = fig.evolutions(figures, "code_marche")
@@ -223,22 +211,43 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
         code, group = buyer["code_mo"], buyers.get(buyer["code_mo"])
         if group is None:  # no marché of this maître d'ouvrage is reported in `month`
             continue
-        paths.append(write_buyer_report(
-            folder / "maitres-ouvrage" / f"{code}.xlsx", buyer=buyer, group=group,
-            breakdowns=[split[code] for split in splits], inputs=inputs,
-            market_evolutions=per_market,
-            notes=[n for c in group.codes for n in notes.get(c, [])]))
+        planned = editions.plan(ed.MONTHLY_BUYER, month, str(code),
+                                folder / "maitres-ouvrage")
+        shown = ed.figures_of(hours_until_m, group.codes)
+        write_buyer_report(planned.staging, buyer=buyer, group=group,
+                           breakdowns=[split[code] for split in splits], inputs=inputs,
+                           market_evolutions=per_market,
+                           notes=_notes(planned, shown, files, month, group.codes, notes))
+        paths.append(editions.keep(planned, as_of=generated_at, figures=shown))
     names = registers.companies.set_index("siret")["nom"]
     people = fig.participant_tables(figures, registers.participants, registers.structures,
                                     tracking)
     companies = fig.group_figures(figures, "siret")
     for siret in sorted(companies):
         group = companies[siret]
-        paths.append(write_company_report(
-            folder / "entreprises" / f"{siret}.xlsx", company_name=str(names.get(siret, siret)),
-            group=group, people=people[siret], inputs=inputs,
-            notes=[n for c in group.codes for n in notes.get(c, [])]))
-    paths.append(write_deposit_report(folder / "suivi-depots.xlsx", config=config,
-                                      registers=registers, hours=hours_until_m, files=files,
-                                      month=month, generated_at=generated_at))
+        planned = editions.plan(ed.MONTHLY_COMPANY, month, str(siret), folder / "entreprises")
+        shown = ed.figures_of(hours_until_m, group.codes)
+        write_company_report(
+            planned.staging, company_name=str(names.get(siret, siret)), group=group,
+            people=people[siret], inputs=inputs,
+            notes=_notes(planned, shown, files, month, group.codes, notes))
+        paths.append(editions.keep(planned, as_of=generated_at, figures=shown))
+    planned = editions.plan(ed.DEPOSITS, month, ed.GUICHET, folder)
+    write_deposit_report(planned.staging, config=config, registers=registers,
+                         hours=hours_until_m, files=files, month=month,
+                         generated_at=generated_at,
+                         notes=ed.edition_note(planned, files, [month]))
+    paths.append(editions.keep(planned, as_of=generated_at))
     return paths
+
+
+def _notes(planned: ed.Planned, shown: ed.Figures, files: pd.DataFrame, month: str,
+           codes: list[str], arrivals_notes: dict[str, list[str]]) -> list[str]:
+    """The edition note (a second edition of this month), then per marché the relevés missing
+    or late and the « Rectificatif » of earlier months changed since the previous edition for
+    this recipient."""
+    corrections = ed.correction_notes(planned.before, shown, until=month)
+    months = {m for code in corrections for m in shown.get(code, {})} | {month}
+    per_market = [n for c in codes for n in [*arrivals_notes.get(c, []),
+                                              *([corrections[c]] if c in corrections else [])]]
+    return [*ed.edition_note(planned, files, months), *per_market]
