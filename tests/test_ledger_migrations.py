@@ -24,8 +24,9 @@ from clauses.ledger import FileRecord, Ledger, migrations
 from clauses.ledger.tables import METADATA
 
 POSTGRES_URL = os.environ.get("CLAUSES_TEST_POSTGRES_URL", "")
-HEAD = "0002_drop_schema_version"
-LEDGER_TABLES = {"fichiers", "heures", "suivi", "envois"}
+HEAD = "0003_editions"
+OLD_TABLES = {"fichiers", "heures", "suivi", "envois"}  # what the pre-Alembic code created
+LEDGER_TABLES = OLD_TABLES | {"editions"}
 
 # The DDL the pre-Alembic code (`METADATA.create_all`, its « migration 1 ») ran, frozen here as
 # SQLAlchemy 2.1 compiled it; {serial} and {timestamp} are the two words that differ by dialect.
@@ -163,7 +164,7 @@ def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
                 tuple(row)
                 for row in connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY id")
             ]
-            for table in sorted(LEDGER_TABLES)
+            for table in sorted(OLD_TABLES)
         }
     engine.dispose()
     return contents
