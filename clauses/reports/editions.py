@@ -77,6 +77,13 @@ class Edition:
         return Path(self.chemin).name
 
 
+def wall_clock(moment: datetime) -> datetime:
+    """The workspace's wall-clock time of an instant, as the ledger keeps it (naive)."""
+    if hasattr(moment, "to_pydatetime"):
+        moment = moment.to_pydatetime()
+    return moment.replace(tzinfo=None)
+
+
 def edition_stem(kind: str, period: str, recipient: str, number: int = 1) -> str:
     """`CAN-rapport-mensuel-2026-10`, `…-2026-10-ed2` for the second edition."""
     stem = FILE_STEMS[kind].format(who=recipient, period=period)
@@ -225,7 +232,7 @@ class Editions:
         edition = Edition(
             type=planned.type, periode=planned.periode, destinataire=planned.destinataire,
             numero=planned.numero, chemin=planned.path.relative_to(self.outbox).as_posix(),
-            sha256=file_sha256(planned.path), empreinte=fingerprint, arrete_au=as_of,
+            sha256=file_sha256(planned.path), empreinte=fingerprint, arrete_au=wall_clock(as_of),
             heures=figures or {}, note=note)
         self.new.append(edition)
         return planned.path
@@ -249,7 +256,9 @@ def _files_since(files: pd.DataFrame | None, moment: datetime, months: set[str])
     if files is None or files.empty:
         return []
     received = pd.to_datetime(files["recu_le"])
-    chosen = files[(received > pd.Timestamp(moment)) & (files["statut"] == "traité")
+    if getattr(received.dt, "tz", None) is not None:
+        received = received.dt.tz_localize(None)
+    chosen = files[(received > pd.Timestamp(wall_clock(moment))) & (files["statut"] == "traité")
                    & (files["type"] != "pièce justificative")]
     if months:
         chosen = chosen[chosen["mois"].isin(months) | chosen["mois"].isna()]

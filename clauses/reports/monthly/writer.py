@@ -178,7 +178,8 @@ def month_notes(inputs: MonthlyInputs, files: pd.DataFrame, tracking: pd.DataFra
     at = inputs.generated_at
     missing = arrivals.missing_statements(hours, tracking, files, month)
     previous = editions.latest(ed.DEPOSITS, ed.GUICHET, until=month)
-    since = previous.arrete_au if previous is not None and previous.arrete_au < at else \
+    since = previous.arrete_au if previous is not None \
+        and previous.arrete_au < ed.wall_clock(at) else \
         fig.previous_report_time(month, config.depot.jour_limite)
     late = arrivals.late_arrivals(hours, files, month, since, at)
     names = registers.structures.set_index("code_structure")["nom"]
