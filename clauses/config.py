@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from clauses.addresses import address_problem, sender_problem
 from clauses.clock import zone_of
 from clauses.errors import ConfigError
 
@@ -113,6 +114,23 @@ class Mail(_Section):
     smtp: Smtp = Field(default_factory=Smtp)
     tentatives: int = _field(3, "un nombre de tentatives entre 1 et 10", ge=1, le=10)
     attente_initiale_secondes: float = _field(2, "un délai en secondes positif", ge=0)
+
+    @field_validator("expediteur")
+    @classmethod
+    def _valid_sender(cls, value: str) -> str:
+        problem = sender_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("ddets", "copie_guichet")
+    @classmethod
+    def _valid_addresses(cls, value: list[str]) -> list[str]:
+        # One address per list item: a line break in one would add a hidden recipient.
+        problems = [p for address in value if (p := address_problem(address.strip()))]
+        if problems:
+            raise ValueError(problems[0])
+        return [address.strip() for address in value]
 
 
 class Reminders(_Section):

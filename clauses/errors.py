@@ -26,6 +26,19 @@ class WorkspaceError(ClausesError):
     exit_code = 4
 
 
+class PassInProgress(ClausesError):
+    """Another ingest pass holds the workspace's lock: this one does nothing (exit code 5)."""
+
+    exit_code = 5
+
+
+class DatabaseError(ClausesError):
+    """The ledger database cannot be reached: server down, wrong credentials, driver missing
+    (exit code 6). A malformed URL is a configuration error (2)."""
+
+    exit_code = 6
+
+
 class FileRejected(ClausesError):
     """A whole submitted file is refused (file-level reason code of SPEC §6)."""
 

@@ -45,6 +45,7 @@ from clauses.reading.submission import SPREADSHEET_SUFFIXES
 from clauses.registers.load import Registers, load_registers
 from clauses.vocabulary import FILE_REASONS, Kind
 from clauses.workspace.archive import archive_content, read_unchanged, remove_from_inbox
+from clauses.workspace.folders import ensure_writable
 from clauses.workspace.inbox import Candidate, scan_inbox
 
 __all__ = ["FileResult", "IngestRun", "failed_result", "ingest_candidate", "ingest_inbox",
@@ -71,6 +72,7 @@ class IngestRun:
 
     @classmethod
     def open(cls, config: Config, now: datetime | None = None) -> IngestRun:
+        ensure_writable(config.inbox, config.archive, config.quarantine, config.outbox / "controles")
         registers, index = register_context(config)
         return cls(config, registers, Ledger.from_config(config), now_or(now, config.zone), index)
 

@@ -12,14 +12,56 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clauses.errors import ConfigError, DatabaseError
+
 # Execution option marking a connection that is about to write (see `_sqlite_begin`).
 _WRITE = "clauses_write"
 
 
+def shown_url(url: str) -> str:
+    """The URL as a person may read it: never the password."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "?"
+
+
+def unreachable(url: str, error: BaseException) -> DatabaseError:
+    """The French sentence for a database that refused or never answered the connection."""
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()
+    if url.startswith("sqlite"):
+        return DatabaseError(
+            f"La base du registre des heures ({shown_url(url)}) ne peut pas être ouverte : "
+            "vérifiez que son dossier existe et qu'il est accessible en écriture (détail : "
+            f"{detail[0] if detail else '?'}).")
+    return DatabaseError(
+        f"La base du registre des heures ({shown_url(url)}) ne répond pas : vérifiez que le "
+        "serveur est démarré et joignable, et l'utilisateur et le mot de passe de "
+        f"« base_de_donnees » dans config.yaml (détail : {detail[0] if detail else '?'}).")
+
+
 def create_ledger_engine(url: str) -> sa.Engine:
-    """An engine for `url`; on SQLite with WAL, synchronous=FULL, foreign keys and real BEGINs."""
-    if sa.make_url(url).get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+    """An engine for `url`; on SQLite with WAL, synchronous=FULL, foreign keys and real BEGINs.
+
+    Raises ConfigError for a URL that cannot be parsed, DatabaseError for a missing driver."""
+    try:
+        backend = sa.make_url(url).get_backend_name()
+        if backend != "sqlite":
+            return sa.create_engine(url, pool_pre_ping=True)
+    except sa.exc.NoSuchModuleError as exc:
+        raise DatabaseError(
+            f"La base « {shown_url(url)} » n'est pas d'un type que Clauses sait ouvrir : "
+            "utilisez une URL « postgresql+psycopg://… » ou laissez « base_de_donnees » vide "
+            "(SQLite dans le dossier d'état).") from exc
+    except sa.exc.ArgumentError as exc:
+        raise ConfigError(
+            "Réglage invalide dans config.yaml : « base_de_donnees » doit être une URL "
+            "SQLAlchemy lisible (ex. postgresql+psycopg://utilisateur@serveur/clauses).") from exc
+    except ImportError as exc:
+        raise DatabaseError(
+            f"Le pilote de la base « {shown_url(url)} » n'est pas installé (module Python "
+            f"« {exc.name} » introuvable) : installez-le, par exemple « pip install "
+            "clauses[postgres] » pour « postgresql+psycopg:// ».") from exc
     # A report and an ingestion may run at once: wait for the writer rather than fail at once.
     engine = sa.create_engine(url, connect_args={"timeout": 30})
     sa.event.listen(engine, "connect", _sqlite_connect)

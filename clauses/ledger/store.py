@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from clauses.config import Config
 from clauses.errors import WorkspaceError
-from clauses.ledger.engine import create_ledger_engine, lock, writing
+from clauses.ledger.engine import create_ledger_engine, lock, unreachable, writing
 from clauses.ledger.migrations import current_revision, upgrade
 from clauses.ledger.rows import FILE_COLUMNS, FileRecord, naive, to_frame, to_rows
 from clauses.ledger.tables import (
@@ -76,7 +76,11 @@ class Ledger:
     def __init__(self, url: str) -> None:
         self._engine = create_ledger_engine(url)
         # Alembic revision this code expects; the database is brought to it here.
-        self.version = upgrade(self._engine)
+        try:
+            self.version = upgrade(self._engine)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            self._engine.dispose()
+            raise unreachable(url, exc) from exc
 
     @classmethod
     def from_config(cls, config: Config) -> Ledger:

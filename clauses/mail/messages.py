@@ -7,13 +7,13 @@ recipient group, so a re-run never sends a message twice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from clauses.addresses import split_addresses
 from clauses.config import Config
 from clauses.ledger import FileRecord
 from clauses.mail.sending import Message
@@ -26,10 +26,9 @@ Row = Mapping[str, Any]  # a register row (pandas Series or dict): code, `nom`, 
 
 def addresses(cell: Any) -> tuple[str, ...]:
     """The addresses of a register's `email` cell: empty, one, or several separated by ; , or
-    spaces (facilitators often list a second contact in the same cell)."""
-    if cell is None or not isinstance(cell, str):
-        return ()
-    return tuple(part for part in re.split(r"[;,\s]+", cell.strip()) if part)
+    spaces (facilitators often list a second contact in the same cell). The registers refuse
+    a bad cell when they load; this is the same split."""
+    return split_addresses(cell)
 
 
 def count(number: int, singular: str, plural: str) -> str:

@@ -3,12 +3,14 @@ between sheets, each named by sheet, Excel row and column as written in the work
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from clauses.addresses import cell_problems, shown
 from clauses.config import REASON_CODES
 from clauses.vocabulary import EDUCATION_LEVELS, Criterion, StructureType
 
@@ -144,4 +146,57 @@ def cross_register_problems(sheets: dict[str, _Sheet]) -> list[Problem]:
                 source.name, int(source.rows[position]), source.labels[column],
                 f"{what} « {values.iat[position]} » {_ABSENT.get(what, 'absent')} de la feuille "
                 f"« {reference.name} »"))
+    return problems
+
+
+# Path separators, control characters and the characters Windows refuses in a file name.
+_UNSAFE_IN_CODE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
+
+
+def code_problem(code: str) -> str | None:
+    """Why a register code cannot name a folder or a file, in French; None when it can."""
+    found = _UNSAFE_IN_CODE.search(code)
+    if found:
+        return (f"le code « {shown(code)} » contient « {shown(found.group())} » : un code sert à "
+                "nommer des dossiers et des fichiers, il ne peut contenir ni / ni \\ ni "
+                ": * ? \" < > | ni caractère de contrôle")
+    if code.startswith(".") or code.endswith((".", " ")):
+        return (f"le code « {code} » commence par un point ou finit par un point ou une espace : "
+                "il ne peut pas nommer un dossier")
+    return None
+
+
+# Codes that end up in folder and file names (inbox/<code_structure>/, outbox/…/<code_mo>…,
+# <siret>…), and the columns holding e-mail addresses (SPEC §9).
+_CODE_COLUMNS = {
+    "Structures": ("code_structure",),
+    "Maîtres d'ouvrage": ("code_mo",),
+    "Entreprises": ("siret",),
+    "Marchés": ("code_marche", "code_mo", "siret"),
+    "Participants": ("id_participant", "code_structure"),
+}
+_EMAIL_SHEETS = ("Structures", "Maîtres d'ouvrage", "Entreprises")
+
+
+def unsafe_value_problems(sheets: dict[str, _Sheet]) -> list[Problem]:
+    """Codes that could name a file outside its folder, and e-mail cells that are not a list
+    of valid addresses (a line break in one could add a hidden recipient)."""
+    problems = []
+    for official, columns in _CODE_COLUMNS.items():
+        sheet = sheets[official]
+        for column in columns:
+            if column not in sheet.frame:
+                continue
+            for position, value in enumerate(sheet.frame[column].tolist()):
+                found = code_problem(value) if isinstance(value, str) else None
+                if found:
+                    problems.append(Problem(sheet.name, int(sheet.rows[position]),
+                                            sheet.labels[column], found))
+    for official in _EMAIL_SHEETS:
+        sheet = sheets[official]
+        if "email" not in sheet.frame:
+            continue
+        for position, value in enumerate(sheet.frame["email"].tolist()):
+            problems += [Problem(sheet.name, int(sheet.rows[position]), sheet.labels["email"],
+                                 found) for found in cell_problems(value)]
     return problems

@@ -22,10 +22,16 @@ import pandera.pandas as pa
 import xlsxwriter
 
 from clauses.errors import FileRejected, RegisterError
+from clauses.reading.extent import refuse_far_cells
 from clauses.reading.grids import display_cells, find_table, load_grids
 from clauses.reading.headers import REGISTER_ALIASES, REGISTER_SHEET_ALIASES, alias_index, sheet_key
 from clauses.reading.notations import fold, parse_dates, parse_hours, parse_months, parse_yes_no
-from clauses.registers.checks import Problem, cross_register_problems, explain_failures
+from clauses.registers.checks import (
+    Problem,
+    cross_register_problems,
+    explain_failures,
+    unsafe_value_problems,
+)
 from clauses.siret import normalise_siret
 from clauses.vocabulary import EDUCATION_LEVELS, StructureType
 from schemas.registers import REGISTER_COLUMNS, REGISTER_SHEETS
@@ -96,6 +102,7 @@ def _load(path: Path, extra_aliases: dict[str, str] | None) -> Registers:
             f"Registre introuvable : {path}. Créez-le avec « clauses init » ou indiquez son "
             "chemin dans config.yaml (chemins.registres).")
     try:
+        refuse_far_cells(path)  # before calamine: a far cell aborts the process (no exception)
         grids = load_grids(path)
     except FileRejected as error:
         raise RegisterError(f"Registre illisible ({path}) : {error.message}") from error
@@ -113,6 +120,7 @@ def _load(path: Path, extra_aliases: dict[str, str] | None) -> Registers:
                                          errors.failure_cases)
         sheets[official] = sheet
     problems += cross_register_problems(sheets)
+    problems += unsafe_value_problems(sheets)
     if problems:
         raise RegisterError(_message(path, problems))
     return Registers(**{_FIELDS[o]: s.frame.reset_index(drop=True) for o, s in sheets.items()})

@@ -50,10 +50,12 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
 from clauses.clock import to_utc
+from clauses.errors import WorkspaceError
 from clauses.reports.formatting import (
     FINGERPRINT_PROPERTY,
     HEADER_FILL,
@@ -98,13 +100,25 @@ class TableRange:
     columns: dict[str, int]
 
 
+def _unwritable(path: Path, error: Exception) -> WorkspaceError:
+    """A read-only or full outbox stops the run with a sentence (SPEC §11), not a traceback."""
+    cause = getattr(error, "strerror", None) or getattr(error.__context__, "strerror", None)
+    return WorkspaceError(
+        f"Impossible d'écrire {path.name} dans {path.parent}"
+        f"{f' ({cause})' if cause else ''} : vérifiez que ce dossier existe et qu'il est "
+        "accessible en écriture.")
+
+
 class ReportWorkbook:
     """A report being written; use as a context manager (see module docstring)."""
 
     def __init__(self, path: Path | str, *, territory: str, title: str, period: str,
                  generated_at: datetime, fingerprint: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _unwritable(self.path, exc) from exc
         self.territory, self.title, self.period = territory, title, period
         self.generated_at = generated_at
         # Hidden, same folder (so the rename is atomic), unique per writer, normal permissions.
@@ -165,6 +179,8 @@ class ReportWorkbook:
         try:
             self.book.close()
             os.replace(self._temp, self.path)
+        except (FileCreateError, OSError) as exc:
+            raise _unwritable(self.path, exc) from exc
         finally:
             self._temp.unlink(missing_ok=True)
         return self.path
