@@ -22,7 +22,8 @@ from clauses.reports.annual.writer import write_annual_report
 
 TOTAL = 1165.0
 SHEETS = ["Synthèse", "Maîtres d'ouvrage", "Marchés", "Entreprises", "Structures",
-          "Profil des participants", "Sorties", "Freins"]
+          "Profil des participants", "Sorties", "Freins", "Accompagnement et formation",
+          "Par structure", "Parcours", "Activité du guichet"]
 
 
 def _write(tmp_path, *, seuil=0, year_=2026, today=year.TODAY, provisoire=False, hours=None):
@@ -244,8 +245,9 @@ def test_no_one_is_named_in_the_bilan(bilan):
 def test_bilan_has_native_charts(bilan):
     with zipfile.ZipFile(bilan) as archive:
         charts = [n for n in archive.namelist() if n.startswith("xl/charts/chart")]
-    # Modes, contract types, MO, marchés, companies, structures, sex, age, exits, barriers.
-    assert len(charts) == 10
+    # Modes, contract types, MO, marchés, companies, structures, sex, age, exits, barriers,
+    # hours per participant, path lengths, relevés by month.
+    assert len(charts) == 13
 
 
 def test_superseded_and_rejected_lines_passed_by_mistake_change_nothing(tmp_path):

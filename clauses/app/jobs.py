@@ -262,6 +262,7 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
         path = write_annual_report(
             config, registers, ledger.hours(), ledger.tracking(), year, generated_at=now,
             today=now.date(), provisoire=provisoire, editions=editions, files=ledger.files(),
+            all_hours=ledger.hours(counted_only=False),
         )
         ledger.record_editions(editions.new)
         report.written.append(path)

@@ -4,8 +4,9 @@ companies and structures of a calendar year. Pure functions of the ledger's coun
 
 Definitions (decided here, shown to the reader in the workbook's notes):
 
-- *Hours of the year*: counted hours whose `mois` falls in the year. *Cumulated hours*: every
-  counted hour up to December of the year (a late correction to a past month is included).
+- *Hours of the year*: counted hours whose `mois` falls in the year. *Cumulated hours*: the
+  marché's opening balance (SPEC §4), then every counted hour of the months after it up to
+  December of the year (a late correction to a past month is included).
 - *Participants of the year*: distinct `id_participant` with counted hours in the year.
   *New participants*: those whose first counted hour ever in the ledger falls in the year.
 - *Contracts*: distinct (participant, structure, marché, contract type, mission start) among the
@@ -27,6 +28,7 @@ import pandas as pd
 from clauses.hours import achievement_rate, round_hours
 from clauses.periods import parse_year, period_end, period_start
 from clauses.registers.load import Registers
+from clauses.reports.coverage import Coverage, after_balances, opening_balances
 
 CONTRACT_KEY: list[str] = [
     "id_participant",
@@ -158,10 +160,16 @@ def _markets_of_year(hours: pd.DataFrame, registers: Registers, year: int) -> pd
     codes = sorted(set(in_force["code_marche"]) | set(lines["code_marche"].dropna()))
     table = pd.DataFrame({"code_marche": pd.Series(codes, dtype="str")})
     table = table.merge(markets, on="code_marche", how="left")
-    until = hours[hours["mois"] <= parse_year(year)[1]]
+    # Cumulated hours open with the opening balance; the months it covers are not added again.
+    balances = opening_balances(markets)
+    balances = balances[balances["reprise_au"] <= pd.Timestamp(period_end(year))]
+    until = after_balances(hours[hours["mois"] <= parse_year(year)[1]],
+                           Coverage(None, balances))
     for column, source in (("heures_annee", lines), ("heures_cumulees", until)):
         by_market = source.groupby("code_marche")["heures"].sum()
         table[column] = round_hours(table["code_marche"].map(by_market).fillna(0.0).astype(float))
+    table["heures_cumulees"] = round_hours(
+        table["heures_cumulees"] + Coverage(None, balances).balance_of(table["code_marche"]))
     people = lines.groupby("code_marche")["id_participant"].nunique()
     table["participants"] = table["code_marche"].map(people).fillna(0).astype(int)
     return table

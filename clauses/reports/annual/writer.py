@@ -17,11 +17,21 @@ from typing import Any
 import pandas as pd
 
 from clauses.config import Config
-from clauses.periods import period_label, provisional_marks, require_period_over
+from clauses.periods import (
+    month_label,
+    parse_year,
+    period_label,
+    period_months,
+    provisional_marks,
+    require_period_over,
+)
 from clauses.registers.load import Registers
 from clauses.reports import editions as ed
+from clauses.reports import missions
 from clauses.reports.annual import activity as figures
+from clauses.reports.annual import desk, paths
 from clauses.reports.annual import people as people
+from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
 from clauses.reports.semester import sum_totals
 from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange
 
@@ -32,6 +42,9 @@ KINDS: dict[str, str] = {
     "Participants": "integer", "Part des participants": "percent", "Nouveaux participants":
     "integer", "Contrats": "integer", "Marchés": "integer", "Sorties": "integer",
     "Part des sorties": "percent", "Date de début": "date", "Date de fin": "date",
+    "Heures dans l'année": "text", "Lignes": "integer", "Relevés reçus": "integer",
+    "Lignes reçues": "integer", "Lignes rejetées": "integer",
+    **dict.fromkeys(paths.STRUCTURE_COUNTS, "integer"),
 }
 SYNTHESIS_KINDS: dict[str, str] = {
     "Heures d'insertion réalisées": "hours", "Équivalents temps plein (ETP)": "number",
@@ -47,6 +60,10 @@ DEFINITIONS: tuple[str, ...] = (
     "Marchés, maîtres d'ouvrage, entreprises attributaires et structures : ceux qui ont au moins "
     "une heure comptée dans l'année. Mode de mise en œuvre : d'après le type de la structure "
     "qui déclare les heures.",
+    "Heures cumulées d'un marché : sa reprise d'heures antérieures (registre des marchés) plus "
+    "les heures comptées des mois qui la suivent. " + missions.PRECEDENCE,
+    *paths.DEFINITIONS,
+    *desk.DEFINITIONS,
 )
 
 
@@ -102,8 +119,24 @@ def _masked_table(sheet: Sheet, frame: pd.DataFrame, layout: Layout, count: str,
     return masked, table
 
 
+def partial_year_note(coverage: Coverage, year: int) -> str | None:
+    """« Bilan partiel … » when coverage begins after January of `year`."""
+    months = period_months(year)
+    if coverage.first_month is None or coverage.first_month <= months[0]:
+        return None
+    covered = [m for m in months if m >= coverage.first_month]
+    if not covered:
+        return (f"Bilan sans données : le suivi commence en {month_label(coverage.first_month)}, "
+                f"après l'année {year}.")
+    span = month_label(covered[0]) if len(covered) == 1 else (
+        f"{month_label(covered[0])} à {month_label(covered[-1])}")
+    return (f"Bilan partiel : données suivies depuis {month_label(coverage.first_month)} ; il "
+            f"couvre {span} ({len(covered)} mois sur 12), pas l'année entière.")
+
+
 def _synthesis_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers, year: int,
-                     config: Config, layout: Layout) -> None:
+                     config: Config, layout: Layout, coverage: Coverage) -> None:
+    sheet.paragraph(coverage_sentence(coverage))
     values = figures.synthesis(hours, registers, year, config.rapports.heures_etp)
     rows = []
     for label, value in values.items():
@@ -171,20 +204,30 @@ def _exits_sheet(sheet: Sheet, tracking: pd.DataFrame, year: int, layout: Layout
 def write_annual_report(config: Config, registers: Registers, hours: pd.DataFrame,
                         tracking: pd.DataFrame, year: int, generated_at: datetime, today: date,
                         provisoire: bool = False, editions: ed.Editions | None = None,
-                        files: pd.DataFrame | None = None) -> Path:
+                        files: pd.DataFrame | None = None,
+                        all_hours: pd.DataFrame | None = None) -> Path:
     """Write the bilan annuel of `year`; returns its path: `bilan-annuel-<YYYY>.xlsx`, then
     `-ed2`… (an edition, recorded in `editions.new`; the previous path when nothing changed);
     a provisional one is `bilan-annuel-<YYYY>-provisoire.xlsx`, replaced at each run.
 
     `hours` = `Ledger.hours(current_only=True, counted_only=True)` over every month,
-    `tracking` = `Ledger.tracking(current_only=True)`. Refuses a year not over yet
+    `tracking` = `Ledger.tracking(current_only=True)`, `files` = `Ledger.files()` and
+    `all_hours` = `Ledger.hours(counted_only=False)` for the `Activité du guichet` sheet (it
+    knows no file nor refused line when they are omitted). Refuses a year not over yet
     (`PeriodNotOver`) unless `provisoire`, which marks every sheet « PROVISOIRE »."""
     year = int(year)
     require_period_over(year, today, provisoire=provisoire)
+    all_hours = figures.counted_lines(hours) if all_hours is None else all_hours
+    if "actif" in all_hours:
+        all_hours = all_hours[all_hours["actif"].astype(bool)]
     hours = figures.counted_lines(hours)
     tracking = people.current_tracking(tracking)
+    hours = hours.assign(type_contrat=missions.contract_types(hours, tracking))
+    coverage = coverage_of(files, all_hours, registers.markets)
     title, notes = provisional_marks(f"Bilan annuel {year} des clauses sociales d'insertion",
                                      provisoire)
+    partial = partial_year_note(coverage, year)
+    notes = [*notes, *([partial] if partial else [])]
     layout = Layout(config.rapports.seuil_secret_statistique)
     editions = editions if editions is not None else ed.Editions(config.outbox)
     folder = config.outbox / str(year)
@@ -197,7 +240,7 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
     with ReportWorkbook(path, territory=config.territoire, title=title,
                         period=period_label(year), generated_at=generated_at) as book:
         _synthesis_sheet(book.sheet("Synthèse", notes=notes), hours, registers, year, config,
-                         layout)
+                         layout, coverage)
         for name, frame, label, chart_title in _hour_sheets(hours, registers, year):
             _hours_sheet(book.sheet(name, notes=notes), frame, label, layout, chart_title)
         _people_tables(book.sheet("Profil des participants", notes=notes),
@@ -210,7 +253,68 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
                         people.barriers_table(hours, tracking, year)}, layout,
                        count=people.PEOPLE, share=people.SHARE,
                        charted=("Freins à l'emploi des participants de l'année (cumulables)",))
+        _support_sheet(book.sheet("Accompagnement et formation", notes=notes), hours, tracking,
+                       year, layout)
+        _structure_sheet(book.sheet("Par structure", notes=notes), hours, registers, tracking,
+                         year, layout)
+        _paths_sheet(book.sheet("Parcours", notes=notes), hours, year, layout)
+        _desk_sheet(book.sheet("Activité du guichet", notes=notes), registers, all_hours,
+                    files, year, coverage, today)
     return editions.keep(planned, as_of=generated_at) if planned else path
+
+
+def _support_sheet(sheet: Sheet, hours: pd.DataFrame, tracking: pd.DataFrame, year: int,
+                   layout: Layout) -> None:
+    actions = paths.support_actions(hours, tracking, year)
+    sheet.pairs([(label, people.masked(value, layout.threshold) if kind == "integer" else value,
+                  kind) for label, value, kind in paths.support_summary(actions)])
+    _secrecy_note(sheet, layout)
+    table = paths.support_table(actions)
+    sheet.heading("Actions d'accompagnement et de formation")
+    _masked_table(sheet, table, layout, "Participants", freeze=True,
+                  totals=sum_totals(sheet, table, "Type", ["Heures"]))
+    sheet.paragraph(paths.DEFINITIONS[0])
+
+
+def _structure_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers,
+                     tracking: pd.DataFrame, year: int, layout: Layout) -> None:
+    _secrecy_note(sheet, layout)
+    frame = paths.structure_table(hours, registers, tracking, year)
+    masked = people.suppress_small_counts(frame, layout.threshold,
+                                          counts=paths.STRUCTURE_COUNTS, shares={})
+    table = sheet.table(masked, kinds=KINDS, freeze=True)
+    _align_masked(sheet, table, masked, paths.STRUCTURE_COUNTS)
+    sheet.paragraph(paths.DEFINITIONS[1])
+
+
+def _paths_sheet(sheet: Sheet, hours: pd.DataFrame, year: int, layout: Layout) -> None:
+    sheet.pairs(paths.path_summary(hours, year))
+    _people_tables(sheet, paths.path_tables(hours, year), layout, count=people.PEOPLE,
+                   share=people.SHARE, charted=("Heures par participant dans l'année",
+                                                "Durée des parcours"))
+    sheet.paragraph(paths.DEFINITIONS[2])
+
+
+def _desk_sheet(sheet: Sheet, registers: Registers, all_hours: pd.DataFrame,
+                files: pd.DataFrame | None, year: int, coverage: Coverage, today: date) -> None:
+    months = desk.followed_months(year, coverage.first_month, today)
+    files = files if files is not None else desk.no_files()
+    sheet.heading("Relevés reçus par mois")
+    frame = desk.months_table(registers, all_hours, files, months)
+    table = sheet.table(frame, kinds=KINDS, totals=sum_totals(sheet, frame, "Mois", [
+        c for c in desk.MONTH_COLUMNS[1:]]))
+    if len(frame):
+        sheet.chart(table, categories="Mois", title="Relevés par mois", y_format="integer",
+                    series=[(desk.ON_TIME, "column"), (desk.LATE, "column"),
+                            (desk.MISSING, "column")])
+    sheet.heading("Lignes et heures refusées par motif")
+    refused = desk.refusals_table(all_hours, [m for m in period_months(year)
+                                              if m <= parse_year(year)[1]])
+    sheet.table(refused, kinds=KINDS, totals=sum_totals(sheet, refused, "Motif",
+                                                        ["Lignes", "Heures"]))
+    sheet.heading("Décisions du guichet et des maîtres d'ouvrage")
+    sheet.table(desk.decisions_table(registers.decisions, year), kinds=KINDS)
+    sheet.paragraph(desk.DEFINITIONS[0])
 
 
 def _hour_sheets(hours: pd.DataFrame, registers: Registers,

@@ -1,0 +1,198 @@
+"""What the convention promises the DDETS-PP beyond hours (art. 5, SPEC §8, issue 15): the support
+and training given, figures per structure for each structure's dialogue de gestion, and the
+length of paths and hours per participant. Pure functions of the ledger's counted, current hours,
+its current tracking lines and the registers; counts of people are masked by the writer.
+
+Definitions (shown to the reader, `DEFINITIONS`):
+
+- *Support and training*: the actions written in the `Accompagnement` and `Formation` columns of
+  the current tableaux de suivi, for the participants of the year; one action per item separated
+  by « ; », its hours when written (« CACES R482 (35 h) »); an action is counted once per person.
+  *Participants reached*: distinct people with at least one action of the kind.
+- *Per structure*: the participants whose hours the structure declared in the year; profile at
+  their first month of the year (as in `Profil des participants`); exits of the year whose newest
+  tracking line is the structure's; barriers from all their tracking lines.
+- *Hours per participant*: counted hours of the year, all marchés and structures together.
+  *Path length*: months from the participant's first counted month ever to their last counted
+  month of the year, both included.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from clauses.periods import month_start, parse_year
+from clauses.registers.load import Registers
+from clauses.reports.annual.activity import year_lines
+from clauses.reports.annual.people import (
+    AGE_BANDS,
+    PEOPLE,
+    SHARE,
+    age_band,
+    newest_tracking_lines,
+    participants_of_year,
+)
+from clauses.vocabulary import EXIT_SITUATIONS
+
+SUPPORT, TRAINING = "Accompagnement", "Formation"
+HOUR_BANDS: tuple[tuple[str, float], ...] = (
+    ("Moins de 35 h", 35.0), ("35 à 149 h", 150.0), ("150 à 449 h", 450.0),
+    ("450 à 899 h", 900.0), ("900 h et plus", float("inf")))
+# (label, first value above the band): a value falls in the first band whose bound exceeds it.
+LENGTH_BANDS: tuple[tuple[str, float], ...] = (
+    ("1 mois", 2), ("2 à 3 mois", 4), ("4 à 6 mois", 7), ("7 à 12 mois", 13),
+    ("Plus de 12 mois", float("inf")))
+STRUCTURE_COUNTS = ["Participants", "Femmes", "Moins de 26 ans", "50 ans et plus",
+                    "Résidents QPV", "Sorties de l'année", "Sorties dynamiques",
+                    "Avec au moins un frein"]
+DEFINITIONS: tuple[str, ...] = (
+    "Accompagnement et formation : actions écrites dans les colonnes « Accompagnement » et "
+    "« Formation » des derniers tableaux de suivi, pour les participants de l'année ; une action "
+    "par élément séparé par « ; », avec ses heures quand elles sont écrites (« 35 h ») ; une "
+    "action compte une fois par personne. Participants touchés : personnes distinctes ayant au "
+    "moins une action.",
+    "Par structure : participants dont la structure a déclaré des heures dans l'année ; profil "
+    "au premier mois de l'année ; sorties de l'année dont la ligne de suivi la plus récente est "
+    "celle de la structure ; freins de toutes leurs lignes de suivi.",
+    "Parcours : heures par participant = heures comptées de l'année, tous marchés et structures "
+    "confondus ; durée du parcours = nombre de mois du premier mois compté (toutes années) au "
+    "dernier mois compté de l'année, inclus.",
+)
+_HOURS = re.compile(r"\(?\s*(\d+(?:[.,]\d+)?)\s*h(?:eures?)?\b\s*\)?", re.IGNORECASE)
+
+
+def _actions(text: object) -> list[tuple[str, float]]:
+    """« Suivi (6 h); Aide au permis » → [("Suivi", 6.0), ("Aide au permis", 0.0)]."""
+    if not isinstance(text, str):
+        return []
+    actions = []
+    for item in re.split(r"[;\n]", text):
+        found = _HOURS.search(item)
+        hours = float(found.group(1).replace(",", ".")) if found else 0.0
+        label = " ".join(_HOURS.sub(" ", item).split()).strip(" -–:,")
+        if label:
+            actions.append((label[:1].upper() + label[1:], hours))
+    return actions
+
+
+def _year_tracking(hours: pd.DataFrame, tracking: pd.DataFrame, year: int) -> pd.DataFrame:
+    ids = set(year_lines(hours, year)["id_participant"].dropna())
+    return tracking[tracking["id_participant"].isin(ids)]
+
+
+def support_actions(hours: pd.DataFrame, tracking: pd.DataFrame, year: int) -> pd.DataFrame:
+    """One row per (kind, participant, action): `Type`, `id_participant`, `Action`, `Heures`."""
+    lines = _year_tracking(hours, tracking, year)
+    rows = [(kind, person, label, h)
+            for kind, column in ((SUPPORT, "accompagnement"), (TRAINING, "formation"))
+            if column in lines
+            for person, text in zip(lines["id_participant"], lines[column], strict=True)
+            for label, h in _actions(text)]
+    frame = pd.DataFrame(rows, columns=["Type", "id_participant", "Action", "Heures"])
+    return frame.drop_duplicates(["Type", "id_participant", "Action"], ignore_index=True)
+
+
+def support_table(actions: pd.DataFrame) -> pd.DataFrame:
+    """Actions and hours by kind and action, with the participants reached."""
+    grouped = actions.groupby(["Type", "Action"], sort=True).agg(
+        Participants=("id_participant", "nunique"), Heures=("Heures", "sum")).reset_index()
+    return grouped[["Type", "Action", "Participants", "Heures"]]
+
+
+def support_summary(actions: pd.DataFrame) -> list[tuple[str, int | float, str]]:
+    """(label, value, kind) pairs: participants reached and hours by kind."""
+    pairs: list[tuple[str, int | float, str]] = []
+    for kind, reached, of_kind in ((SUPPORT, "accompagnés", "d'accompagnement"),
+                                   (TRAINING, "formés", "de formation")):
+        own = actions[actions["Type"] == kind]
+        pairs.append((f"Participants {reached}", int(own["id_participant"].nunique()),
+                      "integer"))
+        pairs.append((f"Heures {of_kind} renseignées", float(own["Heures"].sum()),
+                      "hours"))
+    return pairs
+
+
+def structure_table(hours: pd.DataFrame, registers: Registers, tracking: pd.DataFrame,
+                    year: int) -> pd.DataFrame:
+    """The `Par structure` sheet (counts not yet masked), one row per structure with hours."""
+    lines = year_lines(hours, year).dropna(subset=["id_participant"])
+    people = participants_of_year(hours, registers, year).set_index("id_participant")
+    bands = pd.Series({i: age_band(b, pd.Timestamp(month_start(m))) for i, b, m in zip(
+        people.index, people["date_naissance"], people["premier_mois"], strict=True)},
+        dtype=object)
+    newest = newest_tracking_lines(tracking)
+    first, last = parse_year(year)
+    exit_month = pd.to_datetime(newest["date_sortie"]).dt.strftime("%Y-%m")
+    exits = newest[exit_month.between(first, last)]
+    with_barrier = set(tracking.loc[tracking["freins"].fillna("").str.strip() != "",
+                                    "id_participant"])
+    names = registers.structures.set_index("code_structure")["nom"]
+    rows = []
+    for code, own in lines.groupby("code_structure", sort=True):
+        ids = pd.Index(sorted(own["id_participant"].unique()))
+        left = exits[(exits["code_structure"] == code) & exits["id_participant"].isin(ids)]
+        rows.append({
+            "Code structure": code, "Nom": names.get(code, code),
+            "Heures de l'année": float(own["heures"].sum()), "Participants": len(ids),
+            "Femmes": int((people["sexe"].reindex(ids) == "F").sum()),
+            "Moins de 26 ans": int((bands.reindex(ids) == AGE_BANDS[0]).sum()),
+            "50 ans et plus": int((bands.reindex(ids) == AGE_BANDS[2]).sum()),
+            "Résidents QPV": int(people["qpv"].reindex(ids).fillna(False).astype(bool).sum()),
+            "Sorties de l'année": len(left),
+            "Sorties dynamiques": int(left["situation_sortie"].isin(EXIT_SITUATIONS[:3]).sum()),
+            "Avec au moins un frein": len(with_barrier & set(ids)),
+        })
+    return pd.DataFrame(rows, columns=["Code structure", "Nom", "Heures de l'année",
+                                       *STRUCTURE_COUNTS])
+
+
+def _banded(values: pd.Series, bands, label: str) -> pd.DataFrame:
+    tops = [top for _, top in bands]
+    labels = [name for name, _ in bands]
+    chosen = values.map(lambda v: labels[next(i for i, top in enumerate(tops) if v < top)])
+    counts = chosen.value_counts().reindex(labels, fill_value=0)
+    total = int(counts.sum())
+    return pd.DataFrame({label: labels, PEOPLE: counts.to_numpy(dtype=int),
+                         SHARE: [n / total if total else 0.0 for n in counts]})
+
+
+def hours_per_participant(hours: pd.DataFrame, year: int) -> pd.Series:
+    return year_lines(hours, year).dropna(subset=["id_participant"]).groupby(
+        "id_participant")["heures"].sum()
+
+
+def path_lengths(hours: pd.DataFrame, year: int) -> pd.Series:
+    """Months from each participant's first counted month ever to their last of the year."""
+    _, last = parse_year(year)
+    known = hours[hours["mois"] <= last].dropna(subset=["id_participant"])
+    ids = hours_per_participant(hours, year).index
+    span = known[known["id_participant"].isin(ids)].groupby("id_participant")["mois"].agg(
+        ["min", "max"])
+
+    def months(first: str, final: str) -> int:
+        return (int(final[:4]) - int(first[:4])) * 12 + int(final[5:]) - int(first[5:]) + 1
+
+    return pd.Series([months(a, b) for a, b in zip(span["min"], span["max"], strict=True)],
+                     index=span.index, dtype=int)
+
+
+def path_tables(hours: pd.DataFrame, year: int) -> dict[str, pd.DataFrame]:
+    """The `Parcours` distributions, by heading (counts not yet masked)."""
+    per_person = hours_per_participant(hours, year)
+    return {
+        "Heures par participant dans l'année": _banded(per_person, HOUR_BANDS,
+                                                      "Heures dans l'année"),
+        "Durée des parcours": _banded(path_lengths(hours, year), LENGTH_BANDS,
+                                      "Durée du parcours"),
+    }
+
+
+def path_summary(hours: pd.DataFrame, year: int) -> list[tuple[str, float, str]]:
+    per_person, lengths = hours_per_participant(hours, year), path_lengths(hours, year)
+    if per_person.empty:
+        return []
+    return [("Heures par participant (moyenne)", float(per_person.mean()), "hours"),
+            ("Heures par participant (médiane)", float(per_person.median()), "hours"),
+            ("Durée moyenne des parcours (mois)", float(lengths.mean()), "number")]
