@@ -84,6 +84,25 @@ class Rules(_Section):
         return value
 
 
+class Controls(_Section):
+    # A correction that removes more than this share of a structure's hours for a month is
+    # listed « à examiner » (SPEC §7). Written 0.5, 50 or « 50 % ».
+    remplacement_alerte: float = _field(
+        0.5, "une part des heures du mois : 0,5, 50 ou « 50 % »", ge=0, le=1
+    )
+
+    @field_validator("remplacement_alerte", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> Any:
+        text = str(value).strip().replace(",", ".")
+        percent = text.endswith("%")
+        try:
+            number = float(text.rstrip("%").strip())
+        except ValueError:
+            return value
+        return number / 100 if percent or number > 1 else number
+
+
 class Reports(_Section):
     seuil_secret_statistique: int = _field(
         3, "un effectif entier positif ou nul (0 pour désactiver)", ge=0
@@ -172,6 +191,7 @@ class Config(_Section):
     )
     depot: Deposit = Field(default_factory=Deposit)
     regles: Rules = Field(default_factory=Rules)
+    controles: Controls = Field(default_factory=Controls)
     entetes: dict[str, str] = _field(
         {}, "une table « intitulé de colonne: nom de colonne Clauses »"
     )

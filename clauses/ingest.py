@@ -25,7 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from clauses.checking.facts import RegisterIndex
+from clauses.checking.months import replacements, with_replacements
 from clauses.checking.one_file import (
     CheckContext,
     Checked,
@@ -34,6 +37,7 @@ from clauses.checking.one_file import (
     check_spreadsheet,
     file_report,
     refuse,
+    statement_report,
 )
 from clauses.clock import now_or
 from clauses.config import Config
@@ -241,12 +245,36 @@ def receive(run: IngestRun, candidate: Candidate) -> Received | Checked | FileRe
     return received
 
 
+def _replacing(run: IngestRun, checked: Checked) -> pd.DataFrame | None:
+    """The month rows of a relevé with what it replaces (SPEC §7), its control report
+    rewritten to say so. Looked up in the ledger here, in drop order, so that a correction
+    dropped in the same pass as the file it corrects still sees it."""
+    months, hours = checked.months, checked.hours
+    if months is None or hours is None or months.empty:
+        return months
+    declared = list(months.loc[months["declare"].astype(bool), "mois"])
+    structure = checked.received.candidate.structure
+    before = run.ledger.hours(code_structure=structure, months=declared, counted_only=False)
+    if before.empty:
+        return months
+    files = run.ledger.files(sha256s=set(before["sha256"]))
+    replaced = replacements(before, files, hours, declared,
+                            threshold=run.config.controles.remplacement_alerte)
+    result = checked.result
+    result.remplacements = replaced.to_dict("records")
+    if checked.raw is not None:
+        result.control_report = statement_report(run.context, checked.received, checked.raw,
+                                                 hours, months, replaced)
+    return with_replacements(months, replaced)
+
+
 def commit(run: IngestRun, checked: Checked) -> FileResult:
     """Record a checked file in the ledger (one transaction), then take it out of the inbox."""
     result = checked.result
     received = checked.received
+    months = _replacing(run, checked)
     run.ledger.record_file(_record(run, received, result, result.statut),
-                           hours=checked.hours, tracking=checked.tracking)
+                           hours=checked.hours, tracking=checked.tracking, months=months)
     # The commit is on disk when record_file returns (SQLite synchronous=FULL, see
     # clauses/ledger/engine.py): only now may the inbox copy go.
     remove_from_inbox(received.candidate.path, received.archived, received.candidate.stamp)

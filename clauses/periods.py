@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, datetime
 
 from clauses.errors import ClausesError
 from clauses.reading.notations import MONTH_NAMES
@@ -124,6 +124,14 @@ def period_end(period: str | int) -> date:
 def deadline_of(month: str, jour_limite: int) -> date:
     """The day a relevé for `month` is due: `jour_limite` of the following month (SPEC §6)."""
     return month_start(add_months(month, 1)).replace(day=jour_limite)
+
+
+def arrived_late(month: str, arrived: date | datetime, jour_limite: int) -> bool:
+    """Whether lines of `month` arriving at `arrived` are late: after the deadline day of
+    `month` (SPEC §6, judged per month). The one place lateness is decided: `arrived` is the
+    file's arrival as the workspace's clock reads it (its wall-clock day is what counts)."""
+    day = arrived.date() if isinstance(arrived, datetime) else arrived
+    return day > deadline_of(month, jour_limite)
 
 
 def is_period_over(period: str | int, today: date) -> bool:

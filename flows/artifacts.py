@@ -8,6 +8,7 @@ from pathlib import Path
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 
+from clauses.checking.months import replacement_sentence
 from clauses.ingest import FileResult
 from clauses.vocabulary import REASON_LABELS
 
@@ -41,7 +42,8 @@ def ingest_table(results: list[FileResult]) -> list[dict[str, object]]:
             "Acceptées": r.acceptees,
             "Avec alerte": r.alertes,
             "Rejetées": r.rejetees,
-            "Hors délai": "oui" if r.en_retard else "non",
+            "Hors délai": ", ".join(r.mois_en_retard) or ("oui" if r.en_retard else "non"),
+            "Remplace": " ; ".join(str(x["remplace"]) for x in r.remplacements),
             "Motif du fichier": r.motif or "",
             "Compte rendu": r.control_report.name if r.control_report else "",
         }
@@ -69,15 +71,36 @@ def decisions_markdown(results: list[FileResult], waiting: list[Path]) -> str:
             "\nUne décision du maître d'ouvrage peut valider des heures refusées : ajoutez-la à la "
             "feuille « Décisions » du référentiel, puis demandez à la structure de renvoyer son relevé."
         )
-    late = [r for r in results if r.en_retard]
+    late = [r for r in results if r.en_retard or r.mois_en_retard]
     if late:
         parts.append("\n## Dépôts hors délai\n")
-        parts += [f"- {r.structure} : `{r.name}` ({r.mois})" for r in late]
+        parts += [f"- {r.structure} : `{r.name}` ({', '.join(r.mois_en_retard) or r.mois})"
+                  for r in late]
+    parts += _replacements_markdown(results)
     if waiting:
         parts.append(f"\n{len(waiting)} fichier(s) en cours d'écriture, repris au prochain passage.")
     if len(parts) == 1:
         parts.append("Rien à signaler : tous les fichiers et toutes les lignes sont acceptés.")
     return "\n".join(parts)
+
+
+def _replacements_markdown(results: list[FileResult]) -> list[str]:
+    """Every replacement (SPEC §7), the large ones « à examiner » first."""
+    found = [(r, x) for r in results for x in r.remplacements]
+    if not found:
+        return []
+    parts = []
+    large = [(r, x) for r, x in found if x.get("a_examiner")]
+    if large:
+        parts.append("\n## Remplacements à examiner\n")
+        parts.append("Ces relevés retirent une grande part des heures déjà reçues pour le mois : "
+                     "vérifiez avec la structure qu'il s'agit bien d'une correction complète.\n")
+        parts += [f"- **{r.structure}** / `{r.name}` — {replacement_sentence(x)}" for r, x in large]
+    others = [(r, x) for r, x in found if not x.get("a_examiner")]
+    if others:
+        parts.append("\n## Relevés remplacés\n")
+        parts += [f"- {r.structure} / `{r.name}` — {replacement_sentence(x)}" for r, x in others]
+    return parts
 
 
 def publish_ingest_artifacts(results: list[FileResult], waiting: list[Path],

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from clauses.app.prefect_api import reachable_prefect_api
+from clauses.checking.months import replacement_sentence
 from clauses.clock import now_or
 from clauses.config import Config
 from clauses.ingest import FileResult, ingest_inbox
@@ -87,13 +88,30 @@ def summarise_ingest(results: list[FileResult], waiting: list[Path], config: Con
     for r in results:
         if r.statut == "quarantaine":
             lines.append(f"  Quarantaine — {r.structure or '?'}/{r.name} : {r.motif}, {r.message}")
-    late = sorted({f"{r.structure} ({r.mois})" for r in results if r.en_retard})
+    late = sorted({f"{r.structure} ({month})" for r in results for month in r.mois_en_retard}
+                  | {f"{r.structure} ({r.mois})" for r in results
+                     if r.en_retard and not r.mois_en_retard})
     if late:
         lines.append("Hors délai : " + ", ".join(late))
+    lines += replacement_lines(results)
     if waiting:
         lines.append(f"{count(len(waiting), 'fichier', 'fichiers')} en cours d'écriture, "
                      "repris au passage suivant.")
     lines.append(f"Comptes rendus de contrôle : {config.outbox / 'controles'}")
+    return lines
+
+
+def replacement_lines(results: list[FileResult]) -> list[str]:
+    """Every replacement of the pass, one line each (SPEC §7: a correction is never silent);
+    « à examiner » when it removes more than `controles.remplacement_alerte` of the hours."""
+    lines = []
+    for r in results:
+        for replaced in r.remplacements:
+            mark = " — À EXAMINER" if replaced.get("a_examiner") else ""
+            lines.append(f"  Remplacement — {r.structure}/{r.name} : "
+                         f"{replacement_sentence(replaced)}{mark}")
+    if lines:
+        lines.insert(0, f"Relevés remplaçant des lignes déjà reçues : {len(lines)}.")
     return lines
 
 
@@ -111,7 +129,8 @@ def send_control_reports(config: Config, results: list[FileResult],
     registers = load_registers(config.registers_path, extra_aliases=config.entetes)
     ledger = Ledger.from_config(config)
     try:
-        messages = file_messages(config, registers, ledger.files(sha256s=shas))
+        messages = file_messages(config, registers, ledger.files(sha256s=shas),
+                                 ledger.file_months(sha256s=shas))
         return send_messages(messages, config=config, ledger=ledger, now=now)
     finally:
         ledger.close()
@@ -206,7 +225,8 @@ def run_monthly(config: Config, month: str, *, now: datetime | None = None,
     try:
         editions = _editions(config, ledger)
         written = write_monthly_reports(
-            config, registers, ledger.hours(until_month=month), ledger.files(), month,
+            config, registers, ledger.hours(until_month=month), ledger.files_by_month(),
+            month,
             generated_at=now, tracking=ledger.tracking(), editions=editions,
         )
         ledger.record_editions(editions.new)
@@ -287,7 +307,7 @@ def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
     try:
         month = previous_month(now.date())
         to_remind = structures_to_remind(
-            registers.structures, ledger.files(), month, now.date(),
+            registers.structures, ledger.files_by_month(), month, now.date(),
             config.relances.jour_rappel, config.depot.jour_limite,
         )
         if to_remind.empty:
@@ -340,7 +360,8 @@ def show_status(config: Config, month: str, *, now: datetime | None = None) -> N
     parse_month(month)
     registers, ledger = _open(config)
     try:
-        followup = deposit_followup(registers, ledger.hours(month=month), ledger.files(), month)
+        followup = deposit_followup(registers, ledger.hours(month=month),
+                                    ledger.files_by_month(), month)
         sends = ledger.sends()
     finally:
         ledger.close()

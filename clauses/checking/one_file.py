@@ -16,10 +16,10 @@ import pandas as pd
 
 from clauses.checking.facts import RegisterIndex
 from clauses.checking.matching import match_participants
+from clauses.checking.months import late_months, month_records
 from clauses.checking.rules import check_lines
 from clauses.config import Config
 from clauses.errors import FileRejected
-from clauses.periods import deadline_of
 from clauses.reading.submission import Submission, read_submission
 from clauses.reports.control import control_report_path, write_control_report
 from clauses.vocabulary import Kind, LineStatus
@@ -47,6 +47,9 @@ class FileResult:
     motifs: dict[str, int] = field(default_factory=dict)  # reason code → lines
     control_report: Path | None = None
     sha256: str | None = None
+    mois_en_retard: list[str] = field(default_factory=list)  # months whose lines arrived late
+    # What the file replaced, one dict per month (clauses.checking.months.REPLACEMENT_COLUMNS).
+    remplacements: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,9 @@ class Checked:
     result: FileResult
     hours: pd.DataFrame | None = None
     tracking: pd.DataFrame | None = None
-
-
-def late_mask(months: pd.Series, arrived: datetime, jour_limite: int) -> pd.Series:
-    """A line is late when its file arrived after the deadline of its month (SPEC §6), the day
-    being read in the workspace's zone (`arrived` is aware, clauses/clock.py)."""
-    late = {m: arrived.date() > deadline_of(m, jour_limite) for m in months.dropna().unique()}
-    return months.map(late).fillna(False).astype(bool)
+    months: pd.DataFrame | None = None  # per month of a relevé: clauses.checking.months
+    raw: pd.DataFrame | None = None  # the lines as sent, to rewrite the control report
+    periods: tuple[str, ...] = ()  # the period the file declares (Submission.periods)
 
 
 def main_month(months: pd.Series) -> str | None:
@@ -153,12 +152,15 @@ def _hour_statement(context: CheckContext, received: Received,
         code_structure=candidate.structure, unreadable=submission.unreadable,
         declared_total=submission.declared_total, today=context.now.date(),
     )
-    checked["en_retard"] = late_mask(checked["mois"], candidate.arrived,
-                                     config.depot.jour_limite)
+    # Lateness is judged once per month (SPEC §6); each line takes its month's verdict.
+    months = month_records(checked, arrived=candidate.arrived,
+                           jour_limite=config.depot.jour_limite, periods=submission.periods)
+    late_by_month = dict(zip(months["mois"], months["en_retard"], strict=True))
+    checked["en_retard"] = checked["mois"].map(late_by_month).fillna(False).astype(bool)
     counts = checked["statut"].value_counts()
     counted = checked["statut"] != LineStatus.REJECTED.value
     month = main_month(checked["mois"])
-    late = bool(checked.loc[checked["mois"] == month, "en_retard"].any()) if month else False
+    late = bool(late_by_month.get(month, False)) if month else False
     result = FileResult(
         candidate.structure, candidate.name, "traité", kind=Kind.RELEVE.value, mois=month,
         lignes=len(checked), acceptees=int(counts.get(LineStatus.ACCEPTED.value, 0)),
@@ -166,14 +168,28 @@ def _hour_statement(context: CheckContext, received: Received,
         rejetees=int(counts.get(LineStatus.REJECTED.value, 0)),
         heures=float(checked.loc[counted, "heures"].sum()), en_retard=late,
         motifs=reason_counts(checked["motifs"]), sha256=received.sha,
+        mois_en_retard=late_months(months),
     )
-    result.control_report = write_control_report(
+    result.control_report = statement_report(context, received, submission.raw, checked, months)
+    return Checked(received, result, hours=checked, months=months, raw=submission.raw,
+                   periods=submission.periods)
+
+
+def statement_report(context: CheckContext, received: Received, raw: pd.DataFrame,
+                     checked: pd.DataFrame, months: pd.DataFrame,
+                     replaced: pd.DataFrame | None = None) -> Path:
+    """The control report of a relevé: lateness per month, and what it replaced if known."""
+    candidate = received.candidate
+    late_by_month = dict(zip(months["mois"], months["en_retard"], strict=True))
+    month = main_month(checked["mois"])
+    return write_control_report(
         control_path(context, received), structure=candidate.structure,
-        file_name=candidate.name, kind=Kind.RELEVE.value, received=context.now, late=late,
-        raw=submission.raw, checked=checked, territory=config.territoire,
+        file_name=candidate.name, kind=Kind.RELEVE.value, received=context.now,
+        late=bool(late_by_month.get(month, False)) if month else False,
+        raw=raw, checked=checked, territory=context.config.territoire,
+        late_by_month=late_by_month, replaced=replaced,
         arrived=candidate.arrived,
     )
-    return Checked(received, result, hours=checked)
 
 
 def _tracking_table(context: CheckContext, received: Received,

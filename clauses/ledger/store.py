@@ -14,6 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -28,6 +29,7 @@ from clauses.ledger.tables import (
     editions,
     envois,
     fichiers,
+    fichiers_mois,
     heures,
     suivi,
 )
@@ -51,6 +53,11 @@ TRACKING_COLUMNS: tuple[str, ...] = tuple(
 )
 SEND_COLUMNS: tuple[str, ...] = tuple(column.name for column in envois.columns if column.name != "id")
 EDITION_COLUMNS: tuple[str, ...] = tuple(c.name for c in editions.columns if c.name != "id")
+MONTH_COLUMNS: tuple[str, ...] = tuple(
+    column.name for column in fichiers_mois.columns if column.name not in ("id", "fichier_id")
+)
+# What a file's month row overrides in its `fichiers` row when files are listed per month.
+_PER_MONTH = ("mois", "en_retard", "lignes", "acceptees", "alertes", "rejetees")
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -131,11 +138,15 @@ class Ledger:
         *,
         hours: pd.DataFrame | None = None,
         tracking: pd.DataFrame | None = None,
+        months: pd.DataFrame | None = None,
     ) -> None:
         """Record a file and its lines in one transaction (all or nothing).
 
-        `hours`: CheckedHourLine lines (+ `en_retard`, else the file's); every (structure, month)
-        they cover supersedes the structure's earlier active lines of that month (SPEC §7).
+        `hours`: CheckedHourLine lines (+ `en_retard`, else the file's). They supersede the
+        structure's earlier active lines of the months the file declares (SPEC §7): the
+        `months` rows with `declare` true, or, without `months`, every month of `hours`.
+        `months`: one row per month of a relevé (`fichiers_mois` columns, see
+        clauses/checking/months.py): its lateness, counts and what it replaced.
         `tracking`: TrackingLine lines; they supersede the structure's earlier tracking table.
         """
         has_lines = any(frame is not None and len(frame) for frame in (hours, tracking))
@@ -147,12 +158,19 @@ class Ledger:
         tracking_rows = (
             self._tracking_rows(record, tracking) if tracking is not None and len(tracking) else []
         )
+        month_rows = self._month_rows(record, months) if months is not None and len(months) else []
+        if month_rows:
+            replaced = sorted(row["mois"] for row in month_rows if row["declare"])
+        else:
+            replaced = sorted({row["mois"] for row in hour_rows if row["mois"] is not None})
         with writing(self._engine) as connection:
             _one_writer_at_a_time(connection)
             # Values as parameters, not in the statement: one cached compiled INSERT for all files.
             file_id = connection.execute(fichiers.insert(), record.as_row()).inserted_primary_key[0]
+            if month_rows:
+                self._insert(connection, fichiers_mois, month_rows, file_id)
             if hour_rows:
-                self._supersede_hours(connection, record.code_structure, hour_rows)
+                self._supersede_hours(connection, record.code_structure, replaced)
                 self._insert(connection, heures, hour_rows, file_id)
             if tracking_rows:
                 connection.execute(
@@ -191,9 +209,19 @@ class Ledger:
         return to_rows(tracking, suivi, fixed=fixed, required=TRACKING_REQUIRED)
 
     @staticmethod
-    def _supersede_hours(connection: sa.Connection, code_structure: str, rows: list[dict[str, Any]]) -> None:
-        # Lines with an unreadable month (rejected) supersede nothing and are never superseded.
-        months = sorted({row["mois"] for row in rows if row["mois"] is not None})
+    def _month_rows(record: FileRecord, months: pd.DataFrame) -> list[dict[str, Any]]:
+        fixed = {"fichier_id": None, "sha256": record.sha256,
+                 "code_structure": record.code_structure}
+        frame = months.assign(a_examiner=months["a_examiner"].fillna(False).astype(bool)) if (
+            "a_examiner" in months.columns) else months.assign(a_examiner=False)
+        return to_rows(frame, fichiers_mois, fixed=fixed,
+                       required=("mois", "declare", "en_retard", "lignes", "heures"))
+
+    @staticmethod
+    def _supersede_hours(connection: sa.Connection, code_structure: str,
+                         months: list[str]) -> None:
+        # Only the months the file declares (SPEC §7): a stray line never wipes a month. Lines
+        # with an unreadable month (rejected) supersede nothing and are never superseded.
         if months:
             connection.execute(
                 heures.update()
@@ -223,6 +251,38 @@ class Ledger:
             query = query.where(fichiers.c.sha256.in_(list(sha256s)))
         return self._frame(query, fichiers, FILE_COLUMNS)
 
+    def file_months(self, *, month: str | None = None,
+                    sha256s: Collection[str] | None = None) -> pd.DataFrame:
+        """`fichiers_mois` rows (MONTH_COLUMNS), in the order received: a relevé's lateness,
+        counts and replacement for each month it holds lines of."""
+        query = sa.select(*(fichiers_mois.c[name] for name in MONTH_COLUMNS)).order_by(
+            fichiers_mois.c.fichier_id, fichiers_mois.c.mois)
+        if month is not None:
+            query = query.where(fichiers_mois.c.mois == _checked_month(month))
+        if sha256s is not None:
+            query = query.where(fichiers_mois.c.sha256.in_(list(sha256s)))
+        return self._frame(query, fichiers_mois, MONTH_COLUMNS)
+
+    def files_by_month(self) -> pd.DataFrame:
+        """`fichiers` rows (FILE_COLUMNS + `declare`), a relevé once per month it holds lines
+        of, with that month's `mois`, lateness and counts (SPEC §6: per month everywhere);
+        other files once, as recorded. What the deposit follow-up and the reminders read."""
+        names = ("id", *FILE_COLUMNS)
+        files = self._frame(sa.select(*(fichiers.c[n] for n in names)).order_by(fichiers.c.id),
+                            fichiers, names)
+        month_names = ("fichier_id", *_PER_MONTH, "declare")
+        per_month = self._frame(sa.select(*(fichiers_mois.c[n] for n in month_names)),
+                                fichiers_mois, month_names)
+        merged = files.merge(per_month.rename(columns={n: f"m_{n}" for n in month_names[1:]}),
+                             left_on="id", right_on="fichier_id", how="left", sort=False)
+        split = merged["fichier_id"].notna().to_numpy()
+        for name in _PER_MONTH:
+            merged[name] = pd.Series(np.where(split, merged[f"m_{name}"].astype(object),
+                                              merged[name].astype(object)),
+                                     index=merged.index).astype(files[name].dtype)
+        merged["declare"] = np.where(split, merged["m_declare"].astype(object), True).astype(bool)
+        return merged[[*FILE_COLUMNS, "declare"]].reset_index(drop=True)
+
     # --- lines ----------------------------------------------------------------------------------
 
     def hours(
@@ -232,10 +292,17 @@ class Ledger:
         month: str | None = None,
         current_only: bool = True,
         counted_only: bool = True,
+        code_structure: str | None = None,
+        months: Collection[str] | None = None,
     ) -> pd.DataFrame:
         """Relevé lines: `month` exactly, `until_month` inclusive, the current version only
-        (`current_only`), accepted lines only (`counted_only`, SPEC §6: only they count)."""
+        (`current_only`), accepted lines only (`counted_only`, SPEC §6: only they count); one
+        structure's (`code_structure`), of some `months`, when given."""
         query = sa.select(*(heures.c[name] for name in HOUR_COLUMNS)).order_by(heures.c.id)
+        if code_structure is not None:
+            query = query.where(heures.c.code_structure == code_structure)
+        if months is not None:
+            query = query.where(heures.c.mois.in_([_checked_month(m) for m in months]))
         if until_month is not None:
             query = query.where(heures.c.mois <= _checked_month(until_month))
         if month is not None:

@@ -76,6 +76,36 @@ heures = sa.Table(
     sa.Index("ix_heures_mois_actif", "mois", "actif"),
 )
 
+# One row per received relevé and month it holds lines of (SPEC §6, §7). Lateness, counts and
+# corrections are judged per month: a file with September and October lines can be late for
+# September and on time for October. `declare`: the file declares the month (its period, or lines
+# not rejected for their month), so it replaced the structure's earlier lines of that month; the
+# `avant` columns then say what it replaced (NULL when nothing was there before).
+fichiers_mois = sa.Table(
+    "fichiers_mois",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("fichier_id", sa.Integer, sa.ForeignKey("fichiers.id"), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("code_structure", sa.String, nullable=False),
+    sa.Column("mois", sa.String(7), nullable=False),
+    sa.Column("declare", sa.Boolean, nullable=False),
+    sa.Column("en_retard", sa.Boolean, nullable=False),
+    sa.Column("lignes", sa.Integer, nullable=False),
+    sa.Column("acceptees", sa.Integer, nullable=False),
+    sa.Column("alertes", sa.Integer, nullable=False),
+    sa.Column("rejetees", sa.Integer, nullable=False),
+    sa.Column("heures", sa.Float, nullable=False),  # counted hours of the month in this file
+    sa.Column("remplace", sa.String, nullable=True),  # replaced files' names, " ; "-joined
+    sa.Column("remplace_recu_le", sa.DateTime, nullable=True),  # newest of them
+    sa.Column("lignes_avant", sa.Integer, nullable=True),
+    sa.Column("heures_avant", sa.Float, nullable=True),
+    sa.Column("participants_retires", sa.String, nullable=True),  # ";"-joined identifiers
+    sa.Column("a_examiner", sa.Boolean, nullable=False),
+    sa.Index("ix_fichiers_mois_structure_mois", "code_structure", "mois"),
+    sa.Index("ix_fichiers_mois_fichier", "fichier_id"),
+)
+
 # Tableau de suivi lines; the newest table of a structure is its current picture (SPEC §5.2).
 suivi = sa.Table(
     "suivi",

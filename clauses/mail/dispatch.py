@@ -67,9 +67,12 @@ def semester_messages(config: Config, registers: Registers, period: str,
     return messages
 
 
-def file_messages(config: Config, registers: Registers, files: pd.DataFrame) -> list[Message]:
-    """Control reports back to the structures, for the ledger's `fichiers` rows given."""
+def file_messages(config: Config, registers: Registers, files: pd.DataFrame,
+                  months: pd.DataFrame | None = None) -> list[Message]:
+    """Control reports back to the structures, for the ledger's `fichiers` rows given;
+    `months` (`Ledger.file_months`) tells what each relevé replaced (SPEC §7)."""
     structures = _by(registers.structures, "code_structure")
+    replaced = months[months["remplace"].notna()] if months is not None else None
     messages = []
     for _, row in files.iterrows():
         structure = structures.get(str(row["code_structure"]))
@@ -83,8 +86,11 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame) -> 
         if not report.exists():
             continue
         record = SimpleNamespace(**row.astype(object).where(row.notna(), None).to_dict())
-        build = quarantine_message if row["statut"] == "quarantaine" else control_report_message
-        messages.append(build(config, structure, record, report))
+        if row["statut"] == "quarantaine":
+            messages.append(quarantine_message(config, structure, record, report))
+            continue
+        own = None if replaced is None else replaced[replaced["sha256"] == row["sha256"]]
+        messages.append(control_report_message(config, structure, record, report, own))
     return messages
 
 
@@ -92,7 +98,7 @@ def due_messages(config: Config, registers: Registers, ledger, today: date) -> l
     """Every message Clauses owes from what is in the ledger and the outbox: the newest edition
     of each report (an older one replaced before it left is not sent). A provisional semester
     table or bilan (period not over on `today`) is for the guichet's eyes only."""
-    messages = file_messages(config, registers, ledger.files())
+    messages = file_messages(config, registers, ledger.files(), ledger.file_months())
     outbox = config.outbox
     for folder in sorted(p for p in outbox.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9]") if p.is_dir()):
         written = latest_editions([*folder.glob("maitres-ouvrage/*.xlsx"),

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from clauses.addresses import split_addresses
+from clauses.checking.months import replacement_sentence
 from clauses.config import Config
 from clauses.ledger import FileRecord
 from clauses.mail.sending import Message
@@ -47,8 +48,9 @@ def letter(config: Config, *paragraphs: str) -> str:
 
 
 def control_report_message(config: Config, structure: Row, record: FileRecord,
-                           report: Path) -> Message:
-    """The control report of a processed file, back to the structure that sent it."""
+                           report: Path, replaced: pd.DataFrame | None = None) -> Message:
+    """The control report of a processed file, back to the structure that sent it; with what
+    it replaced (`fichiers_mois` rows with `remplace` set), SPEC §7."""
     name = record.nom_fichier
     if record.type == Kind.SUIVI:
         summary = (f"Compte rendu de contrôle de votre fichier « {name} » (tableau de suivi) : "
@@ -67,6 +69,10 @@ def control_report_message(config: Config, structure: Row, record: FileRecord,
         "les corriger, déposez un relevé complet corrigé pour le même mois, il remplacera "
         "celui-ci."
     )]
+    if replaced is not None and len(replaced):
+        paragraphs.append("Ce relevé remplace les lignes que votre structure avait déjà "
+                          "envoyées pour ces mois :\n" + "\n".join(
+                              f"- {replacement_sentence(row)}" for _, row in replaced.iterrows()))
     if record.en_retard:
         paragraphs.append(_late_notice(config))
     return _to(structure, f"compte-rendu/{record.code_structure}/{record.sha256}",

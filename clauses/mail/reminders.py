@@ -48,7 +48,10 @@ def structures_to_remind(structures: pd.DataFrame, files: pd.DataFrame, month: s
 
 def _senders(files: pd.DataFrame, month: str) -> set[str]:
     """Structures that sent a readable relevé for the month; a quarantined file, a tracking
-    table or a pièce justificative does not stand for one."""
+    table or a pièce justificative does not stand for one. `files` lists a relevé once per
+    month it holds lines of (`Ledger.files_by_month`): a relevé with September and October
+    lines stands for both; one with only a stray line of a month (which it does not declare,
+    SPEC §7) does not."""
     needed = {"code_structure", "type", "statut", "mois"}
     if files.empty or not needed <= set(files.columns):
         return set()
@@ -57,6 +60,8 @@ def _senders(files: pd.DataFrame, month: str) -> set[str]:
         & (files["statut"] == "traité")
         & (files["mois"] == month)
     ]
+    if "declare" in received:
+        received = received[received["declare"].astype(bool)]
     return set(received["code_structure"])
 
 

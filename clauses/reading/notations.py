@@ -230,6 +230,12 @@ def french_number(value: float) -> str:
     return text.rstrip("0").rstrip(",")
 
 
+def french_hours(value: float) -> str:
+    """`2036.6` → `"2 036,60 h"`: hours always with their two decimals (SPEC §6: exact to the
+    hundredth), as a person compares two amounts of hours."""
+    return f"{value:,.2f}".replace(",", "\u202f").replace(".", ",") + " h"
+
+
 def _year(text: str) -> float:
     year = float(text)
     if len(text) == 2:

@@ -89,6 +89,9 @@ class Submission:
     declared_total: float | None  # hours written on "Total" lines, if any
     sheets: list[str]
     header_map: dict[str, str]  # header as written -> canonical column
+    # Months of the sheets' « Période : … » cells or month names: the period the file declares
+    # (SPEC §7: only these months are replaced when present; empty when only a column says).
+    periods: tuple[str, ...] = ()
 
 
 @dataclass
@@ -142,6 +145,7 @@ def read_submission(
         declared_total=float(sum(totals)) if totals else None,
         sheets=[t.sheet for t in tables],
         header_map={t.labels[c]: name for t in tables for c, name in t.columns.items()},
+        periods=tuple(sorted({p.period for p in parts if p.period})),
     )
 
 

@@ -9,12 +9,14 @@ quarantined file gets a `Résumé` only, saying what to fix and resend.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from clauses.checking.months import replacement_sentence
 from clauses.periods import month_label
 from clauses.reports.workbook import ReportWorkbook, Sheet
 from clauses.vocabulary import FILE_REASONS, REASON_LABELS, LineStatus
@@ -114,8 +116,13 @@ def _period(checked: pd.DataFrame | None, received: datetime) -> str:
     return f"fichier reçu le {received:%d/%m/%Y}"
 
 
+def _delay(late: bool) -> str:
+    return "Hors délai" if late else "Dans les délais"
+
+
 def _file_pairs(structure: str, file_name: str, kind: str | None, received: datetime,
-                late: bool | None, arrived: datetime | None) -> list[tuple[object, ...]]:
+                late: bool | None, arrived: datetime | None = None,
+                late_by_month: Mapping[str, bool] | None = None) -> list[tuple[object, ...]]:
     pairs: list[tuple[object, ...]] = [
         ("Fichier", file_name),
         ("Structure", structure),
@@ -126,9 +133,34 @@ def _file_pairs(structure: str, file_name: str, kind: str | None, received: date
         # SPEC §6: lateness is judged on this moment, Clauses' own record of the drop, in the
         # workspace's zone (never the file's modification date, which a copy keeps).
         pairs.append(("Arrivé dans le dépôt le", f"{arrived:%d/%m/%Y à %H:%M}"))
-    if late is not None:  # a file refused as a whole has no month to be late for
-        pairs.append(("Délai de dépôt", "Hors délai" if late else "Dans les délais"))
+    if late is None:  # a file refused as a whole has no month to be late for
+        return pairs
+    if late_by_month and len(late_by_month) > 1:
+        # SPEC §6: each month is judged against its own deadline.
+        pairs += [(f"Délai de dépôt — {month_label(m)}", _delay(bool(v)))
+                  for m, v in sorted(late_by_month.items())]
+    else:
+        pairs.append(("Délai de dépôt", _delay(late)))
     return pairs
+
+
+def _write_replacements(sheet: Sheet, replaced: pd.DataFrame) -> None:
+    sheet.heading("Remplacement des relevés précédents")
+    sheet.table(pd.DataFrame({
+        "Mois": [month_label(str(m)) for m in replaced["mois"]],
+        "Relevé remplacé": replaced["remplace"],
+        "Reçu le": pd.to_datetime(replaced["remplace_recu_le"]),
+        "Lignes avant": replaced["lignes_avant"].astype(int),
+        "Heures avant": replaced["heures_avant"].astype(float),
+        "Lignes après": replaced["lignes"].astype(int),
+        "Heures après": replaced["heures"].astype(float),
+        "Participants qui n'y figurent plus": replaced["participants_retires"].fillna(
+            "").str.replace(";", ", "),
+    }), kinds={"Reçu le": "date", "Heures avant": "hours", "Heures après": "hours"})
+    for _, row in replaced.iterrows():
+        sheet.paragraph(replacement_sentence(row))
+    sheet.paragraph("Ce relevé remplace les lignes précédentes de votre structure pour ces "
+                    "mois : seules ses lignes comptent désormais.")
 
 
 def _write_quarantine(sheet: Sheet, code: str, message: str | None) -> None:
@@ -164,13 +196,16 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                          checked: pd.DataFrame | None = None, file_reason: str | None = None,
                          file_message: str | None = None, territory: str = "",
                          generated_at: datetime | None = None,
-                         arrived: datetime | None = None) -> Path:
+                         arrived: datetime | None = None,
+                         late_by_month: Mapping[str, bool] | None = None,
+                         replaced: pd.DataFrame | None = None) -> Path:
     """Write the control report of one received file; returns `path`.
 
     `raw` is the reader's lines as sent; `checked` the CheckedHourLine frame on the same index
     (None for a tableau de suivi); `file_reason` the file-level code of a quarantined file, with
-    `file_message` its specific French sentence (for instance naming the missing columns);
-    `arrived` when the file arrived in the inbox (the moment lateness is judged on).
+    `file_message` its specific French sentence (for instance naming the missing columns).
+    `late_by_month`: lateness of each month of a relevé covering several (SPEC §6);
+    `replaced`: what the relevé replaced (`clauses.checking.months.replacements`).
     """
     with ReportWorkbook(path, territory=territory or "Guichet unique des clauses sociales",
                         title=f"{TITLE} — {Path(file_name).name}",
@@ -179,11 +214,14 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                         fingerprint=False) as book:  # one per file: never re-edited
         summary = book.sheet("Résumé")  # first: what a structure should read before the lines
         summary.pairs(_file_pairs(structure, file_name, kind, received,
-                                  None if file_reason is not None else late, arrived))
+                                  None if file_reason is not None else late, arrived,
+                                  late_by_month))
         if file_reason is not None:
             _write_quarantine(summary, file_reason, file_message)
         elif checked is not None:
             _write_checked_summary(summary, checked)
+            if replaced is not None and len(replaced):
+                _write_replacements(summary, replaced)
         else:
             summary.pairs([("Lignes lues", 0 if raw is None else len(raw), "integer")])
             summary.paragraph("Un tableau de suivi n'est pas contrôlé ligne à ligne : il remplace "

@@ -2,9 +2,13 @@
 — relevés on time, late (after `jour_limite` of the next month) or missing; lines accepted, with
 alert, rejected; tracking tables and pièces justificatives; files in quarantine.
 
-Files "for M": relevés and pièces whose month is M; files without a month (tableaux de suivi,
-quarantined files) deposited during the month after M, when M's files are due. Deposit time is
-the file's `modifie_le`, as for lateness (SPEC §6). Duplicates ("déjà reçu") are left out.
+Files "for M": relevés holding lines of M and pièces whose month is M; files without a month
+(tableaux de suivi, quarantined files) deposited during the month after M, when M's files are
+due. `files` lists a relevé once per month it holds lines of (`Ledger.files_by_month`), with that
+month's lateness and counts: a file with September and October lines is in both months' follow-up,
+late for one and on time for the other (SPEC §6). A month a file holds only stray lines of (it
+does not declare it, SPEC §7) lists the file but does not stand for the structure's relevé.
+Deposit time is the file's `modifie_le`. Duplicates ("déjà reçu") are left out.
 """
 
 from __future__ import annotations
@@ -31,28 +35,29 @@ FOLLOWUP_COLUMNS = ["Code structure", "Dépôt", "Déposé le", "Relevés", "Lig
                     "Tableaux de suivi", "Pièces justificatives", "Fichiers en quarantaine"]
 
 
-def month_files(files: pd.DataFrame, month: str,
-                with_lines: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
-    """The files a structure sent for `month` (see module docstring), oldest first.
-
-    `with_lines`: files (SHA-256) holding lines of `month` although most of their lines are
-    of another one (a structure sending two months in one workbook)."""
+def month_files(files: pd.DataFrame, month: str) -> pd.DataFrame:
+    """The files a structure sent for `month` (see module docstring), oldest first."""
     files = files[files["statut"] != "déjà reçu"]
     due = add_months(month, 1)
     undated = files["mois"].isna() & (files["modifie_le"].dt.strftime("%Y-%m") == due)
-    chosen = files[(files["mois"] == month) | undated | files["sha256"].isin(with_lines)]
+    chosen = files[(files["mois"] == month) | undated]
     return chosen.sort_values(["modifie_le", "recu_le"], ignore_index=True)
+
+
+def _declared(files: pd.DataFrame) -> pd.Series:
+    # Frames without the column (built by hand, or `Ledger.files`) declare every month.
+    return files["declare"].astype(bool) if "declare" in files else pd.Series(True, files.index)
 
 
 def _structure_row(code: str, own: pd.DataFrame, hours: float,
                    lines_late: bool | None) -> dict[str, object]:
-    statements = own[(own["type"] == Kind.RELEVE.value) & (own["statut"] == "traité")]
+    statements = own[(own["type"] == Kind.RELEVE.value) & (own["statut"] == "traité")
+                     & _declared(own)]
     latest = statements.iloc[-1] if len(statements) else None  # the current version (SPEC §7)
     if latest is None:
         status = MISSING
     else:
-        # A file covering two months is judged on its main month; its lines of the other
-        # month carry their own lateness (SPEC §6: late is judged against each month).
+        # Each row carries this month's lateness (SPEC §6: judged against each month).
         files_late = not (~statements["en_retard"].astype(bool)).any()
         status = LATE if files_late or bool(lines_late) else ON_TIME
     return {
@@ -73,7 +78,7 @@ def deposit_followup(registers: Registers, hours: pd.DataFrame, files: pd.DataFr
                      month: str) -> pd.DataFrame:
     """One row per structure (the register's, then unknown folders that sent files)."""
     of_month = hours[hours["mois"] == month]
-    chosen = month_files(files, month, set(of_month["sha256"]))
+    chosen = month_files(files, month)
     lines = counted(of_month)
     hours_by = lines.groupby("code_structure")["heures"].sum()
     known = list(registers.structures.sort_values("code_structure")["code_structure"])

@@ -194,7 +194,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     new editions, and the previous ones left as they were when nothing changed.
 
     `hours_until_m` = `ledger.hours(until_month=month)` (current, counted); `files` =
-    `ledger.files()`; `tracking` = `ledger.tracking()`, for the structures expected on a marché
+    `ledger.files_by_month()`; `tracking` = `ledger.tracking()`, for the structures expected on a marché
     and the mission dates (none when omitted); `editions`: the editions recorded so far (for
     the file names and the « Rectificatif » notes); the ones written here are added to its
     `new` list."""
