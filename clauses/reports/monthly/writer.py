@@ -194,8 +194,8 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     new editions, and the previous ones left as they were when nothing changed.
 
     `hours_until_m` = `ledger.hours(until_month=month)` (current, counted); `files` =
-    `ledger.files_by_month()`; `tracking` = `ledger.tracking()`, for the structures expected on a marché
-    and the mission dates (none when omitted); `editions`: the editions recorded so far (for
+    `ledger.files_by_month()`; `tracking` = `ledger.tracking()`, for the structures expected on
+    a marché and the mission dates (none when omitted); `editions`: the editions recorded so far (for
     the file names and the « Rectificatif » notes); the ones written here are added to its
     `new` list."""
     editions = editions if editions is not None else ed.Editions(config.outbox)

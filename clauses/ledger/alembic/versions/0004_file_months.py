@@ -4,8 +4,8 @@ A file with September and October lines is late for one month and on time for th
 correction replaces only the months it declares and says what it replaced. Files recorded
 before this revision have no row here: the ledger then reads their `fichiers` row as before.
 
-Revision ID: 0003_file_months
-Revises: 0002_drop_schema_version
+Revision ID: 0004_file_months
+Revises: 0003_editions
 Create Date: 2026-11-26
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_file_months"
-down_revision = "0002_drop_schema_version"
+revision = "0004_file_months"
+down_revision = "0003_editions"
 branch_labels = None
 depends_on = None
 
