@@ -6,6 +6,7 @@ structure, ingest summary, Prefect review — « à examiner » past `controles.
 from __future__ import annotations
 
 import email
+import os
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -63,6 +64,8 @@ def test_a_line_outside_the_files_period_does_not_wipe_its_month(tmp_path):
     with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
         frame.to_excel(writer, sheet_name="Relevé", index=False, startrow=2)
         writer.sheets["Relevé"].write(0, 0, "Période : octobre 2026")
+    dropped = datetime(2026, 11, 9, 9).timestamp()
+    os.utime(path, (dropped, dropped))
     ingest_inbox(config, now=datetime(2026, 11, 9, 12))
     with Ledger.from_config(config) as ledger:
         september = ledger.hours(month="2026-09")
