@@ -73,9 +73,13 @@ def two_months(tmp_path_factory):
                            months=months, lines=lines)
 
 
+def followup_book(config: Config, month: str) -> Path:
+    """The month's deposit follow-up (its first edition)."""
+    return min((config.outbox / month).glob("suivi-depots*.xlsx"))
+
+
 def followup_row(config: Config, month: str, structure: str) -> dict:
-    rows = table(config.outbox / month / "suivi-depots.xlsx", "Suivi des dépôts",
-                 "Code structure")
+    rows = table(followup_book(config, month), "Suivi des dépôts", "Code structure")
     return next(row for row in rows if row["Code structure"] == structure)
 
 
@@ -113,8 +117,7 @@ def test_each_months_follow_up_counts_only_that_months_lines(two_months, month, 
 
 @pytest.mark.parametrize("month", ["2026-09", "2026-10"])
 def test_the_file_is_listed_in_each_months_file_list(two_months, month):
-    rows = table(two_months.config.outbox / month / "suivi-depots.xlsx", "Fichiers",
-                 "Code structure")
+    rows = table(followup_book(two_months.config, month), "Fichiers", "Code structure")
     assert [r["Fichier"] for r in rows if r["Code structure"] == "AI-NIORT"] == [
         "releve-sept-oct.xlsx"]
 
