@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from clauses.periods import PeriodError, PeriodNotOver
 from clauses.reports.semester import (
+    DETAILS_SHEET,
     EMPLOYEES_SHEET,
     PLAN_SHEET,
     PLAN_TO_FILL,
@@ -31,8 +32,14 @@ def reports(tmp_path):
 
 
 def _employees(path):
+    """The `Salariés` table, each row completed with its `Situation et sorties` line (the
+    same people in the same order: one person's line printed on two sheets)."""
     (table,) = year.read_tables(path, EMPLOYEES_SHEET)
-    return table
+    (details,) = year.read_tables(path, DETAILS_SHEET)
+    assert details.column("Identifiant") == table.column("Identifiant")
+    rows = [{**row, **extra} for row, extra in zip(table.rows, details.rows, strict=True)]
+    return year.ReadTable(table.headers + [h for h in details.headers if h not in table.headers],
+                          rows, table.total)
 
 
 def _months(**hours):
@@ -47,7 +54,7 @@ def test_one_workbook_per_structure_with_employees_in_the_half_year(tmp_path):
     assert [p.relative_to(tmp_path) for p in paths] == [
         tmp_path.joinpath("outbox/2026-S1/structures", f"{code}-salaries-2026-S1.xlsx").relative_to(tmp_path)
         for code in ("AI1", "EI1", "ETTI1")]
-    assert load_workbook(paths[0]).sheetnames == [EMPLOYEES_SHEET, PLAN_SHEET]
+    assert load_workbook(paths[0]).sheetnames == [EMPLOYEES_SHEET, DETAILS_SHEET, PLAN_SHEET]
 
 
 def test_employees_sheet_holds_every_figure_worked_out_by_hand(reports):
@@ -80,7 +87,12 @@ def test_employees_sheet_holds_every_figure_worked_out_by_hand(reports):
          "Situation à la sortie": "emploi durable", "Freins": None},
     ]
     assert table.rows == expected
-    assert list(table.headers) == list(expected[0])
+    assert sorted(table.headers) == sorted(expected[0])
+    # One A4 width: who, marchés, mission dates and hours on `Salariés`; the rest beside.
+    (main,) = year.read_tables(reports["AI1"], EMPLOYEES_SHEET)
+    assert main.headers == ["Identifiant", "Nom", "Prénom", "Marchés", "Début de mission",
+                            "Fin de mission", *MONTHS, "Total du semestre",
+                            "Heures cumulées du parcours"]
 
 
 def test_total_row_sums_each_month_and_the_half_year(reports):
@@ -141,7 +153,7 @@ def test_hours_cells_use_the_hours_format(reports):
 
 def test_plan_sheet_lists_the_same_people_with_columns_to_fill(reports):
     (plan,) = year.read_tables(reports["AI1"], PLAN_SHEET)
-    assert plan.headers == ["Identifiant", "Nom", "Prénom", "Situation", "Freins",
+    assert plan.headers == ["Identifiant", "Nom", "Prénom", "Situation",
                             "Accompagnement en cours", "Formation", *PLAN_TO_FILL]
     assert plan.column("Identifiant") == ["P3", "P1", "P5"]
     assert plan.row("Identifiant", "P1")["Accompagnement en cours"] == "Suivi hebdomadaire"

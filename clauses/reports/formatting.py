@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from numbers import Number
 from typing import Any
 
 import pandas as pd
@@ -30,7 +31,18 @@ FINGERPRINT_PROPERTY = "Empreinte du contenu"
 TABLE_STYLE = "Table Style Medium 2"
 HEADER_FILL = "#1F4E78"  # explicit too: LibreOffice and PDF exports ignore Excel table styles
 MAX_WIDTH = 60  # characters; longer text columns wrap instead of widening the page
-KIND_WIDTH = {"hours": 13, "percent": 7, "date": 11, "integer": 8, "number": 11, "row": 6}
+# Printing (issue 16.1): A4 landscape, fit to one page wide, text never under 7 pt. Measured with
+# LibreOffice: a sheet whose columns add up to W characters prints at 111 / W (each column counts
+# 0.71 more than its width); 11 pt text stays ≥ 7 pt, and 10 pt chart text ≥ 7 pt, up to
+# W ≈ 158. Tables are fitted to PAGE_WIDTH by wrapping their text columns.
+PAGE_WIDTH = 150
+PRINTED_WIDTH_FACTOR = 111.0
+MIN_TEXT_WIDTH = 12  # a wrapped text column never gets narrower than this
+PRINTED_HEIGHT = 595.3 - (0.5 + 0.6) * 72 - 30  # A4 landscape less margins and footer, points
+# Printed width of a number column: its longest value as shown (« 10 100,00 h », « 100 % »),
+# never less than these (a narrow column of small numbers still reads).
+KIND_WIDTH = {"hours": 8, "percent": 5, "date": 10, "integer": 4, "number": 6, "row": 4}
+_SHOWN = {"hours": "{:,.2f} h", "number": "{:,.2f}", "integer": "{:,.0f}", "row": "{:.0f}"}
 
 
 def is_missing(value: Any) -> bool:
@@ -64,9 +76,10 @@ def python_values(series: pd.Series) -> list[Any]:
 
 def text_width(values: list[Any], kind: str) -> int:
     if kind in KIND_WIDTH:
-        longest = max((abs(v) for v in values if isinstance(v, int | float)), default=0)
-        digits = len(f"{longest:,.0f}") if kind != "date" else 0
-        return KIND_WIDTH[kind] + max(0, digits - 4)
+        numbers = [abs(v) for v in values if isinstance(v, Number) and not isinstance(v, bool)]
+        longest = max((v for v in numbers if math.isfinite(v)), default=0)
+        shown = len(_SHOWN[kind].format(longest)) if kind in _SHOWN else 0
+        return max(KIND_WIDTH[kind], shown)
     texts = [v if v.__class__ is str else str(v) for v in values if v is not None]
     if "\n" not in "".join(texts):  # the common case: each cell is one line
         return max(map(len, texts), default=0)
@@ -81,10 +94,40 @@ def line_count(value: Any, width: int) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in str(value).split("\n"))
 
 
+def fit_widths(wanted: list[int], kinds: list[str], already: list[int] | None = None,
+               page: int = PAGE_WIDTH) -> list[int]:
+    """Column widths whose sum fits the printed page: the widest text columns are narrowed
+    (they wrap) until it fits or all are at MIN_TEXT_WIDTH. `already`: widths other blocks of
+    the sheet gave these columns (the sheet's column is the widest of them)."""
+    widths = list(wanted)
+    others = already or [0] * len(widths)
+    textual = [i for i, k in enumerate(kinds) if k in ("text", "wrap")]
+
+    def total() -> int:
+        return sum(max(w, o) for w, o in zip(widths, others, strict=True))
+
+    while total() > page:
+        narrowable = [i for i in textual if widths[i] > MIN_TEXT_WIDTH]
+        if not narrowable:
+            break
+        widest = max(narrowable, key=lambda i: widths[i])
+        second = max((widths[i] for i in narrowable if i != widest), default=MIN_TEXT_WIDTH)
+        excess = total() - page
+        widths[widest] = max(MIN_TEXT_WIDTH, second, widths[widest] - excess) \
+            if widths[widest] > second else widths[widest] - 1
+    return widths
+
+
+def print_scale(widths: list[float], beside_px: int = 0) -> float:
+    """The scale LibreOffice and Excel print a fit-to-width sheet at (see PAGE_WIDTH)."""
+    total = sum(w + 0.71 for w in widths) + beside_px / 7
+    return min(1.0, PRINTED_WIDTH_FACTOR / total) if total else 1.0
+
+
 def header_width(header: str, content: int) -> int:
     """A header fits on one line when the content is about as wide; else it wraps on two lines
     (never narrower than its longest word): wide headers over narrow numbers shrink the page."""
-    room = 3  # the filter button
+    room = 2  # the filter button (on screen only)
     if len(header) + room <= max(content, 12):
         return max(len(header) + room, content)
     longest = max((len(word) for word in header.split()), default=0)

@@ -43,10 +43,16 @@ from clauses.registers.load import Registers
 from clauses.reports import editions as ed
 from clauses.reports.annual.activity import counted_lines
 from clauses.reports.annual.people import current_tracking, newest_tracking_lines
-from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange, Total
+from clauses.reports.workbook import ReportWorkbook, Sheet, Total
 
 EMPLOYEES_SHEET = "Salariés"
+DETAILS_SHEET = "Situation et sorties"
 PLAN_SHEET = "Plan d'accompagnement"
+# Printed on one A4 width (issue 16.1): `Salariés` keeps who, where, when and the hours; the
+# rest of each person's line sits on `Situation et sorties`, one row per participant too.
+DETAIL_COLUMNS = ["Identifiant", "Nom", "Prénom", "Date de naissance", "Entreprises",
+                  "Type de contrat", "Situation", "Date de sortie", "Situation à la sortie",
+                  "Freins"]
 TOTAL = "Total du semestre"
 CUMULATED = "Heures cumulées du parcours"
 IN_PATH, LEFT, ABSENT = "en parcours", "sorti du parcours", "absent du tableau de suivi"
@@ -58,7 +64,13 @@ PLAN_TO_FILL: dict[str, str] = {
     "Référent": "text",
     "Observations pour le comité": "wrap",
 }
-WRITING_WIDTH = 40  # characters: room to type in the plan's empty columns
+WRITING_WIDTH = 22  # characters: room to type in the plan's empty columns
+
+
+def employees_columns(employees: pd.DataFrame) -> list[str]:
+    """The columns of the `Salariés` sheet: everything but the details of DETAIL_COLUMNS."""
+    keep = {"Identifiant", "Nom", "Prénom"}
+    return [c for c in employees.columns if c in keep or c not in DETAIL_COLUMNS]
 
 
 def hour_columns(period: str) -> list[str]:
@@ -147,7 +159,7 @@ def plan_table(employees: pd.DataFrame, tracking: pd.DataFrame,
                code_structure: str) -> pd.DataFrame:
     """The plan d'accompagnement: who, what the tableau de suivi says, then columns to fill."""
     situation = _tracking_situation(tracking, code_structure).reindex(employees["Identifiant"])
-    plan = employees[["Identifiant", "Nom", "Prénom", "Situation", "Freins"]].copy()
+    plan = employees[["Identifiant", "Nom", "Prénom", "Situation"]].copy()
     for column in ("Accompagnement en cours", "Formation"):
         plan[column] = situation[column].to_numpy()
     for column in PLAN_TO_FILL:
@@ -171,13 +183,6 @@ def sum_totals(sheet: Sheet, frame: pd.DataFrame, label_column: str,
     return totals
 
 
-def _widen(sheet: Sheet, table: TableRange, columns: list[str], width: int) -> None:
-    """Room to write in empty columns. The shared builder sizes columns from their content only,
-    so this reaches its width bookkeeping (local helper, see the report to the lead)."""
-    for column in columns:
-        sheet._widen(table.columns[column], width)
-
-
 def write_structure_workbook(path: Path, *, config: Config, structure: str, period: str,
                              employees: pd.DataFrame, plan: pd.DataFrame,
                              generated_at: datetime, provisoire: bool,
@@ -191,18 +196,24 @@ def write_structure_workbook(path: Path, *, config: Config, structure: str, peri
         sheet.paragraph(f"Heures comptées par le guichet, mois par mois. « {CUMULATED} » : "
                         "toutes les heures comptées du participant depuis le début de son "
                         "parcours et jusqu'à la fin du semestre, toutes structures confondues. "
-                        "Situation, sortie et freins : votre dernier tableau de suivi reçu.")
-        totals = sum_totals(sheet, employees, "Identifiant", summed)
-        sheet.table(employees, kinds=dict.fromkeys([*summed, CUMULATED], "hours"),
+                        f"Entreprises, contrat, situation, sortie et freins : feuille "
+                        f"« {DETAILS_SHEET} ».", columns=8)
+        main = employees[employees_columns(employees)]
+        totals = sum_totals(sheet, main, "Identifiant", summed)
+        sheet.table(main, kinds=dict.fromkeys([*summed, CUMULATED], "hours"),
                     totals=totals, freeze=True)
+        details = book.sheet(DETAILS_SHEET, notes=notes)
+        details.paragraph("Situation, sortie et freins : votre dernier tableau de suivi reçu.",
+                          columns=8)
+        details.table(employees[DETAIL_COLUMNS], kinds={"Freins": "wrap", "Entreprises": "wrap"},
+                      freeze=True)
         plan_sheet = book.sheet(PLAN_SHEET, notes=notes)
         plan_sheet.paragraph("À compléter pour le comité de suivi : actions menées, prochaines "
-                             "étapes, échéance et référent de chaque salarié.")
+                             "étapes, échéance et référent de chaque salarié.", columns=8)
         kinds = {"Freins": "wrap", "Accompagnement en cours": "wrap", "Formation": "wrap",
                  **PLAN_TO_FILL}
-        table = plan_sheet.table(plan, kinds=kinds, freeze=True)
-        _widen(plan_sheet, table, [c for c, k in PLAN_TO_FILL.items() if k == "wrap"],
-               WRITING_WIDTH)
+        plan_sheet.table(plan, kinds=kinds, freeze=True, min_widths=dict.fromkeys(
+            [c for c, k in PLAN_TO_FILL.items() if k == "wrap"], WRITING_WIDTH))
     return path
 
 

@@ -47,7 +47,8 @@ LABELS = list(COLUMNS)
 RELEVE_SHEET, NOTICE_SHEET, LISTS_SHEET = "Relevé", "Mode d'emploi", "Listes"
 HEADER_ROW = 4  # 0-based: title, period, deadline, blank line, then the header
 SPARE_ROWS = 60  # empty rows below the participants that keep the drop-downs and checks
-WIDTHS = (14, 20, 16, 14, 16, 10, 14, 14, 9, 24, 24, 22)
+# One A4 landscape width at print (issue 16.1): about 155 characters in all.
+WIDTHS = (12, 16, 14, 11, 12, 9, 11, 11, 8, 20, 16, 14)
 
 
 def write_templates(config: Config, registers: Registers, month: str,
@@ -141,9 +142,22 @@ def _write_releve(workbook: Workbook, structure: pd.Series, participants: pd.Dat
     for offset, (_, person) in enumerate(participants.iterrows(), start=HEADER_ROW + 1):
         _write_person(sheet, offset, person, month, styles)
     sheet.freeze_panes(HEADER_ROW + 1, 0)
+    sheet.set_row(HEADER_ROW, 45)  # labels on up to three lines, clear of the first person
+    _print_setup(sheet, f"Relevé d'heures — {structure['code_structure']} — "
+                        f"{month_label(month)}")
+    sheet.repeat_rows(HEADER_ROW)
     last = HEADER_ROW + len(participants) + SPARE_ROWS
     _add_validations(sheet, HEADER_ROW + 1, last, markets, config)
     sheet.activate()
+
+
+def _print_setup(sheet: Worksheet, footer: str) -> None:
+    """A4 landscape, one page wide, page numbers: as the reports print (issue 16.1)."""
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.set_footer(f"&L{footer.replace('&', '&&')}&RPage &P / &N")
 
 
 def _styles(workbook: Workbook) -> dict[str, Any]:
@@ -213,6 +227,7 @@ def _write_notice(workbook: Workbook, markets: pd.DataFrame, month: str,
                   config: Config) -> None:
     sheet = workbook.add_worksheet(NOTICE_SHEET)
     sheet.set_column(0, 0, 110, workbook.add_format({"text_wrap": True, "valign": "top"}))
+    _print_setup(sheet, f"Mode d'emploi — {month_label(month)}")
     sheet.write(0, 0, f"Mode d'emploi du relevé d'heures — {month_label(month)}",
                 workbook.add_format({"bold": True, "font_size": 14}))
     lines = _notice_lines(month, config)

@@ -61,12 +61,15 @@ from clauses.reports.formatting import (
     HEADER_FILL,
     MAX_WIDTH,
     NUMBER_FORMATS,
+    PRINTED_HEIGHT,
     ROW_STYLES,
     TABLE_STYLE,
+    fit_widths,
     header_width,
     infer_kind,
     is_missing,
     line_count,
+    print_scale,
     python_values,
     text_width,
     unique_headers,
@@ -206,6 +209,9 @@ class Sheet:
         self.row = 0
         self._widths: dict[int, int] = {}
         self._last_col = 0
+        self._beside = 0  # width in pixels of a chart beside a table (widens the printed page)
+        self._notes: list[tuple[int, str]] = []  # (row, text): wrapped to the page at the end
+        self._blocks: list[tuple[int, float]] = []  # (first row, height in points): one page
 
     def title_block(self, notes: Sequence[str]) -> None:
         book = self.book
@@ -218,6 +224,7 @@ class Sheet:
         self.row = 4
         for note in notes:
             self.ws.write_string(self.row, 0, note, book.fmt("text", None, font_color="#C00000"))
+            self._notes.append((self.row, note))
             self.row += 1
         self.row += 1
 
@@ -249,10 +256,14 @@ class Sheet:
         for label, value, *kind in rows:
             kind_name = kind[0] if kind else ("date" if isinstance(value, date) else "text")
             self.ws.write_string(self.row, 0, str(label), bold)
+            width = text_width([value], kind_name)
+            if width > MAX_WIDTH:  # a long sentence wraps in its cell instead of widening the page
+                kind_name, width = "wrap", MAX_WIDTH
+                self.ws.set_row(self.row, 15 * line_count(value, MAX_WIDTH))
             if not is_missing(value):  # left-aligned: a value reads next to its label
                 self.ws.write(self.row, 1, value, self.book.fmt(kind_name, None, align="left"))
             self.widen(0, len(str(label)))
-            self.widen(1, text_width([value], kind_name))
+            self.widen(1, width)
             self.row += 1
         self.row += 1
 
@@ -271,8 +282,7 @@ class Sheet:
         last = first + max(len(frame), 1) - 1  # Excel tables need at least one data row
         widths = self._write_columns(first, headers, col_kinds, values, row_styles,
                                      min_widths or {})
-        header_lines = max((math.ceil(len(h) / max(w - 3, 1)) for h, w in zip(headers, widths,
-                                                                               strict=True)),
+        header_lines = max((line_count(h, w - 2) for h, w in zip(headers, widths, strict=True)),
                            default=1)
         if header_lines > 1:  # headers wrap rather than widen the page
             self.ws.set_row(top, 15 * header_lines)
@@ -288,16 +298,18 @@ class Sheet:
     def _write_columns(self, first: int, headers: list[str], kinds: list[str],
                        values: list[list[Any]], row_styles: Sequence[str | None] | None,
                        min_widths: Mapping[str, int]) -> list[int]:
-        """Write every column; size it from its content; give wrapped rows their height."""
+        """Write every column; size it from its content, within the printed page's width
+        (`fit_widths`); give wrapped rows their height."""
         lines = [1] * len(values[0]) if values else []
-        widths = []
+        wanted = []
         for col, (header, cells) in enumerate(zip(headers, values, strict=True)):
             content = text_width(cells, kinds[col]) + 2
             width = max(header_width(header, content), min_widths.get(header, 0))
-            if kinds[col] == "text" and width > MAX_WIDTH:
+            wanted.append(min(width, max(MAX_WIDTH, min_widths.get(header, 0))))
+        widths = fit_widths(wanted, kinds, [self._widths.get(c, 0) for c in range(len(wanted))])
+        for col, (width, cells) in enumerate(zip(widths, values, strict=True)):
+            if kinds[col] == "text" and width < text_width(cells, "text") + 2:
                 kinds[col] = "wrap"
-            width = min(width, max(MAX_WIDTH, min_widths.get(header, 0)))
-            widths.append(width)
             self.widen(col, width)
             self._write_column(first, col, cells, kinds[col], row_styles)
             if kinds[col] == "wrap":
@@ -384,18 +396,64 @@ class Sheet:
         if beside:
             self.ws.insert_chart(table.header_row, len(table.columns) + 1, base)
             self.widen(len(table.columns), 2)
+            self._beside = max(self._beside, size[0])
             self.row = max(self.row, table.header_row + rows)
         else:
+            self._blocks.append((self.row, size[1] * 0.75))
             self.ws.insert_chart(self.row, 0, base)
             self.row += rows
 
+    def keep_together(self, first_row: int, last_row: int) -> None:
+        """Rows a page break must not cut (a small table without a repeated header)."""
+        self._blocks.append((first_row, sum(self._height(r) for r in range(first_row,
+                                                                              last_row + 1))))
+
+    def _height(self, row: int) -> float:
+        """A row's height in points (15 unless set)."""
+        found = self.ws.row_sizes.get(row)  # what set_row gave, in points
+        return float(found[0]) if found and found[0] is not None else 15.0
+
     def finish(self) -> None:
-        """Column widths from content, A4 landscape fit to one page wide, footer."""
-        for col, width in self._widths.items():
-            self.ws.set_column(col, col, max(width, 6))
+        """Column widths from content, notes wrapped to the page, page breaks before a chart
+        or small table a page would cut, A4 landscape fit to one page wide, footer."""
+        widths = {col: max(width, 6) for col, width in self._widths.items()}
+        for col, width in widths.items():
+            self.ws.set_column(col, col, width)
+        page = [widths.get(c, 8.43) for c in range(self._last_col + 1)]
+        self._wrap_notes(page)
+        self._break_pages(print_scale(page, self._beside))
         self.ws.set_landscape()
         self.ws.set_paper(9)  # A4
         self.ws.fit_to_pages(1, 0)
         self.ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         title = self.book.title.replace("&", "&&")[:120]
         self.ws.set_footer(f"&L{title}&RPage &P / &N")
+
+    def _wrap_notes(self, page: list[float]) -> None:
+        """A note longer than the table's width is wrapped over the whole width (an overflowing
+        line would be cut at the printed page's edge or widen it)."""
+        wide = sum(page)
+        fmt = self.book.fmt("wrap", None, text_wrap=True, font_color="#C00000")
+        for row, note in self._notes:
+            if len(note) <= wide or len(page) < 2:
+                continue
+            self.ws.merge_range(row, 0, row, len(page) - 1, note, fmt)
+            self.ws.set_row(row, 15 * line_count(note, int(wide)))
+
+    def _break_pages(self, scale: float) -> None:
+        """Horizontal page breaks so that no chart (nor small table) is cut between pages."""
+        if not self._blocks:
+            return
+        room = PRINTED_HEIGHT / scale  # points of rows on one page, at this sheet's scale
+        breaks, used, row = [], 0.0, 0
+        for first, height in sorted(self._blocks):
+            while row < first:
+                used += self._height(row)
+                row += 1
+                if used > room:  # the page broke on its own, just before `row`
+                    used = self._height(row - 1)
+            if used + height > room and used > 0 and height <= room:
+                breaks.append(first)
+                used = 0.0
+        if breaks:
+            self.ws.set_h_pagebreaks(breaks)
