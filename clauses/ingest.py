@@ -39,6 +39,12 @@ from clauses.checking.one_file import (
     refuse,
     statement_report,
 )
+from clauses.checking.reevaluation import (
+    candidates,
+    fingerprint,
+    reevaluate,
+    register_fingerprints,
+)
 from clauses.clock import now_or
 from clauses.config import Config
 from clauses.errors import ClausesError, FileRejected
@@ -73,16 +79,27 @@ class IngestRun:
     now: datetime
     index: RegisterIndex  # the registers' lookups, built once for every file of the pass
     seen: set[str] = field(default_factory=set)  # files received in this pass
+    # Lines given a new verdict at the start of the pass, the registers having changed (SPEC §6),
+    # and, per structure, those not yet told in one of its control reports.
+    reevaluated: pd.DataFrame = field(default_factory=pd.DataFrame)
+    untold: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @classmethod
     def open(cls, config: Config, now: datetime | None = None) -> IngestRun:
         ensure_writable(config.inbox, config.archive, config.quarantine, config.outbox / "controles")
         registers, index = register_context(config)
-        return cls(config, registers, Ledger.from_config(config), now_or(now, config.zone), index)
+        run = cls(config, registers, Ledger.from_config(config), now_or(now, config.zone), index)
+        try:
+            run.reevaluated = reevaluate_received_lines(run)
+            run.untold = run.ledger.reevaluations_untold()
+        except BaseException:
+            run.ledger.close()
+            raise
+        return run
 
     @property
     def context(self) -> CheckContext:
-        return CheckContext(self.config, self.index, self.now)
+        return CheckContext(self.config, self.index, self.now, self.untold)
 
     @property
     def known_structures(self) -> set[str]:
@@ -157,6 +174,24 @@ def _write_cache(config: Config, key: str, value: tuple[Registers, RegisterIndex
         partial.replace(target)  # atomic: a reader sees the old cache or the new, never half
     except OSError:
         pass  # a read-only state folder only costs the next pass the load
+
+
+def reevaluate_received_lines(run: IngestRun) -> pd.DataFrame:
+    """When the registers changed since the last pass, give the lines already received whose
+    verdict can change their new verdict, as a new version (SPEC §4, §6). Returns those lines
+    (`Ledger.reevaluated` columns); empty when nothing changed."""
+    prints = register_fingerprints(run.registers)
+    current = fingerprint(prints)
+    if run.ledger.register_fingerprint() == current:
+        return pd.DataFrame()
+    months = {key[2] for key in run.index.decided if key[2]}
+    lines = candidates(run.ledger.reevaluation_lines(months), run.index)
+    verdicts = reevaluate(lines, run.index, run.config.regles, run.now)
+    sheets = "\n".join(f"{name}={value}" for name, value in sorted(prints.items()))
+    if not run.ledger.record_reevaluation(verdicts, fingerprint=current, sheets=sheets,
+                                          at=run.now):
+        return pd.DataFrame()
+    return run.ledger.reevaluated(at=run.now)
 
 
 def _record(run: IngestRun, received: Received, result: FileResult, statut: str) -> FileRecord:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pandas as pd
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 
+from clauses.app.jobs import reevaluation_summary
 from clauses.checking.months import replacement_sentence
 from clauses.ingest import FileResult
 from clauses.vocabulary import REASON_LABELS
@@ -51,8 +53,10 @@ def ingest_table(results: list[FileResult]) -> list[dict[str, object]]:
     ]
 
 
-def decisions_markdown(results: list[FileResult], waiting: list[Path]) -> str:
-    """What needs a human: quarantined files, rejected lines, late files, errors."""
+def decisions_markdown(results: list[FileResult], waiting: list[Path],
+                       reevaluated: pd.DataFrame | None = None) -> str:
+    """What needs a human: quarantined files, rejected lines, late files, replacements, lines
+    re-evaluated after a register change, errors."""
     parts = ["# À examiner par le guichet\n"]
     quarantined = [r for r in results if r.statut in ("quarantaine", "erreur")]
     if quarantined:
@@ -77,6 +81,9 @@ def decisions_markdown(results: list[FileResult], waiting: list[Path]) -> str:
         parts += [f"- {r.structure} : `{r.name}` ({', '.join(r.mois_en_retard) or r.mois})"
                   for r in late]
     parts += _replacements_markdown(results)
+    if reevaluated is not None and len(reevaluated):
+        parts.append("\n## Lignes déjà reçues réexaminées (référentiel modifié)\n")
+        parts += [f"- {line.strip()}" for line in reevaluation_summary(reevaluated)]
     if waiting:
         parts.append(f"\n{len(waiting)} fichier(s) en cours d'écriture, repris au prochain passage.")
     if len(parts) == 1:
@@ -104,7 +111,8 @@ def _replacements_markdown(results: list[FileResult]) -> list[str]:
 
 
 def publish_ingest_artifacts(results: list[FileResult], waiting: list[Path],
-                             sends: list | None = None) -> None:
+                             sends: list | None = None,
+                             reevaluated: pd.DataFrame | None = None) -> None:
     if sends:
         create_table_artifact(
             key="comptes-rendus-envoyes",
@@ -118,7 +126,7 @@ def publish_ingest_artifacts(results: list[FileResult], waiting: list[Path],
             description="Fichiers reçus, leur statut et le décompte de leurs lignes.",
         )
     create_markdown_artifact(
-        key="a-examiner", markdown=decisions_markdown(results, waiting),
+        key="a-examiner", markdown=decisions_markdown(results, waiting, reevaluated),
         description="Ce qui demande une décision du guichet.",
     )
 

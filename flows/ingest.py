@@ -91,7 +91,7 @@ def ingest_inbox_flow(
     if failed:
         logger.warning("%d courriel(s) de compte rendu en échec : ils seront retentés.", len(failed))
     rename_flow_run(flow_run.get_id(), results)
-    publish_ingest_artifacts(results, waiting, sends)
+    publish_ingest_artifacts(results, waiting, sends, run.reevaluated)
     logger.info("Terminé : %d fichier(s) traité(s).", len(results))
     return results, waiting
 

@@ -24,9 +24,9 @@ from clauses.ledger import FileRecord, Ledger, migrations
 from clauses.ledger.tables import METADATA
 
 POSTGRES_URL = os.environ.get("CLAUSES_TEST_POSTGRES_URL", "")
-HEAD = "0004_file_months"
+HEAD = "0005_verdict_versions"
 OLD_TABLES = {"fichiers", "heures", "suivi", "envois"}  # what the pre-Alembic code created
-LEDGER_TABLES = OLD_TABLES | {"editions", "fichiers_mois"}
+LEDGER_TABLES = OLD_TABLES | {"editions", "fichiers_mois", "registres"}
 
 # The DDL the pre-Alembic code (`METADATA.create_all`, its « migration 1 ») ran, frozen here as
 # SQLAlchemy 2.1 compiled it; {serial} and {timestamp} are the two words that differ by dialect.
@@ -246,7 +246,10 @@ def test_pre_alembic_ledger_is_adopted_with_every_row_kept(url: str) -> None:
         assert ledger.schema_version == HEAD
         assert len(ledger.files()) == 2
         assert ledger.hours()["heures"].tolist() == [36.0]  # the active line only
-    assert _contents(url) == before
+    # Every old row is kept as it was (later revisions only add columns, empty on old rows).
+    after = _contents(url)
+    assert {table: [row[:len(old)] for row, old in zip(after[table], rows, strict=True)]
+            for table, rows in before.items()} == before
     assert _tables_and_revision(url) == (LEDGER_TABLES | {"alembic_version"}, HEAD)
 
 

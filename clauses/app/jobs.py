@@ -24,7 +24,7 @@ from clauses.clock import now_or
 from clauses.config import Config
 from clauses.ingest import FileResult, ingest_inbox
 from clauses.mail.messages import count
-from clauses.reading.notations import french_number
+from clauses.reading.notations import french_hours, french_number
 
 
 @contextmanager
@@ -115,6 +115,37 @@ def replacement_lines(results: list[FileResult]) -> list[str]:
     return lines
 
 
+def reevaluation_lines(config: Config, at: datetime) -> list[str]:
+    """What the pass at `at` re-evaluated after a register change (SPEC §6), in French."""
+    from clauses.ledger import Ledger
+
+    with Ledger.from_config(config) as ledger:
+        changed = ledger.reevaluated(at=at)
+    return reevaluation_summary(changed)
+
+
+def reevaluation_summary(changed: pd.DataFrame) -> list[str]:
+    """« Référentiel modifié : 2 lignes déjà reçues réexaminées — 1 désormais comptée (+20,00 h),
+    1 retirée (−7,50 h) » and one line per re-evaluated line."""
+    if changed.empty:
+        return []
+    rejected = "rejetée"
+    now_counted = (changed["statut"] != rejected) & (changed["statut_avant"] == rejected)
+    removed = (changed["statut"] == rejected) & (changed["statut_avant"] != rejected)
+    hours = changed["heures"].fillna(0.0)
+    what = count(len(changed), "ligne déjà reçue réexaminée", "lignes déjà reçues réexaminées")
+    lines = [f"Référentiel modifié : {what}"
+             f" — {count(int(now_counted.sum()), 'désormais comptée', 'désormais comptées')} "
+             f"(+{french_hours(float(hours[now_counted].sum()))}), "
+             f"{count(int(removed.sum()), 'retirée', 'retirées')} "
+             f"(−{french_hours(float(hours[removed].sum()))})."]
+    for row in changed.itertuples(index=False):
+        lines.append(f"  {row.code_structure} {row.mois} {row.id_participant or '?'} "
+                     f"{row.code_marche or '?'} : {row.statut_avant} → {row.statut} "
+                     f"({row.cause})")
+    return lines
+
+
 def send_control_reports(config: Config, results: list[FileResult],
                          now: datetime) -> list:
     """E-mail each structure the control report of each file it sent (SPEC §9)."""
@@ -152,8 +183,9 @@ def run_ingest(config: Config, *, now: datetime | None = None) -> list[str]:
             results, waiting = ingest_inbox_flow(config_path=str(config.source), now=now)
         return [*summarise_ingest(results, waiting, config),
                 f"Exécution enregistrée dans Prefect ({api})."]
+    now = now_or(now, config.zone)
     results, waiting, sends = ingest_and_send(config, now=now)
-    lines = summarise_ingest(results, waiting, config)
+    lines = summarise_ingest(results, waiting, config) + reevaluation_lines(config, now)
     if sends:
         failed = sum(1 for s in sends if s.failed)
         lines.append(f"Comptes rendus envoyés aux structures : {len(sends) - failed} courriel(s), "

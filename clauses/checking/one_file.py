@@ -8,6 +8,7 @@ row: a crash in between only means doing it again on the next pass.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -68,6 +69,9 @@ class CheckContext:
     config: Config
     index: RegisterIndex
     now: datetime
+    # Per structure, lines given a new verdict since its last file (the registers changed,
+    # SPEC §6): its next control report tells them.
+    untold: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 @dataclass
@@ -188,6 +192,7 @@ def statement_report(context: CheckContext, received: Received, raw: pd.DataFram
         late=bool(late_by_month.get(month, False)) if month else False,
         raw=raw, checked=checked, territory=context.config.territoire,
         late_by_month=late_by_month, replaced=replaced,
+        reexamined=context.untold.get(candidate.structure),
         arrived=candidate.arrived,
     )
 

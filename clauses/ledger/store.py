@@ -31,6 +31,7 @@ from clauses.ledger.tables import (
     fichiers,
     fichiers_mois,
     heures,
+    registres,
     suivi,
 )
 
@@ -47,6 +48,9 @@ HOUR_COLUMNS: tuple[str, ...] = (
     # Beyond the contract's list: the French explanation and the facilitator's decision, so a
     # control report can be rebuilt from the ledger alone.
     "explications", "decision",
+    # A verdict given again after a register change (SPEC §6): its version (NaN for the first),
+    # cause and when it was given (NaT for the first: `recu_le`).
+    "version", "cause", "evalue_le",
 )  # fmt: skip
 TRACKING_COLUMNS: tuple[str, ...] = tuple(
     column.name for column in suivi.columns if column.name not in ("id", "fichier_id")
@@ -56,6 +60,13 @@ EDITION_COLUMNS: tuple[str, ...] = tuple(c.name for c in editions.columns if c.n
 MONTH_COLUMNS: tuple[str, ...] = tuple(
     column.name for column in fichiers_mois.columns if column.name not in ("id", "fichier_id")
 )
+# A line as re-evaluation reads it (SPEC §6): its ledger id, the identity as written, its version.
+REEVALUATION_COLUMNS: tuple[str, ...] = (
+    "id", *HOUR_COLUMNS, "id_declare", "nom", "prenom", "date_naissance",
+)
+# What a new verdict version changes; the rest of the line is copied.
+_VERDICT = ("id_participant", "code_marche", "statut", "motifs", "explications", "decision",
+            "cause")
 # What a file's month row overrides in its `fichiers` row when files are listed per month.
 _PER_MONTH = ("mois", "en_retard", "lignes", "acceptees", "alertes", "rejetees")
 
@@ -320,6 +331,108 @@ class Ledger:
         if current_only:
             query = query.where(suivi.c.actif)
         return self._frame(query, suivi, TRACKING_COLUMNS)
+
+    # --- register changes reach lines already received (SPEC §6) --------------------------------
+
+    def register_fingerprint(self) -> str | None:
+        """The registers' fingerprint the last pass recorded (None before the first)."""
+        query = sa.select(registres.c.empreinte).order_by(registres.c.id.desc()).limit(1)
+        with self._engine.connect() as connection:
+            return connection.execute(query).scalar_one_or_none()
+
+    def reevaluation_lines(self, decided_months: Collection[str] = ()) -> pd.DataFrame:
+        """Current lines whose verdict a register change may alter: rejected ones, those a
+        decision applied to, and those of a month some decision names (REEVALUATION_COLUMNS);
+        `clauses.checking.reevaluation.candidates` narrows them down."""
+        condition = sa.or_(heures.c.statut == REJECTED,
+                           sa.and_(heures.c.decision.is_not(None), heures.c.decision != ""))
+        months = sorted({m for m in decided_months if m and _MONTH.match(str(m))})
+        if months:
+            condition = sa.or_(condition, heures.c.mois.in_(months))
+        query = (sa.select(*(heures.c[name] for name in REEVALUATION_COLUMNS))
+                 .where(heures.c.actif, condition).order_by(heures.c.id))
+        return self._frame(query, heures, REEVALUATION_COLUMNS)
+
+    def record_reevaluation(self, verdicts: pd.DataFrame, *, fingerprint: str, sheets: str,
+                            at: datetime) -> int:
+        """In one transaction: each line of `verdicts` (`id` of the current row, new `statut`,
+        `motifs`, `explications`, `decision`, `cause`) gets a new version — the current row
+        stays, `actif` false, the new one copies it with the new verdict — and the registers'
+        fingerprint is recorded. Returns the number of lines given a new verdict."""
+        names = [c.name for c in heures.columns if c.name != "id"]
+        with writing(self._engine) as connection:
+            _one_writer_at_a_time(connection)
+            if len(verdicts):
+                ids = [int(i) for i in verdicts["id"]]
+                # A line superseded meanwhile (a correction) is left alone: only current rows.
+                query = sa.select(heures.c.id, *(heures.c[n] for n in names)).where(
+                    heures.c.id.in_(ids), heures.c.actif)
+                current = {row.id: row._asdict() for row in connection.execute(query)}
+                rows = []
+                for verdict in verdicts.to_dict("records"):
+                    old = current.get(int(verdict["id"]))
+                    if old is None:
+                        continue
+                    row = {n: old[n] for n in names}
+                    # Text columns only: a missing value (NaN) is stored as NULL.
+                    row.update({n: verdict[n] if isinstance(verdict[n], str) else None
+                                for n in _VERDICT})
+                    row["version"] = int(old["version"] or 1) + 1
+                    row["evalue_le"] = naive(at)
+                    rows.append(row)
+                if rows:
+                    connection.execute(heures.update().where(heures.c.id.in_(list(current)))
+                                       .values(actif=False))
+                    connection.execute(heures.insert(), rows)
+            else:
+                rows = []
+            connection.execute(registres.insert(), {
+                "empreinte": fingerprint, "feuilles": sheets, "vu_le": naive(at),
+                "lignes_reevaluees": len(rows)})
+        return len(rows)
+
+    def reevaluated(self, *, at: datetime | None = None,
+                    code_structure: str | None = None) -> pd.DataFrame:
+        """Verdicts given again after a register change (version 2 and later), with the
+        verdict they replaced (`statut_avant`, `motifs_avant`), newest last; those given by
+        the pass at `at` only, when given."""
+        new, old = heures.alias("nouveau"), heures.alias("ancien")
+        query = (sa.select(*(new.c[n] for n in HOUR_COLUMNS),
+                           old.c.statut.label("statut_avant"), old.c.motifs.label("motifs_avant"))
+                 .join(old, sa.and_(old.c.fichier_id == new.c.fichier_id,
+                                    old.c.feuille == new.c.feuille, old.c.ligne == new.c.ligne,
+                                    old.c.sha256 == new.c.sha256,
+                                    sa.func.coalesce(old.c.version, 1) == new.c.version - 1))
+                 .where(new.c.cause.is_not(None)).order_by(new.c.id))
+        if at is not None:
+            query = query.where(new.c.evalue_le == naive(at))
+        if code_structure is not None:
+            query = query.where(new.c.code_structure == code_structure)
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        names = HOUR_COLUMNS
+        frame = to_frame([tuple(r)[:len(names)] for r in rows], heures, names)
+        frame["statut_avant"] = pd.array([r[len(names)] for r in rows], dtype="str")
+        frame["motifs_avant"] = pd.array([r[len(names) + 1] for r in rows], dtype="str")
+        return frame
+
+    def reevaluations_untold(self) -> dict[str, pd.DataFrame]:
+        """Per structure, the verdicts given again since its newest file was received: its
+        next control report tells them (SPEC §6), so each is told once."""
+        latest = (sa.select(fichiers.c.code_structure, sa.func.max(fichiers.c.recu_le))
+                  .group_by(fichiers.c.code_structure))
+        quick = sa.select(heures.c.id).where(heures.c.cause.is_not(None)).limit(1)
+        with self._engine.connect() as connection:
+            if connection.execute(quick).first() is None:  # the usual case: nothing re-evaluated
+                return {}
+            last = {code: pd.Timestamp(at) for code, at in connection.execute(latest)}
+        found = self.reevaluated()
+        if found.empty:
+            return {}
+        cutoff = found["code_structure"].map(last).astype("datetime64[us]")
+        untold = found[cutoff.isna() | (found["evalue_le"] > cutoff)]
+        return {str(code): group.reset_index(drop=True)
+                for code, group in untold.groupby("code_structure", sort=True)}
 
     # --- send log (SPEC §9: a message is never sent twice) --------------------------------------
 

@@ -71,6 +71,18 @@ heures = sa.Table(
     sa.Column("en_retard", sa.Boolean, nullable=False),
     sa.Column("recu_le", sa.DateTime, nullable=False),
     sa.Column("actif", sa.Boolean, nullable=False),
+    # The identity as the structure wrote it, so a line can be matched again once the register
+    # knows the participant (SPEC §6: register changes reach lines already received).
+    sa.Column("id_declare", sa.String, nullable=True),
+    sa.Column("nom", sa.String, nullable=True),
+    sa.Column("prenom", sa.String, nullable=True),
+    sa.Column("date_naissance", sa.Date, nullable=True),
+    # A verdict given again after the registers changed is a new row (version 2, 3…) with its
+    # cause (« décision du 12/11/2026 », « registre modifié ») and when it was given; the row it
+    # replaces keeps its verdict, `actif` false. NULL on a line's first verdict.
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("cause", sa.String, nullable=True),
+    sa.Column("evalue_le", sa.DateTime, nullable=True),
     # The two questions every report asks: one structure's month, and everything up to a month.
     sa.Index("ix_heures_structure_mois_actif", "code_structure", "mois", "actif"),
     sa.Index("ix_heures_mois_actif", "mois", "actif"),
@@ -104,6 +116,18 @@ fichiers_mois = sa.Table(
     sa.Column("a_examiner", sa.Boolean, nullable=False),
     sa.Index("ix_fichiers_mois_structure_mois", "code_structure", "mois"),
     sa.Index("ix_fichiers_mois_fichier", "fichier_id"),
+)
+
+# The registers each pass checked lines against: one row per change (SPEC §6). A pass whose
+# registers differ from the last row re-evaluates the lines whose verdict can change.
+registres = sa.Table(
+    "registres",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("empreinte", sa.String(64), nullable=False),  # SHA-256 of the sheets' empreintes
+    sa.Column("feuilles", sa.String, nullable=False),  # "Sheet=sha256" lines, one per sheet
+    sa.Column("vu_le", sa.DateTime, nullable=False),
+    sa.Column("lignes_reevaluees", sa.Integer, nullable=False),
 )
 
 # Tableau de suivi lines; the newest table of a structure is its current picture (SPEC §5.2).

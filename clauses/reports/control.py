@@ -144,6 +144,31 @@ def _file_pairs(structure: str, file_name: str, kind: str | None, received: date
     return pairs
 
 
+def _write_reexamined(sheet: Sheet, lines: pd.DataFrame) -> None:
+    """Lines received earlier whose verdict changed with the registers (SPEC §6)."""
+    sheet.heading("Lignes déjà reçues réexaminées")
+    sheet.paragraph("Le référentiel du guichet a changé (décision d'un maître d'ouvrage, "
+                    "participant ou marché ajouté ou corrigé) : ces lignes de vos relevés "
+                    "précédents ont un nouveau statut.")
+    sheet.table(reexamined_table(lines), kinds={"Heures": "hours", "Ligne": "row",
+                                                "Motifs": "wrap"})
+
+
+def reexamined_table(lines: pd.DataFrame) -> pd.DataFrame:
+    """One row per line given a new verdict: where it is, before → after, and why."""
+    return pd.DataFrame({
+        "Mois": [month_label(str(m)) if isinstance(m, str) else "" for m in lines["mois"]],
+        "Feuille": lines["feuille"], "Ligne": lines["ligne"],
+        "Participant": lines["id_participant"].fillna(""),
+        "Code marché": lines["code_marche"].fillna(""), "Heures": lines["heures"],
+        "Statut avant": lines["statut_avant"], "Statut": lines["statut"],
+        "Cause": lines["cause"],
+        "Motifs": [reason_text(c, e) for c, e in zip(lines["motifs"].fillna(""),
+                                                     lines["explications"].fillna(""),
+                                                     strict=True)],
+    })
+
+
 def _write_replacements(sheet: Sheet, replaced: pd.DataFrame) -> None:
     sheet.heading("Remplacement des relevés précédents")
     sheet.table(pd.DataFrame({
@@ -198,7 +223,8 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                          generated_at: datetime | None = None,
                          arrived: datetime | None = None,
                          late_by_month: Mapping[str, bool] | None = None,
-                         replaced: pd.DataFrame | None = None) -> Path:
+                         replaced: pd.DataFrame | None = None,
+                         reexamined: pd.DataFrame | None = None) -> Path:
     """Write the control report of one received file; returns `path`.
 
     `raw` is the reader's lines as sent; `checked` the CheckedHourLine frame on the same index
@@ -222,6 +248,8 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
             _write_checked_summary(summary, checked)
             if replaced is not None and len(replaced):
                 _write_replacements(summary, replaced)
+            if reexamined is not None and len(reexamined):
+                _write_reexamined(summary, reexamined)
         else:
             summary.pairs([("Lignes lues", 0 if raw is None else len(raw), "integer")])
             summary.paragraph("Un tableau de suivi n'est pas contrôlé ligne à ligne : il remplace "
