@@ -18,7 +18,13 @@ from typing import Annotated, Any
 import typer
 
 from clauses import clock
+from clauses.app import jobs
+from clauses.config import Config, load_config
+from clauses.demo.run import run_demo
 from clauses.errors import ClausesError
+from clauses.periods import parse_month, semester_code
+from clauses.workspace.init import init_workspace
+from flows import commands
 
 try:  # Typer ≥ 0.16 ships its own copy of Click
     from typer._click import exceptions as click
@@ -81,9 +87,7 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _config():
-    from clauses.config import load_config
-
+def _config() -> Config:
     return load_config(_state["config"])
 
 
@@ -120,8 +124,6 @@ def main_options(
 @guarded
 def init(directory: Annotated[Path, typer.Argument(help="Dossier de l'espace de travail.")]) -> None:
     """Créer un espace de travail vide : configuration commentée et registres à remplir."""
-    from clauses.workspace.init import init_workspace
-
     init_workspace(directory)
     _say(f"Espace de travail créé dans {directory}.")
     _say(f"Remplissez les registres ({directory / 'registers' / 'referentiel.xlsx'}),")
@@ -137,8 +139,6 @@ def demo(
     graine: Annotated[int, typer.Option(help="Graine du générateur.")] = 2026,
 ) -> None:
     """Créer un territoire de démonstration réaliste et dérouler toute une année."""
-    from clauses.demo.run import run_demo
-
     for line in run_demo(directory, participants=participants, months=mois, seed=graine):
         _say(line)
 
@@ -147,9 +147,7 @@ def demo(
 @guarded
 def ingest(now: NowOption = None) -> None:
     """Relever le dossier de dépôt : archiver, contrôler, enregistrer, répondre aux structures."""
-    from clauses.app.jobs import run_ingest
-
-    for line in run_ingest(_config(), now=_parse_now(now)):
+    for line in commands.ingest(_config(), now=_parse_now(now)):
         _say(line)
 
 
@@ -159,11 +157,8 @@ def report_monthly(
     mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")], now: NowOption = None
 ) -> None:
     """Rapports mensuels des maîtres d'ouvrage et des entreprises, suivi des dépôts."""
-    from clauses.app.jobs import recorded, run_monthly
-    from clauses.periods import parse_month
-
     parse_month(mois)
-    for line in recorded(_config(), "monthly-reports", run_monthly, month=mois,
+    for line in commands.recorded(_config(), "monthly-reports", jobs.run_monthly, month=mois,
                          now=_parse_now(now)):
         _say(line)
 
@@ -176,10 +171,7 @@ def report_semester(
     now: NowOption = None,
 ) -> None:
     """Tableaux semestriels des salariés en parcours clauses, un par structure."""
-    from clauses.app.jobs import recorded, run_semester
-    from clauses.periods import semester_code
-
-    for line in recorded(_config(), "semester-reports", run_semester,
+    for line in commands.recorded(_config(), "semester-reports", jobs.run_semester,
                          period=semester_code(periode), provisoire=provisoire,
                          now=_parse_now(now)):
         _say(line)
@@ -193,9 +185,7 @@ def report_annual(
     now: NowOption = None,
 ) -> None:
     """Bilan annuel du guichet unique pour la DDETS-PP et les structures."""
-    from clauses.app.jobs import recorded, run_annual
-
-    for line in recorded(_config(), "annual-report", run_annual, year=annee,
+    for line in commands.recorded(_config(), "annual-report", jobs.run_annual, year=annee,
                          provisoire=provisoire, now=_parse_now(now)):
         _say(line)
 
@@ -206,18 +196,14 @@ def status(
     mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")], now: NowOption = None
 ) -> None:
     """Afficher le suivi des dépôts d'un mois et les envois en échec."""
-    from clauses.app.jobs import show_status
-
-    show_status(_config(), mois, now=_parse_now(now))
+    jobs.show_status(_config(), mois, now=_parse_now(now))
 
 
 @app.command()
 @guarded
 def send(now: NowOption = None) -> None:
     """Envoyer les courriels dus qui ne sont pas encore partis."""
-    from clauses.app.jobs import run_send
-
-    for line in run_send(_config(), now=_parse_now(now)):
+    for line in jobs.run_send(_config(), now=_parse_now(now)):
         _say(line)
 
 
@@ -225,9 +211,7 @@ def send(now: NowOption = None) -> None:
 @guarded
 def remind(now: NowOption = None) -> None:
     """Relancer les structures dont le relevé du mois précédent manque."""
-    from clauses.app.jobs import recorded, run_reminders
-
-    for line in recorded(_config(), "reminders", run_reminders, now=_parse_now(now)):
+    for line in commands.recorded(_config(), "reminders", jobs.run_reminders, now=_parse_now(now)):
         _say(line)
 
 
@@ -235,9 +219,7 @@ def remind(now: NowOption = None) -> None:
 @guarded
 def templates(mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")]) -> None:
     """Écrire pour chaque structure un relevé pré-rempli du mois, avec listes déroulantes."""
-    from clauses.app.jobs import run_templates
-
-    for line in run_templates(_config(), mois):
+    for line in jobs.run_templates(_config(), mois):
         _say(line)
 
 
@@ -245,9 +227,7 @@ def templates(mois: Annotated[str, typer.Argument(help="Mois AAAA-MM.")]) -> Non
 @guarded
 def serve() -> None:
     """Démarrer Prefect et servir tous les flux planifiés (Ctrl-C pour arrêter)."""
-    from clauses.app.serve import serve_workspace
-
-    serve_workspace(_config(), _state["config"])
+    commands.serve_workspace(_config(), _state["config"])
 
 
 def _parameter_name(error: click.UsageError) -> str:

@@ -13,8 +13,24 @@ import re
 from datetime import date, datetime
 
 from clauses.errors import ClausesError
-from clauses.reading.notations import MONTH_NAMES
 
+# Month names (lower case, with and without accents) and the abbreviations people type or that
+# Excel and LibreOffice write ("oct.-26", "janv.-26"). The first spelling is the one Clauses
+# writes ("octobre 2026": `month_label`, `french_date`).
+MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("janvier", "janv", "jan"),
+    2: ("février", "fevrier", "févr", "fevr", "fév", "fev"),
+    3: ("mars", "mar"),
+    4: ("avril", "avr"),
+    5: ("mai",),
+    6: ("juin",),
+    7: ("juillet", "juil"),
+    8: ("août", "aout"),
+    9: ("septembre", "sept", "sep"),
+    10: ("octobre", "oct"),
+    11: ("novembre", "nov"),
+    12: ("décembre", "decembre", "déc", "dec"),
+}
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _SEMESTER = re.compile(r"^(\d{4})-S([12])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")

@@ -6,11 +6,12 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 
-from clauses.app.jobs import reevaluation_summary
+from clauses.app.jobs import JobReport, reevaluation_summary
 from clauses.checking.months import replacement_sentence
+from clauses.config import Config
 from clauses.ingest import FileResult
 from clauses.vocabulary import REASON_LABELS
 
@@ -131,10 +132,8 @@ def publish_ingest_artifacts(results: list[FileResult], waiting: list[Path],
     )
 
 
-def publish_job_artifacts(key: str, report, config) -> None:
+def publish_job_artifacts(key: str, report: JobReport, config: Config) -> None:
     """Files written (with links) and e-mails sent or failed, for a report or mail flow."""
-    from prefect.artifacts import create_link_artifact
-
     rows = [{"Fichier écrit": str(p.relative_to(config.root)) if p.is_relative_to(config.root)
              else str(p)} for p in report.written]
     if rows:

@@ -17,10 +17,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from clauses.app.jobs import send_control_reports
-from clauses.checking.one_file import Checked, Received
 from clauses.clock import now_or
 from clauses.config import load_config
-from clauses.ingest import (
+from clauses.ingest.inbox_pass import (
     FileResult,
     IngestRun,
     commit_checked,
@@ -28,6 +27,7 @@ from clauses.ingest import (
     run_pass,
     without_waiting,
 )
+from clauses.ingest.one_file import Checked, Received
 from clauses.workspace.inbox import scan_inbox
 from flows.artifacts import publish_ingest_artifacts, rename_flow_run
 

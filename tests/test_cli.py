@@ -28,7 +28,6 @@ from workspace_factory import (
     write_registers,
 )
 
-import clauses.app.jobs as jobs
 from clauses.cli import app
 from clauses.config import load_config
 from clauses.workspace.archive import sha256_of
@@ -346,11 +345,6 @@ def test_templates_writes_one_workbook_per_structure(ingested):
     assert no_traceback(reply.stdout, reply.stderr)
 
 
-needs_status = pytest.mark.xfail(not hasattr(jobs, "show_status"),
-                                 reason="clauses.app.jobs.show_status does not exist yet", strict=True)
-
-
-@needs_status
 def test_status_prints_the_deposit_table(ingested, monkeypatch):
     monkeypatch.setenv("COLUMNS", "140")
     reply = invoke("--config", str(ingested.config.source), "status", "2026-10")
@@ -362,7 +356,6 @@ def test_status_prints_the_deposit_table(ingested, monkeypatch):
     assert no_traceback(reply.stdout, reply.stderr)
 
 
-@needs_status
 def test_status_table_fits_an_80_column_terminal(ingested):
     reply = clauses("--config", str(ingested.config.source), "status", "2026-10",
                     cwd=ingested.cwd, env=clean_env(PYTHONPATH=str(REPO), COLUMNS="80"))

@@ -28,8 +28,8 @@ from workspace_factory import (
     write_registers,
 )
 
-import clauses.checking.one_file as checking
-import clauses.ingest as intake
+import clauses.ingest.inbox_pass as intake
+import clauses.ingest.one_file as checking
 from clauses.errors import RegisterError
 from clauses.ingest import ingest_inbox
 from clauses.ledger import Ledger

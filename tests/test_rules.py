@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from clauses.checking.facts import RegisterIndex, months_after
-from clauses.checking.rules import RULES, check_lines, total_message
+from clauses.checking.rules import RULES, check_lines
 from clauses.config import REASON_CODES, Rules
 from schemas.submissions import CheckedHourLine
 from tests.rules_fixtures import (
@@ -390,16 +390,16 @@ def test_no_lines_give_an_empty_checked_frame() -> None:
 @pytest.mark.parametrize(
     ("declared", "expected"),
     [
-        pytest.param(None, None, id="no-total-line"),
-        pytest.param(35.004, None, id="rounding"),
+        pytest.param(None, "", id="no-total-line"),
+        pytest.param(35.004, "", id="rounding"),
         pytest.param(40.0, "Le total indiqué dans le fichier (40 h) diffère de la somme des "
                            "lignes (35 h).", id="differs"),
     ],
 )  # fmt: skip
-def test_total_message_for_the_control_report_summary(
-    declared: float | None, expected: str | None
-) -> None:
-    assert total_message(lines(), declared) == expected
+def test_total_mismatch_is_explained_on_the_line(declared: float | None, expected: str) -> None:
+    checked = check_lines(lines(), registers=registers(), rules=Rules(), code_structure=STRUCTURE,
+                          today=TODAY, declared_total=declared)  # fmt: skip
+    assert checked["explications"].tolist() == [expected]
 
 
 def test_releve_without_optional_columns_is_checked() -> None:

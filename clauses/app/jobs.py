@@ -1,62 +1,50 @@
 """The jobs behind each CLI command and each Prefect flow, with their French summaries.
 
 Each job loads what it needs once (config → registers → ledger), calls the pure pipeline
-functions and returns the lines a person reads. When a Prefect server is already up, the CLI
-runs the Prefect flow instead so that the run is recorded in the UI (clauses/app/prefect_api.py).
+functions and returns the lines a person reads. The Prefect flows run these same jobs; when a
+Prefect server is already up, the CLI runs the flow instead so that the run is recorded in the UI
+(`flows/commands.py`).
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.table import Table
 
-from clauses.app.prefect_api import reachable_prefect_api
 from clauses.checking.months import replacement_sentence
 from clauses.clock import now_or
 from clauses.config import Config
 from clauses.ingest import FileResult, ingest_inbox
-from clauses.mail.messages import count
+from clauses.ledger import Ledger
+from clauses.mail.dispatch import due_messages, file_messages, monthly_messages, semester_messages
+from clauses.mail.messages import annual_messages, count
+from clauses.mail.reminders import reminder_messages, structures_to_remind
+from clauses.mail.sending import send_messages
+from clauses.periods import (
+    PeriodNotOver,
+    french_date,
+    is_period_over,
+    month_end,
+    month_label,
+    parse_month,
+    previous_month,
+)
 from clauses.reading.notations import french_hours, french_number
-
-
-@contextmanager
-def prefect_api(url: str) -> Iterator[None]:
-    """Point Prefect at `url` for this block. Prefect reads its settings when it is imported, so
-    the environment alone is not enough once it is loaded: its own override is used too."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    previous = os.environ.get("PREFECT_API_URL")
-    os.environ["PREFECT_API_URL"] = url
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: url}):
-            yield
-    finally:
-        if previous is None:
-            os.environ.pop("PREFECT_API_URL", None)
-        else:
-            os.environ["PREFECT_API_URL"] = previous
-
-
-def recorded(config: Config, flow_name: str, job, **kwargs) -> list[str]:
-    """Run a report or mail job as its Prefect flow when a server is up (so the facilitator
-    sees it in the UI), else directly; both give the same French lines."""
-    api = reachable_prefect_api(config)
-    if not api:
-        return job(config, **kwargs).lines
-    import flows
-
-    with prefect_api(api):
-        flow = flows.by_name(flow_name)
-        lines = flow(config_path=str(config.source), **kwargs)
-    return [*lines, f"Exécution enregistrée dans Prefect ({api})."]
+from clauses.registers.load import load_registers
+from clauses.reports.annual.writer import write_annual_report
+from clauses.reports.monthly.deposits import LATE, MISSING, deposit_followup
+from clauses.reports.monthly.writer import write_monthly_reports
+from clauses.reports.semester import write_semester_reports
+from clauses.reports.templates import write_templates
 
 
 def summarise_ingest(results: list[FileResult], waiting: list[Path], config: Config) -> list[str]:
@@ -117,8 +105,6 @@ def replacement_lines(results: list[FileResult]) -> list[str]:
 
 def reevaluation_lines(config: Config, at: datetime) -> list[str]:
     """What the pass at `at` re-evaluated after a register change (SPEC §6), in French."""
-    from clauses.ledger import Ledger
-
     with Ledger.from_config(config) as ledger:
         changed = ledger.reevaluated(at=at)
     return reevaluation_summary(changed)
@@ -149,11 +135,6 @@ def reevaluation_summary(changed: pd.DataFrame) -> list[str]:
 def send_control_reports(config: Config, results: list[FileResult],
                          now: datetime) -> list:
     """E-mail each structure the control report of each file it sent (SPEC §9)."""
-    from clauses.ledger import Ledger
-    from clauses.mail.dispatch import file_messages
-    from clauses.mail.sending import send_messages
-    from clauses.registers.load import load_registers
-
     shas = {r.sha256 for r in results if r.sha256 and r.statut in ("traité", "quarantaine")}
     if not shas:
         return []
@@ -175,14 +156,7 @@ def ingest_and_send(config: Config, *, now: datetime | None = None):
 
 
 def run_ingest(config: Config, *, now: datetime | None = None) -> list[str]:
-    api = reachable_prefect_api(config)
-    if api:
-        from flows.ingest import ingest_inbox_flow
-
-        with prefect_api(api):
-            results, waiting = ingest_inbox_flow(config_path=str(config.source), now=now)
-        return [*summarise_ingest(results, waiting, config),
-                f"Exécution enregistrée dans Prefect ({api})."]
+    """One pass over the inbox and its e-mails, run directly; the lines a person reads."""
     now = now_or(now, config.zone)
     results, waiting, sends = ingest_and_send(config, now=now)
     lines = summarise_ingest(results, waiting, config) + reevaluation_lines(config, now)
@@ -207,15 +181,10 @@ class JobReport:
 
 
 def _open(config: Config):
-    from clauses.ledger import Ledger
-    from clauses.registers.load import load_registers
-
     return load_registers(config.registers_path, extra_aliases=config.entetes), Ledger.from_config(config)
 
 
 def _send(config: Config, ledger, messages, now: datetime, report: JobReport) -> None:
-    from clauses.mail.sending import send_messages
-
     results = send_messages(messages, config=config, ledger=ledger, now=now)
     report.sends += results
     sent = sum(1 for r in results if r.status == "envoyé")
@@ -241,10 +210,6 @@ def _edition_count(editions) -> str:
 
 def run_monthly(config: Config, month: str, *, now: datetime | None = None,
                 send: bool = True) -> JobReport:
-    from clauses.mail.dispatch import monthly_messages
-    from clauses.periods import PeriodNotOver, french_date, is_period_over, month_end, parse_month
-    from clauses.reports.monthly.writer import write_monthly_reports
-
     parse_month(month)
     now = now_or(now, config.zone)
     if not is_period_over(month, now.date()):
@@ -275,9 +240,6 @@ def run_monthly(config: Config, month: str, *, now: datetime | None = None,
 
 def run_semester(config: Config, period: str, *, provisoire: bool = False,
                  now: datetime | None = None, send: bool = True) -> JobReport:
-    from clauses.mail.dispatch import semester_messages
-    from clauses.reports.semester import write_semester_reports
-
     now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
@@ -303,9 +265,6 @@ def run_semester(config: Config, period: str, *, provisoire: bool = False,
 
 def run_annual(config: Config, year: int, *, provisoire: bool = False,
                now: datetime | None = None, send: bool = True) -> JobReport:
-    from clauses.mail.messages import annual_messages
-    from clauses.reports.annual.writer import write_annual_report
-
     now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
@@ -330,9 +289,6 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
 
 
 def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
-    from clauses.mail.reminders import reminder_messages, structures_to_remind
-    from clauses.periods import previous_month
-
     now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
@@ -355,8 +311,6 @@ def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
 
 
 def run_send(config: Config, *, now: datetime | None = None) -> JobReport:
-    from clauses.mail.dispatch import due_messages
-
     now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
@@ -368,10 +322,6 @@ def run_send(config: Config, *, now: datetime | None = None) -> JobReport:
 
 
 def run_templates(config: Config, month: str) -> JobReport:
-    from clauses.periods import parse_month
-    from clauses.registers.load import load_registers
-    from clauses.reports.templates import write_templates
-
     parse_month(month)
     registers = load_registers(config.registers_path, extra_aliases=config.entetes)
     out = config.outbox / "modeles" / month
@@ -381,13 +331,6 @@ def run_templates(config: Config, month: str) -> JobReport:
 
 def show_status(config: Config, month: str, *, now: datetime | None = None) -> None:
     """`clauses status M`: the deposit follow-up in the terminal, and e-mails in failure."""
-    from rich import box
-    from rich.console import Console
-    from rich.table import Table
-
-    from clauses.periods import month_label, parse_month
-    from clauses.reading.notations import french_number
-    from clauses.reports.monthly.deposits import LATE, MISSING, deposit_followup
 
     parse_month(month)
     registers, ledger = _open(config)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from clauses.config import Config
@@ -38,3 +40,22 @@ def reachable_prefect_api(config: Config) -> str | None:
         if url and is_reachable(url):
             return url
     return None
+
+
+@contextmanager
+def prefect_api(url: str) -> Iterator[None]:
+    """Point Prefect at `url` for this block. Prefect reads its settings when it is imported, so
+    the environment alone is not enough once it is loaded: its own override is used too."""
+    # Imported here: Prefect takes seconds to import, and most commands never need it.
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    previous = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous

@@ -1,4 +1,5 @@
-"""`clauses serve` (SPEC §10): a local Prefect server for the workspace, and every deployment.
+"""`clauses serve` (SPEC §10): a local Prefect server for the workspace (its deployments are
+served by `flows/deployments.py`).
 
 The server is started as a child process (SQLite, 127.0.0.1, analytics off, PREFECT_HOME in the
 workspace's `state/prefect`) unless `PREFECT_API_URL` points at one already; its URL is written
@@ -13,7 +14,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from clauses.app.prefect_api import api_url_file, is_reachable
 from clauses.config import Config
@@ -69,30 +69,3 @@ def local_prefect_server(config: Config, *, timeout: float = 90) -> Iterator[str
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
-
-
-def serve_workspace(config: Config, config_path: Path) -> None:
-    """Serve every deployment with its schedule until Ctrl-C."""
-    existing = os.environ.get("PREFECT_API_URL")
-    if existing:
-        print(f"Serveur Prefect existant : {existing}")
-        _serve(config, config_path, existing)
-        return
-    print("Démarrage du serveur Prefect local (10 à 20 secondes)…")
-    with local_prefect_server(config) as api:
-        os.environ.update(prefect_environment(config))
-        print(f"Interface Prefect : {api.removesuffix('/api')}  (Ctrl-C pour arrêter)")
-        try:
-            _serve(config, config_path, api)
-        except KeyboardInterrupt:
-            print("Arrêt demandé : les flux et le serveur s'arrêtent proprement.")
-
-
-def _serve(config: Config, config_path: Path, api: str) -> None:
-    # Prefect binds its settings when imported: point it at the server before and after.
-    os.environ["PREFECT_API_URL"] = api
-    from clauses.app.jobs import prefect_api
-    from flows.deployments import serve_deployments
-
-    with prefect_api(api):
-        serve_deployments(config, str(Path(config_path).resolve()))

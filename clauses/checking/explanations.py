@@ -13,18 +13,22 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from clauses.checking.decisions import Applied
-from clauses.checking.facts import REQUIRED_VALUES, Context, Facts, missing, month_bounds, months_after
+from clauses.checking.facts import (
+    REQUIRED_VALUES,
+    Context,
+    Facts,
+    Rule,
+    missing,
+    month_bounds,
+    months_after,
+)
 from clauses.periods import month_label, of_label
 from clauses.reading.notations import french_number
-
-if TYPE_CHECKING:  # rules.py imports this module to explain its table
-    from clauses.checking.rules import Rule
 
 
 def _per_distinct(values: np.ndarray, show: Callable[[object], str]) -> np.ndarray:

@@ -18,8 +18,8 @@ Choices where the SPEC leaves room:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -378,3 +378,18 @@ def written_company(f: Facts) -> dict[str, np.ndarray]:
                      + [(True, None, None)], dtype=object).reshape(-1, 3)
     return {"blank": table[codes, 0].astype(bool), "digits": table[codes, 1],
             "folded": table[codes, 2]}
+
+
+# What breaks a rule: a boolean mask over the lines' facts.
+Mask = Callable[[Facts, Context], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One control rule: its code, its default severity, what breaks it, what the line is told."""
+
+    code: str
+    severity: str  # default (SPEC §6); `Rules.severites` may change it
+    broken: Mask
+    message: str  # French template: see `explanations.py` for the names it may use
+    when_missing: Mapping[str, str] = field(default_factory=dict)

@@ -10,16 +10,14 @@ message template (filled by `explanations.py`). `check_lines` runs them all at o
 Choices where the SPEC leaves room:
 - a rule whose input is missing does not fire: the line is VALEUR_INVALIDE instead (no
   MARCHE_INCONNU without a code, no PARTICIPANT_INCONNU without an identity, …);
-- TOTAL_INCOHERENT is set on every line of the file (one Total per file), and `total_message`
-  gives its sentence once for the control report's summary;
+- TOTAL_INCOHERENT is set on every line of the file (one Total per file);
 - ENTREPRISE_DIFFERENTE accepts the attributaire's name, SIRET or SIREN;
 - `en_retard` comes from `late_months`, which the caller computes from the file's date.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection
 from datetime import date
 
 import numpy as np
@@ -32,34 +30,19 @@ from clauses.checking.facts import (
     Context,
     Facts,
     RegisterIndex,
+    Rule,
     facts_of,
     missing,
     months_after,
     register_index,
-    totals_differ,
     written_company,
 )
 from clauses.checking.matching import AMBIGUOUS, UNKNOWN, matched_columns, normalised_codes, resolve
 from clauses.config import Rules
-from clauses.reading.notations import french_number as french_number  # re-exported for clauses/app/jobs.py
 from clauses.registers.load import Registers
 from clauses.vocabulary import LineStatus, Severity
 
 REJECT, ALERT = Severity.REJECT.value, Severity.ALERT.value
-
-Mask = Callable[[Facts, Context], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One control rule: its code, its default severity, what breaks it, what the line is told."""
-
-    code: str
-    severity: str  # default (SPEC §6); `Rules.severites` may change it
-    broken: Mask
-    message: str  # French template: see `explanations.py` for the names it may use
-    when_missing: Mapping[str, str] = field(default_factory=dict)
-
 
 # --- the rules, in the order their codes are listed (SPEC §6) --------------------------------
 # Comparisons with an empty value (NaN, NaT, None) are False: a rule never fires on a gap.
@@ -298,15 +281,3 @@ def _rejected(
     flipped = np.zeros_like(broken)
     flipped[applied.positions, applied.rules] = True
     return (broken & (rejects != flipped)).any(axis=1), applied
-
-
-def total_message(lines: pd.DataFrame, declared_total: float | None) -> str | None:
-    """The TOTAL_INCOHERENT sentence of a file, or None: for the control report's summary, where
-    a file-wide mismatch reads better once than on every line."""
-    lines_total = float(lines["heures"].sum())
-    if declared_total is None or not totals_differ(declared_total, lines_total):
-        return None
-    template = next(rule.message for rule in RULES if rule.code == "TOTAL_INCOHERENT")
-    return template.format(
-        total_declare=french_number(declared_total), total_lignes=french_number(lines_total)
-    )

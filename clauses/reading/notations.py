@@ -6,9 +6,9 @@ adding a row. Parsers take a whole column as read (text, numbers, Excel dates mi
 a `Parsed`: the values in their canonical type and `unreadable`, True where a non-empty cell
 could not be read (the control rules turn it into VALEUR_INVALIDE).
 
-The same notations are written back here once for the whole product: `MONTH_NAMES` (whose first
-spelling is the one `periods.month_label` writes), `french_number` and `fold`/`fold_text`, the
-one folding of names, headers and vocabulary words.
+The same notations are written back here once for the whole product: `french_number` and
+`fold`/`fold_text`, the one folding of names, headers and vocabulary words. Month names are the
+kernel's (`periods.MONTH_NAMES`: its first spelling is the one Clauses writes).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from clauses.hours import round_hours
+from clauses.periods import MONTH_NAMES
 from clauses.reading.cells import (
     Cells,
     Matcher,
@@ -36,23 +37,6 @@ from clauses.reading.cells import (
 )
 from clauses.vocabulary import BARRIERS
 
-# Month names (lower case, with and without accents) and the abbreviations people type or that
-# Excel and LibreOffice write ("oct.-26", "janv.-26"). The first spelling is the one Clauses
-# writes ("octobre 2026": `periods.month_label`, `periods.french_date`).
-MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("janvier", "janv", "jan"),
-    2: ("février", "fevrier", "févr", "fevr", "fév", "fev"),
-    3: ("mars", "mar"),
-    4: ("avril", "avr"),
-    5: ("mai",),
-    6: ("juin",),
-    7: ("juillet", "juil"),
-    8: ("août", "aout"),
-    9: ("septembre", "sept", "sep"),
-    10: ("octobre", "oct"),
-    11: ("novembre", "nov"),
-    12: ("décembre", "decembre", "déc", "dec"),
-}
 _MONTH_NUMBER = {name: number for number, names in MONTH_NAMES.items() for name in names}
 _MONTH = "(?P<month>" + "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True)) + r")\.?"
 # A time of day after a date: CSV exports of Excel dates often carry " 00:00:00".

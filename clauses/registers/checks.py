@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,9 +12,6 @@ import pandas as pd
 from clauses.addresses import cell_problems, shown
 from clauses.config import REASON_CODES
 from clauses.vocabulary import EDUCATION_LEVELS, Criterion, StructureType
-
-if TYPE_CHECKING:
-    from clauses.registers.load import _Sheet
 
 
 @dataclass(frozen=True)
@@ -32,6 +28,16 @@ class Problem:
         if self.column is not None:
             where.append(f"colonne « {self.column} »")
         return f"{', '.join(where)} : {self.message}"
+
+
+@dataclass
+class ReadSheet:
+    """One register sheet as read: canonical frame plus where each value came from."""
+
+    name: str  # as written in the workbook
+    frame: pd.DataFrame
+    rows: np.ndarray  # Excel row number of each line
+    labels: dict[str, str]  # canonical column → header as written
 
 
 _ALLOWED = {
@@ -131,7 +137,7 @@ _LINKS = (
 _ABSENT = {"entreprise": "absente"}  # French agreement of the one feminine noun above
 
 
-def cross_register_problems(sheets: dict[str, _Sheet]) -> list[Problem]:
+def cross_register_problems(sheets: dict[str, ReadSheet]) -> list[Problem]:
     """A marché's MO and company, a participant's structure, a decision's participant and
     marché must exist in their own sheet."""
     problems = []
@@ -178,7 +184,7 @@ _CODE_COLUMNS = {
 _EMAIL_SHEETS = ("Structures", "Maîtres d'ouvrage", "Entreprises")
 
 
-def unsafe_value_problems(sheets: dict[str, _Sheet]) -> list[Problem]:
+def unsafe_value_problems(sheets: dict[str, ReadSheet]) -> list[Problem]:
     """Codes that could name a file outside its folder, and e-mail cells that are not a list
     of valid addresses (a line break in one could add a hidden recipient)."""
     problems = []

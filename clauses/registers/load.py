@@ -28,6 +28,7 @@ from clauses.reading.headers import REGISTER_ALIASES, REGISTER_SHEET_ALIASES, al
 from clauses.reading.notations import fold, parse_dates, parse_hours, parse_months, parse_yes_no
 from clauses.registers.checks import (
     Problem,
+    ReadSheet,
     cross_register_problems,
     explain_failures,
     unsafe_value_problems,
@@ -59,16 +60,6 @@ class Registers:
     markets: pd.DataFrame
     participants: pd.DataFrame
     decisions: pd.DataFrame
-
-
-@dataclass
-class _Sheet:
-    """One register sheet as read: canonical frame plus where each value came from."""
-
-    name: str  # as written in the workbook
-    frame: pd.DataFrame
-    rows: np.ndarray  # Excel row number of each line
-    labels: dict[str, str]  # canonical column → header as written
 
 
 # The registers change a few times a month while every ingest pass and report reads them: keep
@@ -107,7 +98,7 @@ def _load(path: Path, extra_aliases: dict[str, str] | None) -> Registers:
     except FileRejected as error:
         raise RegisterError(f"Registre illisible ({path}) : {error.message}") from error
     names = _match_sheets(path, grids)
-    sheets: dict[str, _Sheet] = {}
+    sheets: dict[str, ReadSheet] = {}
     problems: list[Problem] = []
     for official, schema in REGISTER_SHEETS.items():
         grid = grids.get(names.get(official, ""), pd.DataFrame())
@@ -187,7 +178,7 @@ _DATE_MESSAGE = "la date « {} » n'est pas lisible (attendu : JJ/MM/AAAA)"
 
 def _read_sheet(
     official: str, name: str, grid: pd.DataFrame, extra: dict[str, str] | None
-) -> tuple[_Sheet, list[Problem]]:
+) -> tuple[ReadSheet, list[Problem]]:
     aliases = REGISTER_ALIASES[official]
     schema_columns = REGISTER_SHEETS[official].to_schema().columns
     table = find_table(name, grid, alias_index(aliases, extra)) if not grid.empty else None
@@ -210,7 +201,7 @@ def _read_sheet(
             if column not in cells and not field.nullable:
                 problems.append(Problem(name, None, labels[column], "colonne absente"))
     frame, found = _typed(name, schema_columns, cells, rows, labels)
-    return _Sheet(name, frame, rows, labels), problems + found
+    return ReadSheet(name, frame, rows, labels), problems + found
 
 
 def _typed(

@@ -27,7 +27,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from xlsxwriter.utility import xl_range
 
 from clauses.config import Config
 from clauses.periods import (
@@ -43,7 +42,7 @@ from clauses.registers.load import Registers
 from clauses.reports import editions as ed
 from clauses.reports.annual.activity import counted_lines
 from clauses.reports.annual.people import current_tracking, newest_tracking_lines
-from clauses.reports.workbook import ReportWorkbook, Sheet, Total
+from clauses.reports.workbook import ReportWorkbook, sum_totals
 
 EMPLOYEES_SHEET = "Salariés"
 DETAILS_SHEET = "Situation et sorties"
@@ -167,20 +166,6 @@ def plan_table(employees: pd.DataFrame, tracking: pd.DataFrame,
     return plan
 
 
-def sum_totals(sheet: Sheet, frame: pd.DataFrame, label_column: str,
-               columns: Sequence[str]) -> dict[str, Total]:
-    """A total row for the table about to be written at the sheet's cursor: SUBTOTAL over A1
-    ranges (filter-aware), with the value cached for readers that do not recalculate.
-
-    Local helper: the shared builder's "sum" writes Excel's unqualified structured reference
-    `SUBTOTAL(109,[Heures])`, which LibreOffice shows as Err:508."""
-    first, last = sheet.row + 1, sheet.row + max(len(frame), 1)  # header row, then the data
-    totals: dict[str, Total] = {label_column: "Total"}
-    for column in columns:
-        col = list(frame.columns).index(column)
-        totals[column] = (f"=SUBTOTAL(109,{xl_range(first, col, last, col)})",
-                          float(frame[column].sum()))
-    return totals
 
 
 def write_structure_workbook(path: Path, *, config: Config, structure: str, period: str,

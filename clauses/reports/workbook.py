@@ -457,3 +457,19 @@ class Sheet:
                 used = 0.0
         if breaks:
             self.ws.set_h_pagebreaks(breaks)
+
+
+def sum_totals(sheet: Sheet, frame: pd.DataFrame, label_column: str,
+               columns: Sequence[str]) -> dict[str, Total]:
+    """A total row for the table about to be written at the sheet's cursor: SUBTOTAL over A1
+    ranges (filter-aware), with the value cached for readers that do not recalculate.
+
+    Used instead of the table's own "sum" total, which writes Excel's unqualified structured
+    reference `SUBTOTAL(109,[Heures])` that LibreOffice shows as Err:508."""
+    first, last = sheet.row + 1, sheet.row + max(len(frame), 1)  # header row, then the data
+    totals: dict[str, Total] = {label_column: "Total"}
+    for column in columns:
+        col = list(frame.columns).index(column)
+        totals[column] = (f"=SUBTOTAL(109,{xl_range(first, col, last, col)})",
+                          float(frame[column].sum()))
+    return totals

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from clauses.config import Config, load_config
 from clauses.errors import WorkspaceError
+from clauses.registers.load import write_register_template
 
 TEMPLATE_CONFIG = Path(__file__).parent.parent / "config.yaml"
 
@@ -20,8 +21,6 @@ def init_workspace(directory: Path, *, territory: str | None = None) -> Config:
     """Create a workspace with a commented `config.yaml` and an empty register template.
 
     An existing `config.yaml` or register is never overwritten: a facilitator's work stays."""
-    from clauses.registers.load import write_register_template
-
     target = directory / "config.yaml"
     if target.exists():
         return _complete_workspace(directory, target)
@@ -48,8 +47,6 @@ def init_workspace(directory: Path, *, territory: str | None = None) -> Config:
 def _complete_workspace(directory: Path, target: Path) -> Config:
     """A folder with its config.yaml but no registers yet (the clone itself, for instance): add
     what is missing, never touching the configuration or a register."""
-    from clauses.registers.load import write_register_template
-
     config = load_config(target)
     if config.registers_path.exists():
         raise WorkspaceError(

@@ -32,8 +32,7 @@ from clauses.reports.annual import activity as figures
 from clauses.reports.annual import desk, paths
 from clauses.reports.annual import people as people
 from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
-from clauses.reports.semester import sum_totals
-from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange
+from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange, sum_totals
 
 HOURS_TOTALS = ("Heures objectif", "Heures de l'année", "Heures cumulées")
 KINDS: dict[str, str] = {

@@ -2,7 +2,7 @@
 
 Everything here works on files and frames only — no ledger — so that several files can be
 checked in parallel worker processes while the ledger records them one by one, in order
-(clauses/ingest.py). The control report and any quarantine copy are written before the ledger
+(clauses/ingest/inbox_pass.py). The control report and any quarantine copy are written before the ledger
 row: a crash in between only means doing it again on the next pass.
 """
 

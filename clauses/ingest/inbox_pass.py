@@ -2,7 +2,7 @@
 
 A pass has three steps. *Receive* (in order): archive each file, and settle at once what needs
 no reading — already received, unknown structure, too large, pièce justificative. *Check* (in
-parallel worker processes when there are many files; clauses/checking/one_file.py): read each
+parallel worker processes when there are many files; clauses/ingest/one_file.py): read each
 spreadsheet, apply the rules, write its control report. *Commit* (in order, one transaction per
 file): record it in the ledger, then take it out of the inbox — so a correction dropped after the
 file it corrects still replaces it. `ingest_candidate` does the three steps for one file: the
@@ -29,16 +29,6 @@ import pandas as pd
 
 from clauses.checking.facts import RegisterIndex
 from clauses.checking.months import replacements, with_replacements
-from clauses.checking.one_file import (
-    CheckContext,
-    Checked,
-    FileResult,
-    Received,
-    check_spreadsheet,
-    file_report,
-    refuse,
-    statement_report,
-)
 from clauses.checking.reevaluation import (
     candidates,
     fingerprint,
@@ -48,6 +38,16 @@ from clauses.checking.reevaluation import (
 from clauses.clock import now_or
 from clauses.config import Config
 from clauses.errors import ClausesError, FileRejected
+from clauses.ingest.one_file import (
+    CheckContext,
+    Checked,
+    FileResult,
+    Received,
+    check_spreadsheet,
+    file_report,
+    refuse,
+    statement_report,
+)
 from clauses.ledger import FileRecord, Ledger
 from clauses.periods import add_months
 from clauses.reading.notations import fold_code, french_number
