@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
 #   make demo   — creates .venv, installs Clauses, builds the demo territory in ./demo and runs a year
-#   make test   — creates .venv, installs Clauses with its test tools, runs lint and the test suite
+#   make test   — creates .venv, installs Clauses with its test tools, runs ruff, import-linter
+#                 (the layers), and the test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,11 +20,13 @@ demo: $(STAMP)
 	$(BIN)/clauses demo demo
 
 test: $(STAMP)
-	$(BIN)/ruff check clauses schemas flows tests bench
+	$(BIN)/ruff check clauses schemas flows tests bench scripts
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check clauses schemas flows tests bench
+	$(BIN)/ruff check clauses schemas flows tests bench scripts
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
