@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from clauses.addresses import address_problem, sender_problem
 from clauses.clock import zone_of
@@ -259,7 +260,7 @@ def _describe(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return description
 
 
-def _sentence(source: Path, error: dict[str, Any]) -> str:
+def _sentence(source: Path, error: ErrorDetails) -> str:
     loc = tuple(error["loc"])
     key = ".".join(str(p) for p in loc)
     kind = error["type"]

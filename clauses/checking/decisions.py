@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from clauses.checking.matching import normalise_code
+from clauses.reading.cells import objects
 
 VALIDATE, INVALIDATE = "valider", "invalider"
 _DECISION_KEY = ["_id", "_marche", "mois"]
@@ -40,7 +41,7 @@ def recorded_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
 def decision_keys(recorded: pd.DataFrame) -> frozenset[tuple]:
     """The (participant, marché, month) keys `recorded` names, None where one is blank: a line
     whose key is not among them has no decision (most lines; looked up in a set)."""
-    columns = [recorded[c].to_numpy(dtype=object, na_value=None).tolist() for c in _DECISION_KEY]
+    columns = [objects(recorded[c]).tolist() for c in _DECISION_KEY]
     return frozenset(zip(*columns, strict=True))
 
 
@@ -61,9 +62,9 @@ def decisions_naming(
     lines = pd.DataFrame(
         {
             "_pos": positions,
-            "_id": pd.array([keys[p][0] for p in positions], dtype="str"),
-            "_marche": pd.array([keys[p][1] for p in positions], dtype="str"),
-            "mois": pd.array(months[positions], dtype="str"),
+            "_id": pd.Series([keys[p][0] for p in positions.tolist()], dtype="str"),
+            "_marche": pd.Series([keys[p][1] for p in positions.tolist()], dtype="str"),
+            "mois": pd.Series(months[positions], dtype="str"),
         }
     )
     rows = lines.merge(recorded, on=_DECISION_KEY)
@@ -95,8 +96,9 @@ def applied_decisions(
     « invalider » to an alert, on a line that broke it; any other decision changes nothing."""
     if named.empty:
         return Applied.none()
-    column = named["motif"].map({code: i for i, code in enumerate(codes)})
-    named, column = named[column.notna()], column[column.notna()].to_numpy(dtype=np.int64)
+    rule_column = named["motif"].map({code: i for i, code in enumerate(codes)})
+    named = named[rule_column.notna()]
+    column = rule_column[rule_column.notna()].to_numpy(dtype=np.int64)
     positions = named["_pos"].to_numpy(dtype=np.int64)
     flipping = np.where(rejects[column], VALIDATE, INVALIDATE)
     keep = (named["decision"].to_numpy(dtype=object) == flipping) & broken[positions, column]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ from clauses.periods import month_label, of_label
 from clauses.reading.notations import french_number
 
 
-def _per_distinct(values: np.ndarray, show: Callable[[object], str]) -> np.ndarray:
+def _per_distinct(values: np.ndarray, show: Callable[[Any], str]) -> np.ndarray:
     """`show` applied once per distinct value; "" where empty."""
     codes, distinct = pd.factorize(values)
     shown = np.array([show(v) for v in distinct] + [""], dtype=object)
@@ -39,7 +40,7 @@ def _per_distinct(values: np.ndarray, show: Callable[[object], str]) -> np.ndarr
 
 
 @lru_cache(maxsize=4096)
-def _day(moment: object) -> str:
+def _day(moment: np.datetime64) -> str:
     return pd.Timestamp(moment).strftime("%d/%m/%Y")
 
 
@@ -56,7 +57,7 @@ def _in_words(months: np.ndarray, say: Callable[[str], str]) -> np.ndarray:
     """`say` applied to each distinct month's label (`periods.month_label`: octobre 2026); a
     month that is not YYYY-MM (it broke VALEUR_INVALIDE) is its own label."""
 
-    def words(month: object) -> str:
+    def words(month: str) -> str:
         # Read as the rules read it (`facts_of`), so that "2026-1" is still janvier 2026.
         first, _ = month_bounds(month)
         return say(month if np.isnat(first) else month_label(pd.Timestamp(first).strftime("%Y-%m")))
@@ -137,7 +138,7 @@ def _render(template: str, rows: _Rows, ctx: Context, scalars: dict[str, str]) -
             parts.append(_FIELDS[name](rows, ctx))
         elif name and name not in scalars:
             parts.append(_text(rows[name]))
-    out: object = np.full(len(rows), parts[0], dtype=object)
+    out: np.ndarray = np.full(len(rows), parts[0], dtype=object)
     for part in parts[1:]:
         out = out + part
     return np.asarray(out, dtype=object)

@@ -35,6 +35,7 @@ from clauses.checking.matching import (
     texts,
 )
 from clauses.config import Rules
+from clauses.reading.cells import objects
 from clauses.reading.notations import fold_name, fold_text
 from clauses.registers.load import Registers
 
@@ -75,7 +76,7 @@ class Context:
     @property
     def today_us(self) -> np.datetime64:
         # In the facts' unit: comparing in ns would overflow on a 31/12/9999 end of marché.
-        return np.datetime64(self.today.as_unit("us").to_datetime64(), "us")
+        return self.today.as_unit("us").to_datetime64()
 
 
 def months_after(dates: np.ndarray, months: int) -> np.ndarray:
@@ -100,7 +101,7 @@ def as_array(values: pd.Series) -> np.ndarray:
         return values.to_numpy()
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
-    return values.to_numpy(dtype=object, na_value=None)
+    return objects(values)
 
 
 def missing(values: np.ndarray) -> np.ndarray:
@@ -147,7 +148,7 @@ def _rows_by_key(keys: pd.Series) -> dict[object, int]:
     """Key → position of its first row; a missing key is None (a line without one finds that
     row, as a pandas reindex would)."""
     rows: dict[object, int] = {}
-    for position, key in enumerate(keys.to_numpy(dtype=object, na_value=None).tolist()):
+    for position, key in enumerate(objects(keys).tolist()):
         rows.setdefault(key, position)
     return rows
 
@@ -276,7 +277,8 @@ def facts_of(
     })
     for column, dtype in _OPTIONAL_COLUMNS.items():
         if column not in lines:
-            f.derived[column] = np.full(n, None if dtype is object else NAT, dtype=dtype)
+            empty: object = None if dtype is object else NAT
+            f.derived[column] = np.full(n, empty, dtype=dtype)
     f.derived["cle_marche"] = normalised_codes(texts(lines["code_marche"]))
     f.derived["debut_mois"], f.derived["fin_mois"] = _month_days(f["mois"])
     f.derived |= _invalid_values(f, _unread(unreadable, n))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from clauses.reading.cells import map_distinct
+from clauses.reading.cells import map_distinct, objects
 from clauses.reading.notations import fold_name, fold_text
 
 # Values of the `correspondance` column: how the participant of a line was found.
@@ -45,7 +45,7 @@ def texts(values: pd.Series) -> np.ndarray:
     """A text column as an object array, None where missing (what the lookups below take)."""
     if values.dtype != "str":
         values = values.astype("str")
-    return values.to_numpy(dtype=object, na_value=None)
+    return objects(values)
 
 
 def _code(value: str | None) -> str | None:
@@ -74,7 +74,7 @@ def _birth_days(dates: pd.Series) -> np.ndarray:
             shown[~known] = None
             return shown
     born = _day(dates).dt.strftime("%Y-%m-%d").astype("str")
-    return born.to_numpy(dtype=object, na_value=None)
+    return objects(born)
 
 
 def _identity_keys(frame: pd.DataFrame) -> pd.Series:
@@ -102,8 +102,8 @@ def _line_identity_keys(lines: pd.DataFrame, rows: np.ndarray) -> list[str | Non
 def _keyed(keys: pd.Series, ids: pd.Series) -> dict[str, object]:
     """Per key present: the identifier of the one register row that has it, or `_SEVERAL`."""
     table: dict[str, object] = {}
-    for key, identifier in zip(keys.to_numpy(dtype=object, na_value=None).tolist(),
-                               ids.to_numpy(dtype=object, na_value=None).tolist(), strict=True):
+    for key, identifier in zip(objects(keys).tolist(),
+                               objects(ids).tolist(), strict=True):
         if key is not None:
             table[key] = _SEVERAL if key in table else identifier
     return table

@@ -62,6 +62,19 @@ _kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
 _strip_lower = np.frompyfunc(lambda text: text.strip().lower(), 1, 1)
 
 
+def objects(values: pd.Series) -> np.ndarray:
+    """A column as an object array of plain values, None where missing (what set and dict
+    lookups take: NaN, NaT and pd.NA never equal themselves)."""
+    # pandas-stubs does not list None among na_value's types; pandas documents it.
+    return values.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+
+
+def none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` as an object array with None where `mask` is True."""
+    # numpy's stubs do not take None as np.where's scalar; numpy does (object result).
+    return np.where(mask, None, values)  # type: ignore[call-overload]
+
+
 def split_cells(values: pd.Series | np.ndarray) -> Cells:
     cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
     kind = _kind_of(cells) if len(cells) else np.array([], dtype=object)

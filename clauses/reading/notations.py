@@ -32,6 +32,7 @@ from clauses.reading.cells import (
     by_distinct_value,
     calendar,
     map_distinct,
+    none_where,
     serials,
     split_cells,
 )
@@ -296,7 +297,7 @@ def read_months(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     stamps = _stamps(split, _MONTHS_OR_DATES)
     months = np.datetime_as_string(stamps.astype("datetime64[M]"), unit="M")
     unread = np.isnat(stamps)
-    return np.where(unread, None, months), split.present & unread
+    return none_where(unread, months), split.present & unread
 
 
 def parse_months(values: pd.Series) -> Parsed:
@@ -315,7 +316,8 @@ def read_hours(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     hours[split.is_number] = split.number
     hours[split.is_duration] = split.duration
     if split.is_text.any():
-        text = np.char.translate(split.text.astype(str), _NO_SPACES).astype(object)
+        # numpy's stubs want a str table; a str.maketrans dict is what str.translate takes.
+        text = np.char.translate(split.text.astype(str), _NO_SPACES).astype(object)  # type: ignore[call-overload]
         matched, parts = _HOURS.match(text)
         written = (parts["units"] + np.nan_to_num(parts["fraction"])
                    + np.nan_to_num(parts["minutes"]) / 60) * np.nan_to_num(parts["sign"], nan=1.0)
@@ -387,7 +389,7 @@ def read_barriers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`parse_barriers` on an object array: (";"-joined barriers, None where none;
     unreadable)."""
     labels, unreadable = by_distinct_value(cells, _barriers)
-    return np.where(labels == "", None, labels), unreadable
+    return none_where(labels == "", labels), unreadable
 
 
 def parse_barriers(values: pd.Series) -> Parsed:

@@ -102,24 +102,24 @@ def explain_failures(
 ) -> list[Problem]:
     """pandera's failure cases → problems, in row order."""
     problems = []
-    for failure in failures.itertuples(index=False):  # one per failing cell: few
-        check, column, index = str(failure.check), failure.column, failure.index
+    for failure in failures.to_dict("records"):  # one per failing cell: few
+        check, column, index = str(failure["check"]), failure["column"], failure["index"]
         if check in _ROW_CHECKS:
             column, message = _ROW_CHECKS[check]
             if check in _BLANK_IS_THE_PROBLEM:  # pandera lists no blank cell: any one column
-                if failure.column != frame.columns[0]:
+                if failure["column"] != frame.columns[0]:
                     continue
-            elif failure.column != column or pd.isna(frame.at[index, column]):
+            elif failure["column"] != column or pd.isna(frame.at[index, column]):
                 continue  # one problem per row, and a missing date is already named
         elif check == "field_uniqueness":
             if not frame[column].duplicated(keep="first").iat[index]:
                 continue  # the first occurrence is fine, the repeats are the problem
-            message = _explain(check, column, failure.failure_case)
+            message = _explain(check, column, failure["failure_case"])
         elif index is None or pd.isna(index):
             problems.append(Problem(sheet, None, labels.get(column, column), "colonne absente"))
             continue
         else:
-            message = _explain(check, column, failure.failure_case)
+            message = _explain(check, column, failure["failure_case"])
         problems.append(Problem(sheet, int(rows[int(index)]), labels.get(column, column), message))
     return sorted(problems, key=lambda p: (p.row or 0, p.column or ""))
 

@@ -4,7 +4,7 @@ blanks for missing values, column widths and wrapped-line estimates. Pure functi
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable
 from numbers import Number
 from typing import Any
 
@@ -134,7 +134,7 @@ def header_width(header: str, content: int) -> int:
     return max(longest + room, math.ceil(len(header) / 2) + room, content)
 
 
-def unique_headers(columns: Sequence[Any]) -> list[str]:
+def unique_headers(columns: Iterable[Any]) -> list[str]:
     """Excel tables need distinct, non-empty, case-insensitive header names."""
     seen: set[str] = set()
     headers = []
