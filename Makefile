@@ -30,6 +30,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/timings.py
 
 serve: $(STAMP)
 	cd demo && ../$(BIN)/clauses serve

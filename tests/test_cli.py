@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -200,26 +199,21 @@ def test_impossible_period_is_refused_with_one_french_sentence(empty_workspace, 
     assert no_traceback(reply.stdout, reply.stderr)
 
 
-# --- speed, without a Prefect server ---------------------------------------------------------------
+# --- without a Prefect server ---------------------------------------------------------------------
 
 
-def test_help_answers_within_seconds(tmp_path):
-    started = time.monotonic()
+def test_help_lists_the_commands(tmp_path):
+    # Its time is measured in bench/timings.py, not asserted here.
     reply = clauses("--help", cwd=tmp_path)
-    elapsed = time.monotonic() - started
     assert reply.returncode == 0 and "ingest" in reply.stdout
-    assert elapsed < 5, f"clauses --help a pris {elapsed:.1f} s"
 
 
-def test_ingest_on_an_empty_inbox_answers_fast_without_starting_prefect(tmp_path, empty_workspace):
+def test_ingest_on_an_empty_inbox_answers_without_starting_prefect(tmp_path, empty_workspace):
     prefect_home = tmp_path / "prefect-home"
     env = clean_env(PYTHONPATH=str(REPO), PREFECT_HOME=str(prefect_home))
-    started = time.monotonic()
     reply = clauses("--config", str(empty_workspace), "ingest", cwd=tmp_path, env=env)
-    elapsed = time.monotonic() - started
     assert reply.returncode == 0, reply.stderr
     assert reply.stdout.strip() == "Aucun fichier à traiter dans le dossier de dépôt."
-    assert elapsed < 10, f"clauses ingest a pris {elapsed:.1f} s"
     # Prefect never ran: it would have created its home (database, profiles) on first use.
     assert not prefect_home.exists()
 
