@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from workspace_factory import drop_bytes, drop_statement, make_workspace
 
-import clauses.ingest as intake
+import clauses.ingest.inbox_pass as intake
 from clauses.ingest import ingest_inbox
 from clauses.ledger import Ledger
 from clauses.ledger.engine import create_ledger_engine
