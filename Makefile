@@ -1,7 +1,7 @@
 # Two commands on a fresh machine:
 #   make demo   — creates .venv, installs Clauses, builds the demo territory in ./demo and runs a year
 #   make test   — creates .venv, installs Clauses with its test tools, runs ruff, import-linter
-#                 (the layers), and the test suite
+#                 (the layers), mypy and the test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -22,11 +22,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check clauses schemas flows tests bench scripts
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check clauses schemas flows tests bench scripts
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

@@ -45,12 +45,11 @@ def now(zone: ZoneInfo | str = DEFAULT_ZONE) -> datetime:
 def in_zone(moment: datetime | date, zone: ZoneInfo | str = DEFAULT_ZONE) -> datetime:
     """`moment` as an aware datetime of `zone`: a naive one is read as that zone's wall-clock
     time, an aware one is converted; a date is its midnight there."""
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time.min)
-    if hasattr(moment, "to_pydatetime"):  # a pandas Timestamp
-        moment = moment.to_pydatetime()
+    stamp = moment if isinstance(moment, datetime) else datetime.combine(moment, time.min)
+    if hasattr(stamp, "to_pydatetime"):  # a pandas Timestamp
+        stamp = stamp.to_pydatetime()
     tz = _zone(zone)
-    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+    return stamp.replace(tzinfo=tz) if stamp.tzinfo is None else stamp.astimezone(tz)
 
 
 def from_timestamp(seconds: float, zone: ZoneInfo | str = DEFAULT_ZONE) -> datetime:

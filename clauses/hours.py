@@ -39,9 +39,10 @@ def round_hours(hours: Values) -> Values:
     rounded = to_hundredths(hours) / HUNDREDTHS
     if isinstance(hours, pd.Series):
         return pd.Series(rounded, index=hours.index, name=hours.name)
+    # The ignores: mypy checks each kind of `Values` apart and cannot see a branch is per kind.
     if np.ndim(rounded) == 0:
-        return float(rounded)
-    return rounded
+        return float(rounded)  # type: ignore[return-value]
+    return rounded  # type: ignore[return-value]
 
 
 def sum_hours(hours: np.ndarray | pd.Series) -> float:
@@ -61,7 +62,7 @@ def achievement_rate(done: Values, target: Values) -> Values:
     if isinstance(done, pd.Series):
         return pd.Series(rate, index=done.index)
     if np.ndim(rate) == 0:
-        return float(rate)
+        return float(rate)  # type: ignore[return-value]
     return rate
 
 
@@ -70,4 +71,4 @@ def target_reached(done: Values, target: Values) -> Values:
     reached = to_hundredths(done) >= to_hundredths(target)
     if isinstance(done, pd.Series):
         return pd.Series(reached, index=done.index)
-    return bool(reached) if np.ndim(reached) == 0 else reached
+    return bool(reached) if np.ndim(reached) == 0 else reached  # type: ignore[return-value]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from uuid import UUID
 
 import pandas as pd
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
@@ -30,7 +31,7 @@ def rename_flow_run(flow_run_id: str | None, results: list[FileResult]) -> None:
     who = " ".join(structures[:3]) + (f" +{len(structures) - 3}" if len(structures) > 3 else "")
     name = f"ingest {who} {' '.join(months[-2:])}".strip()
     with get_client(sync_client=True) as client:
-        client.update_flow_run(flow_run_id, name=name[:120])
+        client.update_flow_run(UUID(flow_run_id), name=name[:120])
 
 
 def ingest_table(results: list[FileResult]) -> list[dict[str, object]]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from prefect import serve
+from prefect import Flow, serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
@@ -14,34 +15,43 @@ from flows.reminders import reminders_flow
 from flows.reports import annual_report_flow, monthly_reports_flow, semester_reports_flow
 
 
+def _deployment(flow: Flow[..., Any], **options: Any) -> RunnerDeployment:
+    """`flow.to_deployment(...)`. Prefect returns a coroutine instead when it is called from
+    async code; these are built from sync code, and a coroutine here would be a silent no-op."""
+    deployment = flow.to_deployment(**options)
+    if not isinstance(deployment, RunnerDeployment):
+        raise TypeError("to_deployment appelé depuis du code asynchrone : attendez-le (await)")
+    return deployment
+
+
 def build_deployments(config: Config, config_path: str) -> list[RunnerDeployment]:
     plan = config.planification
     tz = plan.fuseau
     parameters = {"config_path": config_path}
     return [
-        ingest_inbox_flow.to_deployment(
+        _deployment(ingest_inbox_flow,
             name="releve-du-depot", parameters=parameters,
             schedules=[Interval(timedelta(minutes=plan.ingestion_minutes), timezone=tz)],
             # A slow pass (a national month) must not overlap the next one on the same inbox.
             concurrency_limit=1,
             description="Relève le dossier de dépôt des structures et contrôle chaque fichier.",
         ),
-        monthly_reports_flow.to_deployment(
+        _deployment(monthly_reports_flow,
             name="rapports-mensuels", parameters=parameters,
             schedules=[Cron(plan.mensuel, timezone=tz)],
             description="Rapports mensuels des maîtres d'ouvrage et des entreprises, suivi des dépôts.",
         ),
-        semester_reports_flow.to_deployment(
+        _deployment(semester_reports_flow,
             name="tableaux-semestriels", parameters=parameters,
             schedules=[Cron(plan.semestriel, timezone=tz)],
             description="Tableaux des salariés en parcours clauses, un par structure.",
         ),
-        annual_report_flow.to_deployment(
+        _deployment(annual_report_flow,
             name="bilan-annuel", parameters=parameters,
             schedules=[Cron(plan.annuel, timezone=tz)],
             description="Bilan annuel du guichet unique pour la DDETS-PP et les structures.",
         ),
-        reminders_flow.to_deployment(
+        _deployment(reminders_flow,
             name="relances", parameters=parameters,
             schedules=[Cron(plan.relances, timezone=tz)],
             description="Rappels aux structures dont le relevé du mois précédent manque.",

@@ -27,7 +27,7 @@ class StructureRegister(_Register):
     email: Series[str] = pa.Field(nullable=True)
 
     @pa.check("siret", name="SIRET valide (14 chiffres, clé de Luhn)")
-    def siret_is_valid(cls, siret: Series[str]) -> Series[bool]:
+    def siret_is_valid(cls, siret: Series[str]) -> pd.Series[bool]:
         return siret.isna() | siret.map(is_valid_siret, na_action="ignore").astype(bool)
 
 
@@ -43,7 +43,7 @@ class CompanyRegister(_Register):
     email: Series[str] = pa.Field(nullable=True)
 
     @pa.check("siret", name="SIRET valide (14 chiffres, clé de Luhn)")
-    def siret_is_valid(cls, siret: Series[str]) -> Series[bool]:
+    def siret_is_valid(cls, siret: Series[str]) -> pd.Series[bool]:
         return siret.map(is_valid_siret).astype(bool)
 
 
@@ -60,19 +60,19 @@ class MarketRegister(_Register):
     reprise_au: Series[pd.Timestamp] = pa.Field(nullable=True)
 
     @pa.dataframe_check(name="date_fin postérieure ou égale à date_debut")
-    def ends_after_start(cls, df: pd.DataFrame) -> Series[bool]:
+    def ends_after_start(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df["date_fin"] >= df["date_debut"]
 
     @pa.dataframe_check(name="reprise_au renseignée avec heures_reprise")
-    def balance_has_its_date(cls, df: pd.DataFrame) -> Series[bool]:
+    def balance_has_its_date(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df["heures_reprise"].isna() | df["reprise_au"].notna()
 
     @pa.dataframe_check(name="heures_reprise renseignées avec reprise_au")
-    def balance_date_has_its_hours(cls, df: pd.DataFrame) -> Series[bool]:
+    def balance_date_has_its_hours(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df["reprise_au"].isna() | df["heures_reprise"].notna()
 
     @pa.dataframe_check(name="reprise_au entre date_debut (la veille au plus tôt) et date_fin")
-    def balance_date_within_market(cls, df: pd.DataFrame) -> Series[bool]:
+    def balance_date_within_market(cls, df: pd.DataFrame) -> pd.Series[bool]:
         day_before = df["date_debut"] - pd.Timedelta(days=1)
         return df["reprise_au"].isna() | df["reprise_au"].between(day_before, df["date_fin"])
 
@@ -93,7 +93,7 @@ class ParticipantRegister(_Register):
     code_structure: Series[str] = pa.Field(nullable=True)
 
     @pa.check("criteres", name="critères connus, séparés par « ; »")
-    def criteria_are_known(cls, criteres: Series[str]) -> Series[bool]:
+    def criteria_are_known(cls, criteres: Series[str]) -> pd.Series[bool]:
         known = {c.value for c in Criterion}
         return criteres.map(
             lambda text: all(p.strip() in known for p in str(text).split(";") if p.strip()),
@@ -101,7 +101,7 @@ class ParticipantRegister(_Register):
         ).fillna(True).astype(bool)
 
     @pa.dataframe_check(name="date_validation postérieure ou égale à date_prescription")
-    def validated_after_prescription(cls, df: pd.DataFrame) -> Series[bool]:
+    def validated_after_prescription(cls, df: pd.DataFrame) -> pd.Series[bool]:
         return df["date_validation"].isna() | (df["date_validation"] >= df["date_prescription"])
 
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from rich import box
@@ -344,9 +344,10 @@ def show_status(config: Config, month: str, *, now: datetime | None = None) -> N
     # Compact: the table must fit an 80-column terminal; the workbook has every detail.
     table = Table(title=f"Suivi des dépôts — {month_label(month)}", title_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    for heading, justify in (("Structure", "left"), ("Dépôt", "left"), ("Le", "left"),
-                             ("Acc/Alr/Rej", "right"), ("Heures", "right"),
-                             ("Pièces", "right"), ("Quarant.", "right")):
+    columns: tuple[tuple[str, Literal["left", "right"]], ...] = (
+        ("Structure", "left"), ("Dépôt", "left"), ("Le", "left"), ("Acc/Alr/Rej", "right"),
+        ("Heures", "right"), ("Pièces", "right"), ("Quarant.", "right"))
+    for heading, justify in columns:
         table.add_column(heading, justify=justify, no_wrap=True)
     shown = {"Dans les délais": "À temps"}
     colours = {LATE: "yellow", MISSING: "red"}

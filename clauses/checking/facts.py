@@ -35,7 +35,7 @@ from clauses.checking.matching import (
     texts,
 )
 from clauses.config import Rules
-from clauses.reading.cells import objects
+from clauses.reading.cells import none_where, objects
 from clauses.reading.notations import fold_name, fold_text
 from clauses.registers.load import Registers
 
@@ -49,7 +49,7 @@ REQUIRED_VALUES: dict[str, str] = {
 }
 _IDENTITY_PARTS = ("nom", "prenom", "date_naissance")
 # Optional columns of a relevé (SPEC §5.2): absent from a file, they are empty on every line.
-_OPTIONAL_COLUMNS = {"entreprise": object, "date_fin_mission": "datetime64[us]"}
+_OPTIONAL_COLUMNS: dict[str, type | str] = {"entreprise": object, "date_fin_mission": "datetime64[us]"}
 _DUPLICATE_KEY = ("id_participant", "code_marche", "mois")
 TOTAL_TOLERANCE = 0.01  # hours: rounding in a spreadsheet's Total line is not an error
 NAT = np.datetime64("NaT", "us")
@@ -363,7 +363,7 @@ def _add_markets(f: Facts, index: RegisterIndex) -> None:
                for v in texts(f.lines["code_marche"])[~known].tolist()]
     code = lookup.columns["code_registre"][at]
     code[~known] = np.array(written, dtype=object)
-    f.derived["code_marche"] = np.where(code == "", None, code)
+    f.derived["code_marche"] = none_where(code == "", code)
     f.derived["marche_connu"] = known
 
 

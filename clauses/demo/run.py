@@ -93,7 +93,7 @@ def _clauses_command() -> str:
 
 def _summary(config, plan, results: list[FileResult]) -> list[str]:
     statuses = Counter(r.statut for r in results)
-    lines = Counter()
+    lines: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     for r in results:
         lines["acceptées"] += r.acceptees

@@ -8,7 +8,7 @@ dates as datetime64[us], hours as float, flags as bool, text as `str`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,22 @@ class FileRecord:
     acceptees: int = 0
     alertes: int = 0
     rejetees: int = 0
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any] | pd.Series) -> FileRecord:
+        """A `files()` row back as a record: missing values None, instants as datetimes."""
+
+        def value(name: str) -> Any:
+            found = row[name]
+            return None if found is None or (pd.api.types.is_scalar(found) and pd.isna(found)) else found
+
+        values = {field.name: value(field.name) for field in dataclasses.fields(cls)}
+        for name in ("modifie_le", "recu_le"):
+            values[name] = pd.Timestamp(values[name]).to_pydatetime()
+        for name in ("taille", "lignes", "acceptees", "alertes", "rejetees"):
+            values[name] = int(values[name] or 0)
+        values["en_retard"] = bool(values["en_retard"])
+        return cls(**values)
 
     def as_row(self) -> dict[str, Any]:
         """The `fichiers` row: plain Python values, datetimes naive (see `naive`)."""

@@ -81,6 +81,15 @@ def _one_writer_at_a_time(connection: sa.Connection) -> None:
     lock(connection, "writer")
 
 
+def _inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The id the database gave the row just inserted. Without it the file's lines would be
+    recorded against no file: fail the whole transaction instead."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise RuntimeError("la base n'a pas renvoyé l'identifiant du fichier enregistré")
+    return int(key[0])
+
+
 def _checked_month(month: str) -> str:
     # A malformed month would silently compare wrong as text ("2026-9" > "2026-10").
     if not _MONTH.match(month):
@@ -177,7 +186,7 @@ class Ledger:
         with writing(self._engine) as connection:
             _one_writer_at_a_time(connection)
             # Values as parameters, not in the statement: one cached compiled INSERT for all files.
-            file_id = connection.execute(fichiers.insert(), record.as_row()).inserted_primary_key[0]
+            file_id = _inserted_id(connection.execute(fichiers.insert(), record.as_row()))
             if month_rows:
                 self._insert(connection, fichiers_mois, month_rows, file_id)
             if hour_rows:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 
 from clauses.config import Config
+from clauses.ledger import FileRecord
 from clauses.mail.messages import (
     annual_messages,
     control_report_message,
@@ -85,7 +85,7 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame,
                                      received, row["sha256"])
         if not report.exists():
             continue
-        record = SimpleNamespace(**row.astype(object).where(row.notna(), None).to_dict())
+        record = FileRecord.from_row(row)
         if row["statut"] == "quarantaine":
             messages.append(quarantine_message(config, structure, record, report))
             continue

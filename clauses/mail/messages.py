@@ -22,7 +22,7 @@ from clauses.periods import month_label, of_month, period_label
 from clauses.reports.editions import edition_number
 from clauses.vocabulary import FILE_REASONS, Kind
 
-Row = Mapping[str, Any]  # a register row (pandas Series or dict): code, `nom`, `email`
+Row = Mapping[str, Any] | pd.Series  # a register row (Series or dict): code, `nom`, `email`
 
 
 def addresses(cell: Any) -> tuple[str, ...]:

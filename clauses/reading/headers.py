@@ -174,7 +174,7 @@ def alias_index(
     `extra` (from `config.entetes`, original label → canonical column) comes on top; entries
     naming a column this kind of sheet does not have are left out.
     """
-    index = {}
+    index: dict[str, str] = {}
     for column, variants in aliases.items():
         for variant in (column, *variants):
             index.setdefault(header_key(variant), column)

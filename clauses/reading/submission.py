@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -201,7 +202,7 @@ def _part(table: Table, kind: Kind) -> _Part:
     body = table.body
     cells = body.to_numpy(dtype=object)
     shown = display_cells(cells)
-    mapped = [body.columns.get_loc(c) for c in table.columns]
+    mapped = body.columns.get_indexer(pd.Index(list(table.columns))).tolist()
     names = list(table.columns.values())
     total_rows, skipped = _rows_that_are_not_lines(table, cells, shown, mapped)
     if kind is Kind.RELEVE:
@@ -213,10 +214,10 @@ def _part(table: Table, kind: Kind) -> _Part:
         hours = hours[~np.isnan(hours)]
         total = float(hours.sum()) if len(hours) else None
     rows = body.index.to_numpy()[keep]
-    labels = _unique(["Feuille", "Ligne", *(table.labels[c] for c in body.columns)])[2:]
+    labels = _unique(["Feuille", "Ligne", *(table.labels[int(c)] for c in body.columns)])[2:]
     raw = pd.DataFrame(shown[keep], columns=labels, dtype="str")
     raw.insert(0, "Ligne", rows + 1)
-    raw.insert(0, "Feuille", pd.array([table.sheet] * len(rows), dtype="str"))
+    raw.insert(0, "Feuille", pd.Series([table.sheet] * len(rows), index=raw.index, dtype="str"))
     return _Part(
         sheet=table.sheet,
         rows=rows,
@@ -239,8 +240,8 @@ def _rows_that_are_not_lines(
     # Distinct texts: a few hundred; only those starting like "total"/"sous-total" can match.
     found = [_TOTAL_LABEL.match(text) if text[:1] in TOTAL_INITIALS else None
              for text in distinct]
-    is_total = np.array([bool(m) and not m["sub"] for m in found], dtype=bool)[codes]
-    is_subtotal = np.array([bool(m) and bool(m["sub"]) for m in found], dtype=bool)[codes]
+    is_total = np.array([m is not None and not m["sub"] for m in found], dtype=bool)[codes]
+    is_subtotal = np.array([m is not None and bool(m["sub"]) for m in found], dtype=bool)[codes]
     total_rows = is_total.reshape(texts.shape).any(axis=1)
     subtotal_rows = is_subtotal.reshape(texts.shape).any(axis=1)
     header = np.array([table.labels[c] for c in table.columns], dtype=object)
@@ -262,7 +263,7 @@ def _identity_only(cells: np.ndarray, mapped: list[int], names: list[str]) -> np
     work = [p for p, n in zip(mapped, names, strict=True) if n not in _NOT_WORK]
     if not work:
         return np.zeros(len(cells), dtype=bool)
-    return pd.isna(cells[:, work]).all(axis=1)
+    return np.asarray(pd.isna(cells[:, work]).all(axis=1))
 
 
 def _unlabelled_total(cells: np.ndarray, names: list[str]) -> np.ndarray:
@@ -314,26 +315,29 @@ _ABSENT = {"date_naissance": "datetime64[us]", "date_debut_mission": "datetime64
 def _parse(kind: Kind, parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame]:
     columns = [c for c in LINE_COLUMNS[kind] if c not in ("feuille", "ligne")]
     count = sum(len(p.rows) for p in parts)
-    lines = {
-        "feuille": pd.array(np.concatenate([[p.sheet] * len(p.rows) for p in parts]), "str"),
+    # Column → values (pandas arrays for text, numpy arrays for dates, hours and numbers).
+    lines: dict[str, Any] = {
+        "feuille": pd.Series(np.concatenate([[p.sheet] * len(p.rows) for p in parts]),
+                             dtype="str").array,
         "ligne": np.concatenate([p.rows + 1 for p in parts]).astype("int64"),
     }
-    unreadable = {}
+    unreadable: dict[str, np.ndarray] = {}
     for column in columns:
         parser = _PARSERS.get(column)
         if not any(column in p.cells for p in parts):
-            values = pd.array(np.full(count, None), dtype=_ABSENT.get(column, "str"))
+            values = pd.Series(np.full(count, None), dtype=_ABSENT.get(column, "str")).array
             lines[column], unreadable[column] = values, np.zeros(count, dtype=bool)
         elif parser is None:
-            lines[column] = pd.array(_column(parts, "shown", column), dtype="str")
+            lines[column] = pd.Series(_column(parts, "shown", column), dtype="str").array
             unreadable[column] = np.zeros(count, dtype=bool)
         else:
             values, unreadable[column] = parser(_column(parts, "cells", column))
             # Texts come as object arrays (None when empty); dates and hours as numpy types.
-            lines[column] = pd.array(values, dtype="str") if values.dtype == object else values
+            lines[column] = (pd.Series(values, dtype="str").array if values.dtype == object
+                             else values)
     if kind is Kind.RELEVE:
         # SPEC §5.2: a line without a month of its own takes its sheet's period.
         periods = np.concatenate([[p.period] * len(p.rows) for p in parts])
         blank = pd.isna(lines["mois"]) & ~unreadable["mois"]
-        lines["mois"] = pd.array(np.where(blank, periods, lines["mois"]), dtype="str")
+        lines["mois"] = pd.Series(np.where(blank, periods, lines["mois"]), dtype="str").array
     return pd.DataFrame(lines), pd.DataFrame(unreadable, columns=columns)

@@ -109,7 +109,8 @@ def explain_failures(
             if check in _BLANK_IS_THE_PROBLEM:  # pandera lists no blank cell: any one column
                 if failure["column"] != frame.columns[0]:
                     continue
-            elif failure["column"] != column or pd.isna(frame.at[index, column]):
+            # pandas-stubs: `.at` gives a scalar union wider than what `pd.isna` lists.
+            elif failure["column"] != column or pd.isna(frame.at[index, column]):  # type: ignore[arg-type]
                 continue  # one problem per row, and a missing date is already named
         elif check == "field_uniqueness":
             if not frame[column].duplicated(keep="first").iat[index]:
@@ -150,7 +151,7 @@ def cross_register_problems(sheets: dict[str, ReadSheet]) -> list[Problem]:
         for position in np.flatnonzero(unknown.to_numpy()):
             problems.append(Problem(
                 source.name, int(source.rows[position]), source.labels[column],
-                f"{what} « {values.iat[position]} » {_ABSENT.get(what, 'absent')} de la feuille "
+                f"{what} « {values.iat[int(position)]} » {_ABSENT.get(what, 'absent')} de la feuille "
                 f"« {reference.name} »"))
     return problems
 

@@ -22,6 +22,7 @@ import pandera.pandas as pa
 import xlsxwriter
 
 from clauses.errors import FileRejected, RegisterError
+from clauses.reading.cells import Parsed
 from clauses.reading.extent import refuse_far_cells
 from clauses.reading.grids import display_cells, find_table, load_grids
 from clauses.reading.headers import REGISTER_ALIASES, REGISTER_SHEET_ALIASES, alias_index, sheet_key
@@ -167,7 +168,7 @@ _TEXT_RULES: dict[str, Callable[[str], str]] = {
     "motif": lambda t: re.sub(r"[\s-]+", "_", t.strip().upper()),
     "siret": lambda t: normalise_siret(t) or t,  # an invalid SIRET stays, to be named
 }
-_PARSED: dict[str, tuple[Callable[[pd.Series], object], str]] = {
+_PARSED: dict[str, tuple[Callable[[pd.Series], Parsed], str]] = {
     "heures_objectif": (parse_hours, "le nombre d'heures « {} » n'est pas lisible"),
     "heures_reprise": (parse_hours, "le nombre d'heures « {} » n'est pas lisible"),
     "qpv": (parse_yes_no, "« {} » : « oui » ou « non » attendu"),
@@ -191,7 +192,7 @@ def _read_sheet(
         cells, rows = {}, np.array([], dtype=int)
     else:
         body = table.body
-        mapped = [body.columns.get_loc(c) for c in table.columns]
+        mapped = body.columns.get_indexer(pd.Index(list(table.columns))).tolist()
         values = body.to_numpy(dtype=object)[:, mapped]
         keep = ~pd.isna(values).all(axis=1)
         cells = dict(zip(table.columns.values(), values[keep].T, strict=True))

@@ -130,7 +130,7 @@ def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.Data
     months = period_months(period)
     last = months[-1]
     grouped = lines.groupby("id_participant")
-    ids = pd.Index(sorted(grouped.groups), dtype="str", name="id_participant")
+    ids = pd.Index(sorted(map(str, grouped.groups)), dtype="str", name="id_participant")
     people = registers.participants.set_index("id_participant").reindex(ids)
     per_month = lines.pivot_table(index="id_participant", columns="mois", values="heures",
                                   aggfunc="sum").reindex(index=ids, columns=months)

@@ -223,7 +223,7 @@ def buyers_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.Dat
     """The `Maîtres d'ouvrage` sheet: one row per MO with a marché of the year."""
     rollup = _rollup(hours, registers, year, "code_mo")
     buyers, _ = _names(registers)
-    head = pd.DataFrame({"Code MO": rollup.index, "Nom": rollup.index.map(buyers)})
+    head = pd.DataFrame({"Code MO": rollup.index, "Nom": rollup.index.map(buyers.to_dict())})
     return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)
 
 
@@ -231,7 +231,7 @@ def companies_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.
     """The `Entreprises` sheet: one row per attributaire of a marché of the year."""
     rollup = _rollup(hours, registers, year, "siret")
     _, companies = _names(registers)
-    head = pd.DataFrame({"SIRET": rollup.index, "Nom": rollup.index.map(companies)})
+    head = pd.DataFrame({"SIRET": rollup.index, "Nom": rollup.index.map(companies.to_dict())})
     return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)
 
 

@@ -87,7 +87,7 @@ def _count_table(label: str, categories: Sequence[str], members: pd.Series,
     })
 
 
-def _split(text: object) -> list[str]:
+def _split(text: str | None) -> list[str]:
     return sorted({p.strip() for p in str(text).split(";") if p.strip()}) if pd.notna(text) else []
 
 

@@ -137,12 +137,13 @@ def _synthesis_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers, ye
                      config: Config, layout: Layout, coverage: Coverage) -> None:
     sheet.paragraph(coverage_sentence(coverage))
     values = figures.synthesis(hours, registers, year, config.rapports.heures_etp)
-    rows = []
+    rows: list[tuple[str, float | str, str]] = []
     for label, value in values.items():
         kind = SYNTHESIS_KINDS.get(label, "integer")
         if label in ("Participants", "Nouveaux participants de l'année"):
-            value = people.masked(value, layout.threshold)
-        rows.append((label, value, kind))
+            rows.append((label, people.masked(int(value), layout.threshold), kind))
+        else:
+            rows.append((label, value, kind))
     sheet.pairs(rows)
     _secrecy_note(sheet, layout)
     sheet.heading("Heures par mode de mise en œuvre")

@@ -17,6 +17,7 @@ Definitions (shown to the reader, `EXPECTED_DEFINITION`):
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -103,6 +104,7 @@ def arrival_notes(missing: pd.DataFrame, late: pd.DataFrame, names: pd.Series, m
     """French sentences per marché: relevés not received, then late ones received since the
     previous edition. `names`: structure name by code."""
     notes: dict[str, list[str]] = {}
+    row: Any  # a row of itertuples: its fields are the frames' columns
     named = of_label(month_label(month).split()[0])  # « d'octobre »: the report's own month
     for row in missing.itertuples(index=False):
         who = names.get(row.code_structure, row.code_structure)

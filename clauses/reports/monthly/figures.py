@@ -104,7 +104,7 @@ class MonthFigures:
 
 
 def _progress(done: pd.Series, target: pd.Series, rate: pd.Series,
-              elapsed: pd.Series) -> np.ndarray:
+              elapsed: pd.Series | np.ndarray) -> np.ndarray:
     # « Objectif atteint » compares the exact hours, as the rate shown does (clauses/hours.py).
     return np.select([target_reached(done, target), rate + 1e-9 >= elapsed], [DONE, ON_TRACK],
                      BEHIND)
@@ -116,7 +116,8 @@ def covered_share(markets: pd.DataFrame, month: str, coverage: Coverage) -> pd.S
     elapsed = elapsed_share(markets, month)
     if coverage.first_month is None:
         return elapsed
-    before = markets.assign(date_fin=np.minimum(markets["date_fin"], pd.Timestamp(
+    # numpy's stubs do not take a Series and a Timestamp in np.minimum; numpy does.
+    before = markets.assign(date_fin=np.minimum(markets["date_fin"], pd.Timestamp(  # type: ignore[call-overload]
         month_start(coverage.first_month)) - pd.Timedelta(days=1)))
     unseen = elapsed_share(before, month) * _length(before) / _length(markets)
     return elapsed.where(coverage.assessable(markets), (elapsed - unseen).clip(lower=0.0))
@@ -191,7 +192,8 @@ def evolutions(figures: MonthFigures, by: str) -> dict[str, pd.DataFrame]:
     table starts at its first marché's start or first hours, at most EVOLUTION_MONTHS back."""
     markets, lines, window = figures.markets, figures.lines, figures.window
     keys = sorted(markets[by].dropna().unique())
-    per_month = lines.groupby([by, "mois"])["heures"].sum().unstack(fill_value=0.0)
+    # pandas-stubs types unstack's fill_value as int | str; a float is what pandas takes here.
+    per_month = lines.groupby([by, "mois"])["heures"].sum().unstack(fill_value=0.0)  # type: ignore[arg-type]
     per_month = per_month.reindex(index=keys, fill_value=0.0)
     before = per_month.loc[:, per_month.columns < window[0]].sum(axis=1)  # in the first value
     before = before.add(figures.balance.groupby(markets[by]).sum().reindex(keys), fill_value=0.0)

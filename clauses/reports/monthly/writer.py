@@ -33,7 +33,7 @@ from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
 from clauses.reports.monthly import arrivals
 from clauses.reports.monthly import figures as fig
 from clauses.reports.monthly.deposits import write_deposit_report
-from clauses.reports.workbook import ReportWorkbook
+from clauses.reports.workbook import ReportWorkbook, Total
 
 SYNTHESIS_KINDS = {"Heures objectif": "hours", "Heures du mois": "hours",
                    "Heures cumulées": "hours", "Taux de réalisation": "percent",
@@ -83,7 +83,7 @@ def _write_synthesis(book: ReportWorkbook, synthesis: pd.DataFrame, participants
                      notes: list[str], context: list[str]) -> None:
     sheet = book.sheet("Synthèse", notes=notes)
     target, done = synthesis["Heures objectif"].sum(), synthesis["Heures cumulées"].sum()
-    totals = {"Code marché": "Total", "Heures objectif": "sum", "Heures du mois": "sum",
+    totals: dict[str, Total] = {"Code marché": "Total", "Heures objectif": "sum", "Heures du mois": "sum",
               "Heures cumulées": "sum",
               "Taux de réalisation": ("=SUBTOTAL(109,{Heures cumulées})/"
                                       "SUBTOTAL(109,{Heures objectif})",
