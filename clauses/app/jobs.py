@@ -41,6 +41,7 @@ from clauses.periods import (
 from clauses.reading.notations import french_hours, french_number
 from clauses.registers.load import load_registers
 from clauses.reports.annual.writer import write_annual_report
+from clauses.reports.editions import Editions
 from clauses.reports.monthly.deposits import LATE, MISSING, deposit_followup
 from clauses.reports.monthly.writer import write_monthly_reports
 from clauses.reports.semester import write_semester_reports
@@ -195,9 +196,7 @@ def _send(config: Config, ledger, messages, now: datetime, report: JobReport) ->
         report.lines.append(f"  Échec vers {r.recipient} ({r.subject}) : {r.error}")
 
 
-def _editions(config: Config, ledger):
-    from clauses.reports.editions import Editions
-
+def _editions(config: Config, ledger: Ledger) -> Editions:
     return Editions.from_frame(config.outbox, ledger.editions())
 
 

@@ -134,7 +134,7 @@ def figures_of(hours: pd.DataFrame, codes: Iterable[str]) -> Figures:
     lines = hours[hours["code_marche"].isin(wanted) & hours["mois"].notna()]
     sums = lines.groupby(["code_marche", "mois"])["heures"].sum()
     shown: Figures = {code: {} for code in sorted(wanted)}
-    for (code, month), value in sums.items():
+    for (code, month), value in zip(sums.index.tolist(), sums.tolist(), strict=True):
         hundredths = Decimal(str(value)).scaleb(2).quantize(Decimal(1), ROUND_HALF_UP)
         shown[str(code)][str(month)] = int(hundredths)
     return shown
@@ -262,8 +262,8 @@ def _files_since(files: pd.DataFrame | None, moment: datetime, months: set[str])
                    & (files["type"] != "pièce justificative")]
     if months:
         chosen = chosen[chosen["mois"].isin(months) | chosen["mois"].isna()]
-    return [f"{row.code_structure} « {row.nom_fichier} » le {pd.Timestamp(row.recu_le):%d/%m/%Y}"
-            for row in chosen.itertuples()]
+    return [f"{row['code_structure']} « {row['nom_fichier']} » le "
+            f"{pd.Timestamp(row['recu_le']):%d/%m/%Y}" for row in chosen.to_dict("records")]
 
 
 def correction_notes(before: Edition | None, now: Figures, *, until: str) -> dict[str, str]:
