@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -134,7 +135,7 @@ def late_months(records: pd.DataFrame) -> list[str]:
     return [str(m) for m in records.loc[np.asarray(records["en_retard"], dtype=bool), "mois"]]
 
 
-def replacement_sentence(row: Mapping[str, object]) -> str:
+def replacement_sentence(row: Mapping[Any, Any] | pd.Series) -> str:
     """« septembre 2026 : remplace « releve.xlsx » reçu le 08/10/2026 — 20 lignes, 2 036,60 h →
     3 lignes, 256,67 h » (SPEC §7: every replacement is shown)."""
     received = pd.Timestamp(row["remplace_recu_le"])

@@ -266,7 +266,7 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
 def _support_sheet(sheet: Sheet, hours: pd.DataFrame, tracking: pd.DataFrame, year: int,
                    layout: Layout) -> None:
     actions = paths.support_actions(hours, tracking, year)
-    sheet.pairs([(label, people.masked(value, layout.threshold) if kind == "integer" else value,
+    sheet.pairs([(label, people.masked(int(value), layout.threshold) if kind == "integer" else value,
                   kind) for label, value, kind in paths.support_summary(actions)])
     _secrecy_note(sheet, layout)
     table = paths.support_table(actions)
