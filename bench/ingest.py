@@ -34,7 +34,7 @@ from clauses.app.jobs import prefect_api  # noqa: E402
 from clauses.app.serve import local_prefect_server, prefect_environment  # noqa: E402
 from clauses.config import Config, load_config  # noqa: E402
 from clauses.ingest import ingest_inbox  # noqa: E402
-from clauses.siret import luhn_complete  # noqa: E402
+from clauses.siret import complete_siret  # noqa: E402
 from clauses.workspace.init import init_workspace  # noqa: E402
 from schemas.registers import REGISTER_COLUMNS  # noqa: E402
 
@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def write_registers(path: Path, structures: int, participants: int, markets: int) -> None:
-    sirets = [luhn_complete(f"{100000000 + i:09d}0001") for i in range(20)]
+    sirets = [complete_siret(f"{10000000 + i:08d}00001") for i in range(20)]
     frames = {
         "Structures": pd.DataFrame({
             "code_structure": [f"S{i:03d}" for i in range(structures)],

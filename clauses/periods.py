@@ -12,6 +12,8 @@ import calendar
 import re
 from datetime import date, datetime
 
+import numpy as np
+
 from clauses.errors import ClausesError
 
 # Month names (lower case, with and without accents) and the abbreviations people type or that
@@ -31,7 +33,9 @@ MONTH_NAMES: dict[int, tuple[str, ...]] = {
     11: ("novembre", "nov"),
     12: ("décembre", "decembre", "déc", "dec"),
 }
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# A month as Clauses writes it everywhere (the ledger's `mois`, the schemas): YYYY-MM.
+MONTH_PATTERN = r"^(\d{4})-(0[1-9]|1[0-2])$"
+_MONTH = re.compile(MONTH_PATTERN)
 _SEMESTER = re.compile(r"^(\d{4})-S([12])$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
 
@@ -102,6 +106,19 @@ def add_months(month: str, count: int) -> str:
     year, number = _year_month(month)
     index = year * 12 + (number - 1) + count
     return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def months_after(dates: np.ndarray, months: int) -> np.ndarray:
+    """Calendar months (15/10 + 2 months = 15/12; 31/01 + 1 month = 28/02), as the convention
+    counts them and as `pd.DateOffset(months=…)` does; NaT stays NaT."""
+    dates = dates.astype("datetime64[us]")
+    days = dates.astype("datetime64[D]")
+    month = dates.astype("datetime64[M]")
+    target = month + months
+    first = target.astype("datetime64[D]")
+    last = (target + 1).astype("datetime64[D]") - first - np.timedelta64(1, "D")
+    into = np.minimum(days - month.astype("datetime64[D]"), last)
+    return (first + into).astype("datetime64[us]") + (dates - days)
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -199,6 +216,11 @@ def require_period_over(period: str | int, today: date, *, provisoire: bool = Fa
         f"{french_date(period_end(period))}) : le rapport serait incomplet. Relancez-le après "
         "cette date, ou demandez une version provisoire (option --provisoire)."
     )
+
+
+def month_of(day: date) -> str:
+    """The month `day` is in: 2026-10-15 → "2026-10"."""
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def previous_month(today: date) -> str:

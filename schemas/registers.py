@@ -7,10 +7,9 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from clauses.config import REASON_CODES
+from clauses.periods import MONTH_PATTERN
 from clauses.siret import is_valid_siret
 from clauses.vocabulary import EDUCATION_LEVELS, Criterion, StructureType
-
-_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class _Register(pa.DataFrameModel):
@@ -108,7 +107,7 @@ class ParticipantRegister(_Register):
 class DecisionRegister(_Register):
     id_participant: Series[str]
     code_marche: Series[str]
-    mois: Series[str] = pa.Field(str_matches=_MONTH)
+    mois: Series[str] = pa.Field(str_matches=MONTH_PATTERN)
     motif: Series[str] = pa.Field(isin=list(REASON_CODES))
     decision: Series[str] = pa.Field(isin=["valider", "invalider"])
     auteur: Series[str] = pa.Field(nullable=True)

@@ -8,9 +8,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from clauses.periods import MONTH_PATTERN
 from clauses.vocabulary import CONTRACT_TYPES, EXIT_SITUATIONS
-
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class _Line(pa.DataFrameModel):

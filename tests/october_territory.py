@@ -23,9 +23,9 @@ from datetime import datetime
 import pandas as pd
 
 from clauses.registers.load import Registers
-from clauses.siret import luhn_complete
+from clauses.siret import complete_siret
 
-SIRET_A = luhn_complete("1234567890001")
+SIRET_A = complete_siret("1234567890001")
 GENERATED = datetime(2026, 11, 11, 7, 0)
 MONTH = "2026-10"
 

@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 
 from clauses.registers.load import Registers
-from clauses.siret import luhn_complete
+from clauses.siret import complete_siret
 
-SIRET_ATTRIBUTAIRE = luhn_complete("1234567890001")
-SIRET_AUTRE = luhn_complete("9876543210001")
+SIRET_ATTRIBUTAIRE = complete_siret("1234567890001")
+SIRET_AUTRE = complete_siret("9876543210001")
 STRUCTURE = "AI-NIORT"
 TODAY = date(2025, 11, 15)
 

@@ -28,7 +28,7 @@ from clauses.reports.monthly.figures import (
     participant_tables,
 )
 from clauses.reports.monthly.writer import write_monthly_reports
-from clauses.siret import luhn_complete
+from clauses.siret import complete_siret
 
 SIRET_A, SIRET_B = "12345678901237", "98765432109875"
 GENERATED = datetime(2025, 11, 11, 7, 0)
@@ -480,7 +480,7 @@ def test_company_without_hours_gets_an_empty_participants_table() -> None:
 
 def _large_territory(markets: int, lines: int) -> tuple[Registers, pd.DataFrame]:
     """`markets` marchés over 40 companies and 10 MO, `lines` hour lines over 12 months."""
-    sirets = [luhn_complete(f"{100000000 + i:09d}0001") for i in range(40)]
+    sirets = [complete_siret(f"{10000000 + i:08d}00001") for i in range(40)]
     codes = [f"M-{i:04d}" for i in range(markets)]
     base = registers()
     register = dataclasses.replace(

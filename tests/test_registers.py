@@ -37,7 +37,7 @@ def test_register_column_has_its_canonical_dtype(registers, table, column, dtype
 @pytest.mark.parametrize(
     ("table", "column", "expected"),
     [
-        pytest.param("companies", "siret", ["41234567800012", "52345678900016"], id="siret"),
+        pytest.param("companies", "siret", ["41234567000019", "52345678800018"], id="siret"),
         pytest.param("structures", "type", ["AI", "ETTI"], id="type en majuscules"),
         pytest.param("markets", "heures_objectif", [1200.0, 850.5], id="heures 850,5"),
         pytest.param("markets", "date_debut", [pd.Timestamp(2026, 1, 1),

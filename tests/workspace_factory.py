@@ -15,13 +15,13 @@ import yaml
 
 from clauses.clock import in_zone
 from clauses.config import Config, load_config
-from clauses.siret import luhn_complete
+from clauses.siret import complete_siret
 from clauses.workspace import inbox
 from clauses.workspace.init import init_workspace
 from schemas.registers import REGISTER_COLUMNS
 
-SIRET_A = luhn_complete("7328293200007")
-SIRET_B = luhn_complete("4400000000001")
+SIRET_A = complete_siret("7328293200007")
+SIRET_B = complete_siret("4400000000001")
 DROPPED_AT = datetime(2026, 11, 8, 9, 30)
 
 

@@ -28,9 +28,9 @@ from openpyxl.utils.cell import range_boundaries
 from clauses.config import Config
 from clauses.ledger import FileRecord, Ledger
 from clauses.registers.load import Registers
-from clauses.siret import luhn_complete
+from clauses.siret import complete_siret
 
-C1, C2, C3 = (luhn_complete(f"1234567890{n:03d}") for n in (1, 2, 3))
+C1, C2, C3 = (complete_siret(f"1234567890{n:03d}") for n in (1, 2, 3))
 COMPANY_NAMES = {C1: "Bâtiments du Marais", C2: "Espaces Verts Niortais", C3: "Voirie 79"}
 TODAY = datetime(2027, 1, 20).date()
 GENERATED_AT = datetime(2027, 1, 20, 7, 0)

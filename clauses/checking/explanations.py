@@ -24,9 +24,9 @@ from clauses.checking.facts import (
     Context,
     Facts,
     Rule,
+    eligibility_end,
     missing,
     month_bounds,
-    months_after,
 )
 from clauses.periods import month_label, of_label
 from clauses.reading.notations import french_number
@@ -102,9 +102,8 @@ _FIELDS: dict[str, Callable[[_Rows, Context], np.ndarray]] = {
     "colonnes_invalides": lambda rows, ctx: _invalid_columns(rows),
     "le_mois": lambda rows, ctx: _in_words(rows["mois"], str),
     "du_mois": lambda rows, ctx: _in_words(rows["mois"], lambda month: "du mois " + of_label(month)),
-    "fin_eligibilite": lambda rows, ctx: _text(months_after(
-        rows["date_validation"], ctx.settings.duree_eligibilite_mois
-    )),
+    "fin_eligibilite": lambda rows, ctx: _text(eligibility_end(rows["date_validation"],
+                                                               ctx.settings)),
     "premiere_occurrence": lambda rows, ctx: _first_occurrence(rows),
 }
 

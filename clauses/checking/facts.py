@@ -35,6 +35,7 @@ from clauses.checking.matching import (
     texts,
 )
 from clauses.config import Rules
+from clauses.periods import months_after
 from clauses.reading.cells import none_where, objects
 from clauses.reading.notations import fold_name, fold_text
 from clauses.registers.load import Registers
@@ -77,19 +78,6 @@ class Context:
     def today_us(self) -> np.datetime64:
         # In the facts' unit: comparing in ns would overflow on a 31/12/9999 end of marché.
         return self.today.as_unit("us").to_datetime64()
-
-
-def months_after(dates: np.ndarray, months: int) -> np.ndarray:
-    """Calendar months (15/10 + 2 months = 15/12; 31/01 + 1 month = 28/02), as the convention
-    counts them and as `pd.DateOffset(months=…)` does; NaT stays NaT."""
-    dates = dates.astype("datetime64[us]")
-    days = dates.astype("datetime64[D]")
-    month = dates.astype("datetime64[M]")
-    target = month + months
-    first = target.astype("datetime64[D]")
-    last = (target + 1).astype("datetime64[D]") - first - np.timedelta64(1, "D")
-    into = np.minimum(days - month.astype("datetime64[D]"), last)
-    return (first + into).astype("datetime64[us]") + (dates - days)
 
 
 def as_array(values: pd.Series) -> np.ndarray:
@@ -239,6 +227,17 @@ def register_index(registers: Registers | RegisterIndex) -> RegisterIndex:
 
 
 # --- the facts -----------------------------------------------------------------------------------
+
+
+def prescription_deadline(prescribed: np.ndarray, rules: Rules) -> np.ndarray:
+    """The last day a prescription may be validated by the guichet (SPEC §6
+    PRESCRIPTION_EXPIREE): the control rules and the pre-filled templates use this one window."""
+    return months_after(prescribed, rules.validite_prescription_mois)
+
+
+def eligibility_end(validated: np.ndarray, rules: Rules) -> np.ndarray:
+    """The last day of eligibility after the guichet's validation (SPEC §6 ELIGIBILITE_EXPIREE)."""
+    return months_after(validated, rules.duree_eligibilite_mois)
 
 
 @lru_cache(maxsize=4096)

@@ -29,7 +29,6 @@ BY_IDENTIFIER = "identifiant"
 BY_IDENTITY = "identité"
 UNKNOWN = "inconnu"
 AMBIGUOUS = "ambigu"
-CORRESPONDANCES: tuple[str, ...] = (BY_IDENTIFIER, BY_IDENTITY, UNKNOWN, AMBIGUOUS)
 
 _SEVERAL = object()  # a key that several register rows have: never resolved
 _ABSENT = object()  # a key no register row has
@@ -140,7 +139,7 @@ def participant_index(participants: pd.DataFrame | ParticipantIndex) -> Particip
 @dataclass(frozen=True)
 class Match:
     """Per line (object arrays): the identifier as written (trimmed, None when blank), the
-    register's identifier (None when not found) and how it was found (`CORRESPONDANCES`)."""
+    register's identifier (None when not found) and how it was found (BY_IDENTIFIER, …)."""
 
     written: np.ndarray
     resolved: np.ndarray
@@ -183,7 +182,7 @@ def match_participants(
     lines: pd.DataFrame, participants: pd.DataFrame | ParticipantIndex
 ) -> pd.DataFrame:
     """Return `lines` with `id_participant` = the register's identifier (NaN when not found),
-    `correspondance` in `CORRESPONDANCES` (see the module docstring for the decisions) and
+    `correspondance` how it was found (BY_IDENTIFIER, …; the module docstring gives why) and
     `id_declare`, the identifier as the structure wrote it (trimmed; NaN when blank), kept for
     the messages and the control report once `id_participant` is resolved.
 

@@ -31,9 +31,10 @@ from clauses.checking.facts import (
     Facts,
     RegisterIndex,
     Rule,
+    eligibility_end,
     facts_of,
     missing,
-    months_after,
+    prescription_deadline,
     register_index,
     written_company,
 )
@@ -71,12 +72,12 @@ def eligibility_not_validated(f: Facts, ctx: Context) -> np.ndarray:
 
 
 def prescription_expired(f: Facts, ctx: Context) -> np.ndarray:
-    deadline = months_after(f["date_prescription"], ctx.settings.validite_prescription_mois)
+    deadline = prescription_deadline(f["date_prescription"], ctx.settings)
     return f["date_validation"] > deadline
 
 
 def eligibility_expired(f: Facts, ctx: Context) -> np.ndarray:
-    end = months_after(f["date_validation"], ctx.settings.duree_eligibilite_mois)
+    end = eligibility_end(f["date_validation"], ctx.settings)
     return f["debut_mois"] > end
 
 

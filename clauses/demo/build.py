@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from clauses.demo.dates import add_months, month_end, month_start
 from clauses.demo.drops import Drop, Year
 from clauses.demo.habits import HABITS
 from clauses.demo.missions import calibrate_targets, hour_lines, plan_missions
@@ -25,6 +24,7 @@ from clauses.demo.planting import PLANTED_PEOPLE
 from clauses.demo.registers import register_frames, write_config, write_registers
 from clauses.demo.territory import make_companies, make_markets, make_siret
 from clauses.errors import WorkspaceError
+from clauses.periods import add_months, month_end, month_start
 
 EXPECTED_COLUMNS = ["structure", "name", "ligne", "code", "description", "feuille", "mois",
                     "statut"]

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from clauses.demo.dates import add_months, long_month, month_end, month_start, quarter
+from clauses.demo.dates import quarter
 from clauses.demo.files import Sheet, csv_bytes, ods_bytes, truncated, xlsx_bytes
 from clauses.demo.habits import HABITS, UNKNOWN_STRUCTURE, Habits
 from clauses.demo.missions import Line, Mission
@@ -21,6 +21,7 @@ from clauses.demo.planted import FILE_CASES
 from clauses.demo.planting import ALERT, CORRECTING, Planting, correction_month
 from clauses.demo.submissions import Layout, releve_layout, suivi_sheet
 from clauses.demo.territory import Company, Market
+from clauses.periods import add_months, month_end, month_label, month_start
 
 SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "csv;": ".csv", "csv,": ".csv", "ods": ".ods"}
 
@@ -48,7 +49,7 @@ def encode(habits: Habits, sheets: list[Sheet], at: datetime, *, tracking: bool 
 
 def _name(template: str, months: list[str], suffix: str) -> str:
     last = months[-1]
-    names = "-".join(long_month(m).split()[0] for m in months)
+    names = "-".join(month_label(m).split()[0] for m in months)
     return template.format(yyyy=last[:4], mm=last[5:7], mois=names, Mois=names.capitalize(),
                            q=quarter(last)) + suffix
 

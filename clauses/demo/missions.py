@@ -12,10 +12,10 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from clauses.demo.dates import add_months, month_end, month_of, month_start
 from clauses.demo.habits import Habits
 from clauses.demo.people import Person
 from clauses.demo.territory import Market
+from clauses.periods import add_months, month_end, month_of, month_start
 
 POSTES: dict[str, tuple[str, ...]] = {
     "gros_oeuvre": ("Manœuvre", "Aide-maçon", "Coffreur boiseur", "Ouvrier polyvalent du bâtiment"),

@@ -3,11 +3,11 @@ never rejected): contracts of new missions as PDF, end-of-mission evaluation she
 
 from __future__ import annotations
 
-from clauses.demo.dates import month_end, month_start
 from clauses.demo.files import docx_bytes, pdf_bytes
 from clauses.demo.habits import Habits
 from clauses.demo.missions import Mission
 from clauses.demo.territory import Company
+from clauses.periods import month_end, month_start
 
 MAX_PER_MONTH = 3  # a few per month: enough to show them in the reports, not to flood the inbox
 

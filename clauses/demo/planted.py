@@ -14,11 +14,12 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from clauses.demo.dates import add_months, long_month, month_end, month_start, without_accents
+from clauses.demo.dates import without_accents
 from clauses.demo.habits import Habits
 from clauses.demo.missions import Line
 from clauses.demo.planting import ALERT, CORRECTING, REJECTED, Decision, Planter, Planting
 from clauses.demo.territory import Company, Market
+from clauses.periods import add_months, month_end, month_label, month_start
 
 # File-level cases (SPEC §6): code → (structure, month index, description).
 FILE_CASES: dict[str, tuple[str, int, str]] = {
@@ -93,7 +94,7 @@ def _plant_people(p: Planter) -> None:
     person = p.person("GEIQ-BTP79", start, validation, validation - timedelta(days=20))
     p.line(person, "GEIQ-BTP79", month, start, ("ELIGIBILITE_EXPIREE",
            f"Éligibilité validée le {validation:%d/%m/%Y} : les 24 mois sont passés avant "
-           f"{long_month(month)}.", REJECTED))
+           f"{month_label(month)}.", REJECTED))
 
     month = p.month(10)
     start = p.day(month, 2, 9)
@@ -147,7 +148,7 @@ def _plant_mistakes(p: Planter) -> None:
     line = p.host("EI-ENVIRONNEMENT", lambda x: any(
         m.date_fin < month_start(x.month) for m in p.markets), month=p.month(7))
     ended = p.rng.choice([m for m in p.markets if m.date_fin < month_start(line.month)])
-    line.plant = ("HORS_PERIODE_MARCHE", f"Heures de {long_month(line.month)} déclarées sur le "
+    line.plant = ("HORS_PERIODE_MARCHE", f"Heures de {month_label(line.month)} déclarées sur le "
                   f"marché {ended.code_marche}, terminé le {ended.date_fin:%d/%m/%Y} "
                   "(ligne recopiée d'un ancien relevé).", REJECTED)
     line.market, line.code_marche = ended, ended.code_marche
@@ -156,7 +157,7 @@ def _plant_mistakes(p: Planter) -> None:
     line.start = month_end(line.month) + timedelta(days=p.rng.randint(2, 6))
     line.end = None
     line.plant = ("MISSION_HORS_MOIS", f"Mission déclarée commencée le {line.start:%d/%m/%Y}, "
-                  f"après la fin du mois des heures ({long_month(line.month)}).", REJECTED)
+                  f"après la fin du mois des heures ({month_label(line.month)}).", REJECTED)
 
     last, following = p.months[-1], add_months(p.months[-1], 1)
     model = p.host("ETTI-SEVRE", lambda x: x.market.date_fin >= month_end(following),
@@ -164,7 +165,7 @@ def _plant_mistakes(p: Planter) -> None:
     future = Line(model.person, model.structure, model.market, model.code_marche, following,
                   model.start, None, model.contract, model.poste, 35.0, file_month=last,
                   at_end=True)
-    future.plant = ("PERIODE_FUTURE", f"Heures prévisionnelles de {long_month(following)} "
+    future.plant = ("PERIODE_FUTURE", f"Heures prévisionnelles de {month_label(following)} "
                     "ajoutées au relevé alors que ce mois n'est pas terminé.", REJECTED)
     p.lines.append(future)
 

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from clauses.demo.dates import month_end, month_of, month_start
 from clauses.demo.habits import Habits
 from clauses.demo.missions import POSTES, Line, month_hours
 from clauses.demo.people import Person, make_person
 from clauses.demo.territory import Company, Market
+from clauses.periods import month_end, month_of, month_start
 
 REJECTED = "rejetée"
 ALERT = "acceptée avec alerte"

@@ -11,12 +11,13 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 
-from clauses.demo.dates import fold, long_month, month_start, short_month
+from clauses.demo.dates import fold, short_month
 from clauses.demo.files import Sheet, Styled
 from clauses.demo.habits import TRACKING_COLUMNS, Habits
 from clauses.demo.missions import Line, Mission
 from clauses.demo.people import Person, written_name
 from clauses.demo.territory import Company
+from clauses.periods import month_label, month_start
 
 NBSP = "\u00a0"
 NOTICE = (
@@ -53,7 +54,7 @@ def month_cell(month: str, style: str) -> object:
     return {
         "iso": month,
         "slash": f"{month[5:7]}/{month[:4]}",
-        "long": long_month(month),
+        "long": month_label(month),
         "short": short_month(month),
         "date": Styled(month_start(month), "mmm-yy"),
         "first": f"{month_start(month):%d/%m/%Y}",
@@ -134,10 +135,10 @@ def releve_layout(habits: Habits, months: list[str], lines: list[Line],
         for title in habits.titles:
             if no_month and ("{periode}" in title or "{slash}" in title):
                 continue
-            text = title.format(nom=habits.nom, periode=long_month(month),
+            text = title.format(nom=habits.nom, periode=month_label(month),
                                 slash=month_cell(month, "slash"))
             rows.append(margin + [text] if text else [])
-        name = long_month(month).capitalize() if habits.month_in == "sheet" else "Relevé"
+        name = month_label(month).capitalize() if habits.month_in == "sheet" else "Relevé"
         if no_month:
             name = "Feuil1"
         bold = set(range(len(rows) + 1))

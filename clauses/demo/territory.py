@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from clauses.demo.dates import add_months, month_end, month_start, slug
-from clauses.siret import luhn_complete
+from clauses.demo.dates import slug
+from clauses.periods import add_months, month_end, month_start
+from clauses.siret import complete_siret
 
 
 @dataclass(frozen=True)
@@ -171,20 +172,12 @@ _FILL = {
 
 
 def make_siret(rng: random.Random) -> str:
-    """A fictional establishment: a SIREN whose own Luhn key holds, then its SIRET key."""
+    """A fictional establishment: a SIREN whose own Luhn key holds, then its SIRET key (the
+    product's own validation, clauses/siret.py)."""
     while True:
         body = str(rng.randint(30_000_000, 99_999_999))
-        siren = next(body + d for d in "0123456789" if _luhn_ok(body + d))
-        if not siren.startswith("356000000"):  # La Poste's SIREN follows another rule
-            return luhn_complete(siren + f"{rng.randint(1, 9):04d}")
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        n = int(char) * (2 if position % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
+        if not body.startswith("35600000"):  # La Poste's SIREN follows another rule
+            return complete_siret(body + "0" + f"{rng.randint(1, 9):04d}")
 
 
 def make_companies(rng: random.Random) -> list[Company]:

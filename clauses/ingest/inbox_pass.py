@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from clauses.atomic import atomic_path
 from clauses.checking.facts import RegisterIndex
 from clauses.checking.months import replacements, with_replacements
 from clauses.checking.reevaluation import (
@@ -167,11 +168,9 @@ def _read_cache(config: Config, key: str) -> tuple[Registers, RegisterIndex] | N
 def _write_cache(config: Config, key: str, value: tuple[Registers, RegisterIndex]) -> None:
     target = _cache_file(config)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        with open(partial, "wb") as handle:
+        # Atomic: a reader sees the old cache or the new, never half of one.
+        with atomic_path(target) as partial, open(partial, "wb") as handle:
             pickle.dump((key, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(target)  # atomic: a reader sees the old cache or the new, never half
     except OSError:
         pass  # a read-only state folder only costs the next pass the load
 

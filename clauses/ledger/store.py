@@ -34,10 +34,10 @@ from clauses.ledger.tables import (
     registres,
     suivi,
 )
+from clauses.periods import MONTH_PATTERN
 
 # The statuses the rest of the product writes (SPEC §6, §9).
 PROCESSED = "traité"
-QUARANTINED = "quarantaine"
 REJECTED = "rejetée"
 SENT = "envoyé"
 
@@ -70,7 +70,7 @@ _VERDICT = ("id_participant", "code_marche", "statut", "motifs", "explications",
 # What a file's month row overrides in its `fichiers` row when files are listed per month.
 _PER_MONTH = ("mois", "en_retard", "lignes", "acceptees", "alertes", "rejetees")
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(MONTH_PATTERN)
 
 
 def _one_writer_at_a_time(connection: sa.Connection) -> None:

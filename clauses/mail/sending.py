@@ -15,7 +15,6 @@ import os
 import re
 import smtplib
 import ssl
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -27,6 +26,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 
+from clauses.atomic import write_atomically
 from clauses.config import Config, Smtp
 from clauses.errors import ConfigError, WorkspaceError
 
@@ -316,14 +316,7 @@ class _EmlTransport:
     def send(self, email: EmailMessage, sender: str, recipient: str, name: str) -> Path | None:
         target = self._folder / f"{name}.eml"
         try:
-            self._folder.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self._folder, prefix=".", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as stream:
-                    stream.write(email.as_bytes(policy=policy.SMTP))
-                os.replace(temporary, target)
-            finally:
-                Path(temporary).unlink(missing_ok=True)
+            write_atomically(target, email.as_bytes(policy=policy.SMTP))
         except OSError as exc:
             # An unwritable outbox stops the run (SPEC §11), it is not a failed delivery.
             raise WorkspaceError(f"Impossible d'écrire le courriel {target} : {exc}.") from exc

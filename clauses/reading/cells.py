@@ -48,6 +48,7 @@ class Cells(NamedTuple):
     duration: np.ndarray  # hours of time-of-day and duration cells
 
 
+# The kind of a cell as read (calamine through pandas, or a CSV's text), by its Python type.
 _KINDS = {
     str: "text", int: "number", float: "number", np.int64: "number", np.float64: "number",
     dt.datetime: "moment", dt.date: "moment", pd.Timestamp: "moment",
@@ -55,8 +56,9 @@ _KINDS = {
 }
 
 
-# A ufunc over the cells' Python types: the cheapest way to sort a mixed column by cell kind.
-_kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
+# A ufunc over the cells' Python types: the cheapest way to sort a mixed column or a whole grid
+# by cell kind ("" for an empty cell or an unknown type).
+kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
 
 
 _strip_lower = np.frompyfunc(lambda text: text.strip().lower(), 1, 1)
@@ -77,7 +79,7 @@ def none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def split_cells(values: pd.Series | np.ndarray) -> Cells:
     cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
-    kind = _kind_of(cells) if len(cells) else np.array([], dtype=object)
+    kind = kind_of(cells) if len(cells) else np.array([], dtype=object)
     is_text = kind == "text"
     text = _strip_lower(cells[is_text]) if is_text.any() else np.array([], dtype=object)
     present = ~pd.isna(cells)

@@ -19,6 +19,7 @@ import pandas as pd
 import python_calamine
 
 from clauses.errors import FileRejected
+from clauses.reading.cells import kind_of
 from clauses.reading.headers import header_key
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
@@ -137,20 +138,12 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
 
 
-_KINDS = {
-    str: "text", int: "number", float: "number", np.int64: "number", np.float64: "number",
-    dt.datetime: "moment", pd.Timestamp: "moment",
-}
-# A ufunc over the cells' Python types: sorts a whole grid by kind of cell in one call.
-_kind_of = np.frompyfunc(lambda value: _KINDS.get(type(value), ""), 1, 1)
-
-
 _strip = np.frompyfunc(str.strip, 1, 1)
 
 
 def _tidy(grid: pd.DataFrame) -> pd.DataFrame:
     cells = grid.to_numpy(dtype=object, copy=True)
-    is_text = _kind_of(cells).astype(str) == "text" if cells.size else np.zeros(cells.shape, bool)
+    is_text = kind_of(cells).astype(str) == "text" if cells.size else np.zeros(cells.shape, bool)
     cells[is_text] = _strip(cells[is_text])
     empty = pd.isna(cells) | (is_text & (cells == ""))
     cells[empty] = np.nan
@@ -169,16 +162,11 @@ def column_letter(position: int) -> str:
     return letters
 
 
-def display_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Cells as text a person reads: dates `03/10/2026`, numbers `12` and `7,5`, text as is."""
-    shown = display_cells(frame.to_numpy(dtype=object))
-    return pd.DataFrame(shown, index=frame.index, columns=frame.columns).astype("str")
-
-
 def display_cells(cells: np.ndarray) -> np.ndarray:
-    """`display_text` on an array of cells (None where empty)."""
+    """Cells as text a person reads: dates `03/10/2026`, numbers `12` and `7,5`, times `08:30`,
+    text as is; None where empty."""
     shown = np.full(cells.shape, None, dtype=object)
-    kind = _kind_of(cells) if cells.size else np.full(cells.shape, "", dtype=object)
+    kind = kind_of(cells) if cells.size else np.full(cells.shape, "", dtype=object)
     is_text, is_moment = kind == "text", kind == "moment"
     is_number = (kind == "number") & ~pd.isna(cells)  # NaN is a float, and an empty cell
     shown[is_text] = cells[is_text]
@@ -228,7 +216,7 @@ def find_table(sheet: str, grid: pd.DataFrame, index: dict[str, str]) -> Table |
         top = grid.to_numpy(dtype=object)[grid.index < HEADER_SEARCH_ROWS]
     if not top.size:
         return None
-    is_text = _kind_of(top) == "text"
+    is_text = kind_of(top) == "text"
     canonical = np.full(top.shape, None, dtype=object)
     canonical[is_text] = [index.get(header_key(v)) for v in top[is_text]]
     scores = [len(set(row) - {None}) for row in canonical]  # at most 30 rows

@@ -340,12 +340,6 @@ def _first_variant(variants: tuple[Notation, ...]) -> Callable[[str], str | None
     return read
 
 
-def _classify(values: pd.Series, variants: tuple[Notation, ...]) -> Parsed:
-    """Each distinct text → the first variant whose regex it contains."""
-    return _parsed(values, lambda cells: by_distinct_value(cells, _first_variant(variants)),
-                   "str")
-
-
 def _yes_no(text: str) -> bool | None:
     key = re.sub(r"^(\d) 0$", r"\1", fold(text))  # 1.0 read from a number cell
     yes, no = (re.fullmatch(n.regex or "", key) for n in YES_NO)

@@ -9,9 +9,7 @@ half a register.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 import xlsxwriter
 
+from clauses.atomic import atomic_path
 from clauses.errors import FileRejected, RegisterError
 from clauses.reading.cells import Parsed
 from clauses.reading.extent import refuse_far_cells
@@ -265,10 +264,12 @@ def write_register_template(path: Path) -> Path:
     """Write an empty `referentiel.xlsx`: the six sheets with their headers, frozen, with
     drop-down lists for the closed vocabularies (fewer mistakes at the source)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    book = xlsxwriter.Workbook(temporary)
+    with atomic_path(path) as temporary:
+        _write_template(xlsxwriter.Workbook(temporary))
+    return path
+
+
+def _write_template(book: xlsxwriter.Workbook) -> None:
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date = book.add_format({"num_format": "dd/mm/yyyy"})
     for sheet_name, columns in REGISTER_COLUMNS.items():
@@ -284,5 +285,3 @@ def write_register_template(path: Path) -> Path:
                     "error_message": "Choisissez une valeur de la liste.",
                 })
     book.close()
-    os.replace(temporary, path)
-    return path

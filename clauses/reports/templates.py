@@ -8,9 +8,7 @@ a slip of the keyboard. The column labels are those the reader recognises (SPEC 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,6 +20,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from clauses.atomic import atomic_path
+from clauses.checking.facts import eligibility_end, prescription_deadline
 from clauses.config import Config, Rules
 from clauses.periods import deadline_of, french_date, month_label
 from clauses.reading.notations import fold_text
@@ -80,15 +80,16 @@ def eligible_participants(participants: pd.DataFrame, code_structure: str, month
     period = pd.Period(month, freq="M")
     start, end = period.start_time, period.end_time
     validation = participants["date_validation"]
-    prescription_limit = participants["date_prescription"] + pd.DateOffset(
-        months=rules.validite_prescription_mois)
-    eligibility_end = validation + pd.DateOffset(months=rules.duree_eligibilite_mois)
+    # The same window as the control rules (ELIGIBILITE_EXPIREE, PRESCRIPTION_EXPIREE).
+    prescription_limit = prescription_deadline(
+        participants["date_prescription"].to_numpy(dtype="datetime64[us]"), rules)
+    last_day = eligibility_end(validation.to_numpy(dtype="datetime64[us]"), rules)
     keep = (
         (participants["code_structure"] == code_structure)
         & validation.notna()
         & (validation <= end)
         & (validation <= prescription_limit)
-        & (start <= eligibility_end)
+        & (start <= last_day)
     )
     return participants[keep].sort_values(["nom", "prenom"], key=fold_text).reset_index(drop=True)
 
@@ -115,15 +116,10 @@ def _file_safe(code: str) -> str:
 @contextmanager
 def _atomic_workbook(path: Path) -> Iterator[Workbook]:
     """A reader of the outbox never sees half a workbook: write aside, then rename."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".xlsx")
-    os.close(fd)
-    try:
+    with atomic_path(path) as temporary:
         workbook = xlsxwriter.Workbook(temporary)
         yield workbook
         workbook.close()
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def _write_releve(workbook: Workbook, structure: pd.Series, participants: pd.DataFrame,

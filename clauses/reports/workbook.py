@@ -39,9 +39,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,6 +52,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
 
+from clauses.atomic import commit, temporary_beside
 from clauses.clock import to_utc
 from clauses.errors import WorkspaceError
 from clauses.reports.formatting import (
@@ -125,7 +124,7 @@ class ReportWorkbook:
         self.territory, self.title, self.period = territory, title, period
         self.generated_at = generated_at
         # Hidden, same folder (so the rename is atomic), unique per writer, normal permissions.
-        self._temp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
+        self._temp = temporary_beside(self.path)
         # Structures' own text must never become a formula or a link (formula injection).
         # Excel cells hold no time zone: an aware time (clauses/clock.py) is written as the
         # wall-clock time of its own zone, the workspace's.
@@ -181,7 +180,7 @@ class ReportWorkbook:
             self.book.set_custom_property(FINGERPRINT_PROPERTY, self._content.hexdigest())
         try:
             self.book.close()
-            os.replace(self._temp, self.path)
+            commit(self._temp, self.path)
         except (FileCreateError, OSError) as exc:
             raise _unwritable(self.path, exc) from exc
         finally:

@@ -12,33 +12,13 @@ import os
 import stat
 from pathlib import Path
 
+from clauses.atomic import write_atomically
 from clauses.errors import WorkspaceError
 from clauses.workspace.inbox import FileStamp
 
 
 def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def _write_atomically(target: Path, content: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.en-cours")
-    with open(temporary, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
-    _sync_folder(target.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    """The rename itself is on disk only once its folder is (a power cut right after could
-    otherwise lose the archived copy of a file already taken out of the inbox)."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def archive_content(archive_root: Path, content: bytes, suffix: str) -> tuple[str, Path]:
@@ -48,7 +28,7 @@ def archive_content(archive_root: Path, content: bytes, suffix: str) -> tuple[st
     if target.exists() and target.stat().st_size == len(content):
         return digest, target
     try:
-        _write_atomically(target, content)
+        write_atomically(target, content, durable=True)
         # Read-only: the archive is never modified (SPEC §3).
         target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     except OSError as exc:
@@ -74,7 +54,7 @@ def quarantine_file(
         counter += 1
         target = folder / f"{stem} ({counter}){suffix}"
     if not target.exists():
-        _write_atomically(target, content)
+        write_atomically(target, content, durable=True)
     target.with_name(target.name + ".motif.txt").write_text(reason + "\n", encoding="utf-8")
     return target
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from clauses.siret import luhn_complete
+from clauses.siret import complete_siret
 
 HERE = Path(__file__).parent
 SUBMISSIONS = HERE / "soumissions"
@@ -306,8 +306,8 @@ def write_protected_files(base: Path) -> None:
 def register_workbook() -> Workbook:
     """A valid register, written the way a facilitator would: sheet names without accents or
     in capitals, a title row, SIRETs with spaces, oui/non, dates as text."""
-    company_a, company_b = luhn_complete("4123456780001"), luhn_complete("5234567890001")
-    structure = luhn_complete("3345678900001")
+    company_a, company_b = complete_siret("4123456780001"), complete_siret("5234567890001")
+    structure = complete_siret("3345678900001")
     spaced = f"{company_a[:3]} {company_a[3:6]} {company_a[6:9]} {company_a[9:]}"
     sheets = {
         "Structures": [["Registre des structures"], [],
