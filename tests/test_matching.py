@@ -1,5 +1,5 @@
 """Participant matching (SPEC §5.3: names match whatever their accents, hyphens, spaces or case,
-see `fold_text` in tests/test_formats.py; SPEC §6: an identity shared by several participants is
+see `fold_text` in tests/test_notations.py; SPEC §6: an identity shared by several participants is
 never guessed)."""
 
 from __future__ import annotations

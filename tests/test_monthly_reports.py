@@ -427,14 +427,19 @@ def test_elapsed_share_is_bounded() -> None:
     assert elapsed_share(markets, "2027-01").tolist() == [1.0, 1.0, 1.0]
 
 
-def test_elapsed_shares_give_every_month_at_once() -> None:
-    markets = registers().markets
-    months = ["2024-12", "2025-06", "2025-09", "2025-10", "2027-01"]
-    shares = elapsed_shares(markets, months)
-    for month in months:
-        assert shares[month].tolist() == elapsed_share(markets, month).tolist()
-    # M-001 runs all 2025: 181 of 365 days at the end of June.
-    assert shares.loc[0, "2025-06"] == pytest.approx(181 / 365)
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [
+        # M-001 runs all 2025 (365 days), M-002 from 01/09/2025 to 31/08/2026 (365 days),
+        # M-003 from 01/06/2025 to 30/09/2025 (122 days); both bounds count.
+        pytest.param("2025-06", [181 / 365, 0.0, 30 / 122], id="june"),
+        pytest.param("2025-09", [273 / 365, 30 / 365, 1.0], id="september"),
+        pytest.param("2025-10", [304 / 365, 61 / 365, 1.0], id="october"),
+    ],
+)
+def test_elapsed_shares_count_whole_days_of_each_market(month: str, expected: list[float]) -> None:
+    shares = elapsed_shares(registers().markets, ["2025-06", "2025-09", "2025-10"])
+    assert shares[month].tolist() == pytest.approx(expected)
 
 
 def test_evolution_keeps_hours_older_than_the_chart_in_its_first_value() -> None:

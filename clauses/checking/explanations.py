@@ -1,6 +1,6 @@
 """The French sentence of every rule a line broke (SPEC §6), filled from the templates of `RULES`.
 
-A template's `{name}` is a fact (`rule_facts.facts_of`; dates shown 31/12/2025, numbers 7,5), a
+A template's `{name}` is a fact (`facts.facts_of`; dates shown 31/12/2025, numbers 7,5), a
 derived text of `_FIELDS` (« du mois d'octobre 2026 », « ligne 5 de la feuille « Relevé » »), or
 a setting of the run (`_settings`). A rule's `when_missing` gives the template to use instead
 when a fact is empty on the line. Rendering is vectorised: a template is filled once per rule for

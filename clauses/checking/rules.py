@@ -2,7 +2,7 @@
 
 Each rule is a small function returning a boolean mask (numpy) over the *facts* of the lines
 (the lines with what the registers say about their participant and marché:
-`rule_facts.facts_of`), declared in `RULES` with its reason code, default severity and French
+`facts.facts_of`), declared in `RULES` with its reason code, default severity and French
 message template (filled by `explanations.py`). `check_lines` runs them all at once, vectorised
 (no loop over lines), applies the configured severities and the facilitator's Décisions
 (`decisions.py`), and gives each line its status, codes and explanations.

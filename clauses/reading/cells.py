@@ -1,4 +1,4 @@
-"""How a column of spreadsheet cells is read against a table of notations (`formats.py`).
+"""How a column of spreadsheet cells is read against a table of notations (`notations.py`).
 
 A column as read mixes text, numbers and Excel dates: it is first split by kind of cell (numpy,
 one pass), then every distinct text is matched once against one regex compiling all the text

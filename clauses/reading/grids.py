@@ -1,6 +1,7 @@
 """A received spreadsheet as grids of cells, and the table inside each grid (SPEC §5.1, §5.3).
 
-Used for the structures' files (`reading.py`) and the facilitator's registers (`registers.py`).
+Used for the structures' files (`submission.py`) and the facilitator's registers
+(`clauses/registers/load.py`).
 A grid keeps each cell as the library read it (text, number, Excel date) and is labelled by
 position: row label + 1 is the row number a person sees in Excel or LibreOffice.
 """

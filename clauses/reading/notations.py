@@ -1,7 +1,7 @@
 """French notations found in the structures' spreadsheets (SPEC §5.3).
 
 Each notation is declared once, as data, with examples of what it accepts and what it refuses
-(the csv-detective habit); `tests/test_formats.py` walks the whole table, so adding a notation is
+(the csv-detective habit); `tests/test_notations.py` walks the whole table, so adding a notation is
 adding a row. Parsers take a whole column as read (text, numbers, Excel dates mixed) and return
 a `Parsed`: the values in their canonical type and `unreadable`, True where a non-empty cell
 could not be read (the control rules turn it into VALEUR_INVALIDE).
@@ -402,7 +402,7 @@ TEXT: tuple[Notation, ...] = (
                            "N'Diaye": "n diaye"}),
 )
 
-# What each parser accepts, walked by tests/test_formats.py.
+# What each parser accepts, walked by tests/test_notations.py.
 NOTATIONS: dict[str, tuple[tuple[Notation, ...], Callable[[pd.Series], Parsed]]] = {
     "date": (DATES, parse_dates),
     "mois": (MONTHS, parse_months),

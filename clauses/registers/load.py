@@ -2,9 +2,9 @@
 
 One read of the workbook; the six sheets are found by name whatever their case, accents or
 plural ("MARCHÉS", "Maitres d'ouvrage"), their header rows like a structure's file (SPEC §5.3),
-values with the French notations of `formats.py`. Every problem is collected (pandera `lazy`),
-then the run stops with one message naming sheet, row and column: the run never goes on with
-half a register.
+values with the French notations of `clauses/reading/notations.py`. Every problem is collected
+(pandera `lazy`), then the run stops with one message naming sheet, row and column: the run never
+goes on with half a register.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Bilan annuel (SPEC §8, annual row): `outbox/<YYYY>/bilan-annuel-<YYYY>.xlsx` for the DDETS-PP and the
 structures. Aggregates only, no one's identity: every count of people below
-`rapports.seuil_secret_statistique` is masked (see `annual_people`).
+`rapports.seuil_secret_statistique` is masked (see `people.py`).
 
-The figures and their definitions live in `annual_figures` (activity) and `annual_people`
+The figures and their definitions live in `activity.py` and `people.py`
 (profile, exits, barriers, secrecy); this module only lays them out, sheet by sheet.
 """
 

@@ -11,7 +11,7 @@
 Each is an edition (`clauses.reports.editions`): a re-run never overwrites a written report; a
 changed one becomes `…-ed2.xlsx` with a note saying why, an unchanged one is not written again.
 
-Figures come from `monthly_figures` (pure), computed once for the month and sliced per maître
+Figures come from `figures.py` (pure), computed once for the month and sliced per maître
 d'ouvrage and per company; this module only lays them out.
 """
 
