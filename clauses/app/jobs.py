@@ -126,6 +126,7 @@ def reevaluation_summary(changed: pd.DataFrame) -> list[str]:
              f"(+{french_hours(float(hours[now_counted].sum()))}), "
              f"{count(int(removed.sum()), 'retirée', 'retirées')} "
              f"(−{french_hours(float(hours[removed].sum()))})."]
+    row: Any  # a row of itertuples: its fields are the frame's columns
     for row in changed.itertuples(index=False):
         lines.append(f"  {row.code_structure} {row.mois} {row.id_participant or '?'} "
                      f"{row.code_marche or '?'} : {row.statut_avant} → {row.statut} "

@@ -29,6 +29,7 @@ from clauses.checking.facts import RegisterIndex
 from clauses.checking.matching import normalise_code
 from clauses.checking.rules import check_lines, severities
 from clauses.config import Rules
+from clauses.reading.cells import objects
 from clauses.registers.load import Registers
 from clauses.vocabulary import LineStatus
 
@@ -73,9 +74,9 @@ def candidates(lines: pd.DataFrame, index: RegisterIndex) -> pd.DataFrame:
     rejected = lines["statut"] == LineStatus.REJECTED.value
     decided = lines["decision"].fillna("") != ""
     if index.decided:
-        keys = zip(normalise_code(lines["id_participant"]).to_numpy(dtype=object, na_value=None),
-                   normalise_code(lines["code_marche"]).to_numpy(dtype=object, na_value=None),
-                   lines["mois"].to_numpy(dtype=object, na_value=None), strict=True)
+        keys = zip(objects(normalise_code(lines["id_participant"])),
+                   objects(normalise_code(lines["code_marche"])), objects(lines["mois"]),
+                   strict=True)
         named = np.fromiter((key in index.decided for key in keys), bool, len(lines))
     else:
         named = np.zeros(len(lines), dtype=bool)
@@ -88,7 +89,7 @@ def reevaluate(lines: pd.DataFrame, index: RegisterIndex, rules: Rules,
     `id` and new `statut`, `motifs`, `explications`, `decision`, with its `cause`."""
     if lines.empty:
         return pd.DataFrame(columns=VERDICT_COLUMNS)
-    verdicts = [_check(group, index, rules, now, structure)
+    verdicts = [_check(group, index, rules, now, str(structure))
                 for structure, group in lines.groupby("code_structure", sort=True)]
     checked = pd.concat(verdicts)
     old = lines.loc[checked.index]

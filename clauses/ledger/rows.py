@@ -159,7 +159,8 @@ def _typed(values: pd.Series, kind: sa.types.TypeEngine) -> pd.Series:
     return values.astype("str")
 
 
-def to_frame(rows: Sequence[sa.Row[Any]], table: sa.Table, names: Sequence[str]) -> pd.DataFrame:
+def to_frame(rows: Sequence[sa.Row[Any] | tuple[Any, ...]], table: sa.Table,
+             names: Sequence[str]) -> pd.DataFrame:
     """A frame of `names` (columns of `table`) with the dtypes reports expect, even when empty."""
     frame = pd.DataFrame.from_records([tuple(row) for row in rows], columns=list(names), coerce_float=False)
     return pd.DataFrame(

@@ -76,7 +76,9 @@ def python_values(series: pd.Series) -> list[Any]:
 
 def text_width(values: list[Any], kind: str) -> int:
     if kind in KIND_WIDTH:
-        numbers = [abs(v) for v in values if isinstance(v, Number) and not isinstance(v, bool)]
+        # numbers.Number has no __abs__ in the stubs; every number a cell holds has one.
+        numbers: list[Any] = [abs(v) for v in values  # type: ignore[arg-type]
+                              if isinstance(v, Number) and not isinstance(v, bool)]
         longest = max((v for v in numbers if math.isfinite(v)), default=0)
         shown = len(_SHOWN[kind].format(longest)) if kind in _SHOWN else 0
         return max(KIND_WIDTH[kind], shown)
