@@ -61,6 +61,11 @@ class Deposit(_Section):
     )
     taille_max_mo: float = _field(20, "une taille en Mo strictement positive", gt=0)
     lignes_max: int = _field(50_000, "un nombre de lignes strictement positif", gt=0)
+    memoire_max_mo: int = _field(1024, "une mémoire en Mo d'au moins 256", ge=256)
+    lecture_max_secondes: float = _field(
+        120, "un nombre de secondes strictement positif", gt=0
+    )
+    texte_max_caracteres: int = _field(500, "un nombre de caractères d'au moins 50", ge=50)
 
 
 Severity = Literal["rejet", "alerte"]

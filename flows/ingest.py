@@ -81,7 +81,7 @@ def ingest_inbox_flow(
         results, waiting = without_waiting(
             candidates, run_pass(run, candidates, record=_record_in_a_task), waiting)
     finally:
-        run.ledger.close()
+        run.close()
     if not results and not waiting:
         # An empty pass leaves its run record (the heartbeat) and nothing else: 288 a day.
         logger.info("Dépôt vide : rien à signaler.")

@@ -28,7 +28,6 @@ from workspace_factory import (
     write_registers,
 )
 
-import clauses.ingest.inbox_pass as intake
 import clauses.ingest.one_file as checking
 from clauses.errors import RegisterError
 from clauses.ingest import ingest_inbox
@@ -764,7 +763,7 @@ def test_invalid_register_leaves_the_inbox_untouched(broken_register):
 
 def test_a_large_pass_is_checked_in_parallel_and_recorded_in_drop_order(tmp_path):
     config = make_workspace(tmp_path)
-    count = intake.PARALLEL_FROM + 4
+    count = 12
     for i in range(count):
         drop_statement(config, "AI-NIORT", f"releve-{i:02d}.xlsx", at=datetime(2026, 11, 8, 9, i),
                        rows=[("P001", "M-001", "01/10/2026", "", f"{10 + i}", "CDDI")])

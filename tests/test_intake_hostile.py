@@ -48,16 +48,16 @@ def overwritten(tmp_path, monkeypatch):
     newer = drop_statement(config, "AI-NIORT", "autre.xlsx", rows=OTHER_LINE)
     second = newer.read_bytes()
     newer.unlink()
-    archive = intake.archive_content
+    archive = intake.archive_file
 
-    def archive_then_overwrite(root, content, suffix):
-        found = archive(root, content, suffix)
-        if content == first:  # the structure saves its correction under the same name
+    def archive_then_overwrite(root, source, suffix, seen):
+        found = archive(root, source, suffix, seen)
+        if source == path and path.read_bytes() == first:  # saved again, under the same name
             path.write_bytes(second)
             os.utime(path, ((NOW - timedelta(days=1)).timestamp(),) * 2)
         return found
 
-    monkeypatch.setattr(intake, "archive_content", archive_then_overwrite)
+    monkeypatch.setattr(intake, "archive_file", archive_then_overwrite)
     results, waiting = ingest_inbox(config, now=NOW)
     return config, path, results, waiting, first, second
 

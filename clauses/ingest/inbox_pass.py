@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import multiprocessing
 import os
 import pickle
 import traceback
 from collections.abc import Callable, Collection, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ import pandas as pd
 
 from clauses.atomic import atomic_path
 from clauses.checking.facts import RegisterIndex
+from clauses.checking.guard import Failure, GuardedPool, Limits, resident_memory
 from clauses.checking.months import replacements, with_replacements
 from clauses.checking.reevaluation import (
     candidates,
@@ -52,22 +51,20 @@ from clauses.ingest.one_file import (
 from clauses.ledger import FileRecord, Ledger
 from clauses.periods import add_months
 from clauses.reading.notations import fold_code, french_number
+from clauses.reading.sizes import ReadLimits
 from clauses.reading.submission import SPREADSHEET_SUFFIXES
 from clauses.registers.load import Registers, load_registers
 from clauses.vocabulary import FILE_REASONS, Kind
-from clauses.workspace.archive import archive_content, read_unchanged, remove_from_inbox
+from clauses.workspace.archive import archive_file, remove_from_inbox
 from clauses.workspace.folders import ensure_writable
 from clauses.workspace.inbox import Candidate, scan_inbox
 
-__all__ = ["FileResult", "IngestRun", "failed_result", "ingest_candidate", "ingest_inbox",
-           "run_pass"]
+__all__ = ["WAITING", "FileResult", "IngestRun", "failed_result", "ingest_candidate",
+           "ingest_inbox", "open_guard", "run_pass"]
 
 # Status of a file left in the inbox because it changed while being read (not a FileRecord
 # status: nothing is recorded).
 WAITING = "en attente"
-
-# Below this many spreadsheets, starting worker processes costs more than it saves.
-PARALLEL_FROM = 8
 
 
 @dataclass
@@ -84,6 +81,8 @@ class IngestRun:
     # and, per structure, those not yet told in one of its control reports.
     reevaluated: pd.DataFrame = field(default_factory=pd.DataFrame)
     untold: dict[str, pd.DataFrame] = field(default_factory=dict)
+    limits: ReadLimits = field(default_factory=ReadLimits)  # what a file may hold once read
+    guard: GuardedPool | None = None  # the worker of `ingest_candidate`, one file at a time
 
     @classmethod
     def open(cls, config: Config, now: datetime | None = None) -> IngestRun:
@@ -100,7 +99,12 @@ class IngestRun:
 
     @property
     def context(self) -> CheckContext:
-        return CheckContext(self.config, self.index, self.now, self.untold)
+        return CheckContext(self.config, self.index, self.now, self.untold, self.limits)
+
+    def close(self) -> None:
+        if self.guard is not None:
+            self.guard.close()
+        self.ledger.close()
 
     @property
     def known_structures(self) -> set[str]:
@@ -257,17 +261,18 @@ def waiting_result(candidate: Candidate) -> FileResult:
 def receive(run: IngestRun, candidate: Candidate) -> Received | Checked | FileResult:
     """Archive the file; settle what needs no reading, hand spreadsheets on to be checked.
 
-    The bytes are read once: what is hashed, archived, read and counted is that one copy."""
+    The inbox file is read once, into the archive: what is hashed, read and counted is that
+    archived copy (clauses/checking/one_file.py), whatever happens to the inbox file meanwhile."""
     code = run.registered_structure(candidate.structure)
     if code is not None and code != candidate.structure:
         # From here on the file is the structure's, under its register code (ledger, reports).
         candidate = dataclasses.replace(candidate, structure=code)
-    content = read_unchanged(candidate.path, candidate.stamp)
-    if content is None:
-        return waiting_result(candidate)
     suffix = Path(candidate.name).suffix
-    sha, archived = archive_content(run.config.archive, content, suffix)
-    received = Received(candidate, sha, archived)
+    archived = archive_file(run.config.archive, candidate.path, suffix, candidate.stamp)
+    if archived is None:
+        return waiting_result(candidate)
+    sha = archived[0]
+    received = Received(candidate, sha, archived[1])
     if sha in run.seen or run.ledger.is_known_file(sha):
         return _already_received(run, received)
     run.seen.add(sha)
@@ -321,7 +326,10 @@ def ingest_candidate(run: IngestRun, candidate: Candidate) -> FileResult:
     if isinstance(received, FileResult):
         return received
     if isinstance(received, Received):
-        received = check_spreadsheet(run.context, received)
+        if run.guard is None:  # one worker, kept for the files after this one
+            run.guard = open_guard(run, 1)
+        [outcome] = run.guard.map([received])
+        return commit_checked(run, received, _checked(run, received, outcome, run.guard.limits))
     return commit(run, received)
 
 
@@ -342,20 +350,59 @@ def _log_error(config: Config, now: datetime, candidate: Candidate, text: str) -
         handle.write(f"--- {now} {candidate.path}\n{text}")
 
 
-# --- the parallel check --------------------------------------------------------------------
+# --- the guarded check (clauses/checking/guard.py) ------------------------------------------
 
 _WORKER: dict[str, CheckContext] = {}
+# What one worker needs at the least to read an ordinary relevé (measured: 50 000 lines ≈ 150 Mo).
+MIN_WORKER_MEMORY = 256 * 1024 * 1024
 
 
-def _start_worker(context: CheckContext) -> None:
-    _WORKER["context"] = context
+def _check_in_worker(received: Received) -> Checked:
+    return check_spreadsheet(_WORKER["context"], received)
 
 
-def _check_in_worker(received: Received) -> Checked | str:
-    try:
-        return check_spreadsheet(_WORKER["context"], received)
-    except Exception:  # noqa: BLE001 — reported, and the file stays in the inbox
-        return traceback.format_exc()
+def open_guard(run: IngestRun, files: int) -> GuardedPool[Received, Checked]:
+    """Worker processes sized so that the pass (this process and its workers) stays within
+    `depot.memoire_max_mo`; each worker's reads are limited to what its share affords."""
+    depot = run.config.depot
+    room = depot.memoire_max_mo * 1024 * 1024 - resident_memory()
+    workers = max(1, min(os.cpu_count() or 1, 4, files, room // MIN_WORKER_MEMORY))
+    memory = max(MIN_WORKER_MEMORY, room // workers)
+    run.limits = ReadLimits.for_memory(memory, depot.texte_max_caracteres)
+    # fork: the workers inherit the registers without pickling them, and start in milliseconds.
+    _WORKER["context"] = run.context
+    return GuardedPool(_check_in_worker, workers=workers,
+                       limits=Limits(memory, depot.lecture_max_secondes),
+                       log=run.config.state / "erreurs-lecture.log")
+
+
+def refusal_of(failure: Failure, candidate: Candidate, limits: Limits) -> FileRejected:
+    """The French reason of a file whose check did not come back (issue 13)."""
+    name = f"« {Path(candidate.name).name} »"
+    if failure.cause == "mémoire":
+        return FileRejected("FICHIER_TROP_VOLUMINEUX", (
+            f"La lecture du fichier {name} demande plus de {limits.memory_bytes // 2**20} Mo de "
+            "mémoire, au-delà de la limite fixée : découpez-le en plusieurs fichiers."))
+    if failure.cause == "temps":
+        return FileRejected("FICHIER_TROP_VOLUMINEUX", (
+            f"La lecture du fichier {name} dépasse {french_number(limits.seconds)} secondes, "
+            "au-delà de la limite fixée : découpez-le en plusieurs fichiers."))
+    return FileRejected("FICHIER_ILLISIBLE", (
+        f"Le fichier {name} ne peut pas être lu : sa lecture interrompt le lecteur de tableurs "
+        "(fichier endommagé ou mal formé). Ouvrez-le et enregistrez-le à nouveau avec votre "
+        "tableur, puis déposez-le."))
+
+
+def _checked(run: IngestRun, received: Received, outcome: Checked | Failure,
+             limits: Limits) -> Checked | str:
+    """A check that came back, or what its failure means for the file: quarantined with a
+    French reason, or (an unexpected error, its traceback) left in the inbox and logged."""
+    if not isinstance(outcome, Failure):
+        return outcome
+    if outcome.cause == "erreur":
+        return outcome.detail
+    _log_error(run.config, run.now, received.candidate, f"{outcome.cause}: {outcome.detail}\n")
+    return refuse(run.context, received, refusal_of(outcome, received.candidate, limits))
 
 
 Step = Received | Checked | FileResult
@@ -383,22 +430,18 @@ def commit_checked(run: IngestRun, received: Received, outcome: Checked | str) -
 
 def run_pass(run: IngestRun, candidates: list[Candidate],
              record: Commit = commit_checked) -> list[FileResult]:
-    """Receive every file in order, check the spreadsheets (in worker processes when it pays),
-    and commit each file in drop order as soon as its check is back, through `record` (the
-    Prefect flow records each file in a task, the CLI directly)."""
+    """Receive every file in order, check the spreadsheets in guarded worker processes, and
+    commit each file in drop order as soon as its check is back, through `record` (the Prefect
+    flow records each file in a task, the CLI directly). (Receiving while the workers check was
+    measured slower on 2 cores: the archive writes then compete with them.)"""
     steps = [_receive_safely(run, candidate) for candidate in candidates]
     pending = [step for step in steps if isinstance(step, Received)]
-    workers = min(os.cpu_count() or 1, 4)
-    if len(pending) < PARALLEL_FROM or workers < 2:
-        _start_worker(run.context)
-        return _commit_in_order(run, steps, map(_check_in_worker, pending), record)
-    # fork: the workers inherit the registers without pickling them, and start in milliseconds.
-    # (Receiving while the workers check was measured slower on 2 cores: the archive writes
-    # then compete with them.)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=_start_worker, initargs=(run.context,)) as pool:
-        return _commit_in_order(run, steps, pool.map(_check_in_worker, pending, chunksize=2),
-                                record)
+    if not pending:
+        return _commit_in_order(run, steps, iter(()), record)
+    with open_guard(run, len(pending)) as guard:
+        checked = (_checked(run, received, outcome, guard.limits)
+                   for received, outcome in zip(pending, guard.map(pending), strict=True))
+        return _commit_in_order(run, steps, checked, record)
 
 
 def _commit_in_order(run: IngestRun, steps: list[Step], checked: Iterator[Checked | str],
@@ -410,8 +453,8 @@ def _commit_in_order(run: IngestRun, steps: list[Step], checked: Iterator[Checke
             results.append(step)
             continue
         received = step if isinstance(step, Received) else step.received
-        outcome = next(checked) if isinstance(step, Received) else step
         try:
+            outcome = next(checked) if isinstance(step, Received) else step
             results.append(record(run, received, outcome))
         except ClausesError:
             raise
@@ -450,4 +493,4 @@ def ingest_inbox(
         )
         return without_waiting(candidates, run_pass(run, candidates), waiting)
     finally:
-        run.ledger.close()
+        run.close()

@@ -22,6 +22,7 @@ from clauses.checking.months import late_months, month_records
 from clauses.checking.rules import check_lines
 from clauses.config import Config
 from clauses.errors import FileRejected
+from clauses.reading.sizes import ReadLimits
 from clauses.reading.submission import Submission, read_submission
 from clauses.reports.control import control_report_path, write_control_report
 from clauses.vocabulary import Kind, LineStatus
@@ -73,6 +74,7 @@ class CheckContext:
     # Per structure, lines given a new verdict since its last file (the registers changed,
     # SPEC §6): its next control report tells them.
     untold: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    limits: ReadLimits = ReadLimits()  # what a file may hold once read (issue 13)
 
 
 @dataclass
@@ -139,7 +141,7 @@ def check_spreadsheet(context: CheckContext, received: Received) -> Checked:
         submission = read_submission(
             received.archived, extra_aliases=context.config.entetes,
             max_lines=context.config.depot.lignes_max,
-            name=Path(received.candidate.name).name,
+            name=Path(received.candidate.name).name, limits=context.limits,
         )
     except FileRejected as error:
         return refuse(context, received, error)

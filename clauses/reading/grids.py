@@ -22,6 +22,8 @@ import python_calamine
 from clauses.errors import FileRejected
 from clauses.reading.cells import kind_of
 from clauses.reading.headers import header_key
+from clauses.reading.notations import french_number
+from clauses.reading.sizes import ReadLimits, check_sizes
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv"}
 # SPEC §5.3: the header row is somewhere in the first 30 rows, below title lines.
@@ -45,20 +47,25 @@ class Table:
     body: pd.DataFrame  # cells below the header, as read; empty rows already dropped
 
 
-def load_grids(path: Path, *, name: str | None = None) -> dict[str, pd.DataFrame]:
+def load_grids(path: Path, *, name: str | None = None,
+               limits: ReadLimits | None = None) -> dict[str, pd.DataFrame]:
     """Every sheet of a spreadsheet, read once, cells as read (`header=None`).
 
     Text is stripped, blank cells are NaN, and empty rows and columns are dropped; the labels
     stay the 0-based positions in the sheet. Raises `FileRejected("FICHIER_ILLISIBLE")`
     whatever the reason the file cannot be read: no library error escapes. `name` is the
-    file's name as the sender gave it, when `path` is its archived copy.
+    file's name as the sender gave it, when `path` is its archived copy. A file that would not
+    fit `limits` once read is FICHIER_TROP_VOLUMINEUX before it is read; longer cell texts are
+    cut to `limits.max_text` characters (followed by "…").
     """
     path = Path(path)
     name = name or path.name
+    limits = limits or ReadLimits()
     try:
         if path.suffix.lower() == ".csv":
-            grids = {_csv_sheet_name(Path(name)): _read_csv(path.read_bytes())}
+            grids = {_csv_sheet_name(Path(name)): _read_csv(path.read_bytes(), name, limits)}
         else:
+            check_sizes(path, name, limits)
             grids = pd.read_excel(
                 path, sheet_name=None, header=None, engine="calamine", dtype=object,
                 keep_default_na=False, na_values=[""],  # a participant may be called "NA"
@@ -67,7 +74,7 @@ def load_grids(path: Path, *, name: str | None = None) -> dict[str, pd.DataFrame
         raise
     except Exception as error:  # calamine, zip, XML, csv, OS: all mean "cannot be read"
         raise FileRejected("FICHIER_ILLISIBLE", _unreadable(path, name, error)) from error
-    return {str(name): _tidy(grid) for name, grid in grids.items()}
+    return {str(sheet): _tidy(grid, limits.max_text) for sheet, grid in grids.items()}
 
 
 def _csv_sheet_name(path: Path) -> str:
@@ -121,7 +128,7 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
+def _read_csv(data: bytes, name: str, limits: ReadLimits) -> pd.DataFrame:
     text = _decode(data)
     sample = text.splitlines()[:50]
 
@@ -135,17 +142,23 @@ def _read_csv(data: bytes) -> pd.DataFrame:
     delimiter = max(_CSV_DELIMITERS, key=regularity)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     width = max(map(len, rows), default=0)
+    if len(rows) * width > limits.max_cells:
+        raise FileRejected("FICHIER_TROP_VOLUMINEUX", (
+            f"Le fichier « {name} » s'étend sur {french_number(len(rows) * width)} cellules, "
+            f"au-delà de la limite de {french_number(limits.max_cells)} : découpez-le en "
+            "plusieurs fichiers."))
     # Title lines are shorter than the table: padded here (pandas will refuse ragged rows).
     return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
 
 
-_strip = np.frompyfunc(str.strip, 1, 1)
-
-
-def _tidy(grid: pd.DataFrame) -> pd.DataFrame:
+def _tidy(grid: pd.DataFrame, max_text: int) -> pd.DataFrame:
     cells = grid.to_numpy(dtype=object, copy=True)
     is_text = kind_of(cells).astype(str) == "text" if cells.size else np.zeros(cells.shape, bool)
-    cells[is_text] = _strip(cells[is_text])
+    # Issue 13: a text is cut before anything looks at it (a 300 MB cell never reaches the
+    # checks, the control report or the ledger); "…" says it was cut.
+    cells[is_text] = np.frompyfunc(
+        lambda text: text.strip() if len(text) <= max_text else text.strip()[:max_text] + "…",
+        1, 1)(cells[is_text])
     empty = pd.isna(cells) | (is_text & (cells == ""))
     cells[empty] = np.nan
     rows, columns = ~empty.all(axis=1), ~empty.all(axis=0)

@@ -44,6 +44,7 @@ from clauses.reading.notations import (
     read_hours,
     read_months,
 )
+from clauses.reading.sizes import ReadLimits
 from clauses.vocabulary import Kind
 from schemas.submissions import HourLine, TrackingLine
 
@@ -110,7 +111,7 @@ class _Part:
 
 def read_submission(
     path: Path, *, extra_aliases: dict[str, str] | None = None, max_lines: int = 50_000,
-    name: str | None = None,
+    name: str | None = None, limits: ReadLimits | None = None,
 ) -> Submission:
     """Read a relevé d'heures or a tableau de suivi (SPEC §5); see the module docstring.
 
@@ -118,7 +119,7 @@ def read_submission(
     PERIODE_INCONNUE or FICHIER_TROP_VOLUMINEUX and one French sentence. `name` is the name
     the messages quote (the sender's, when `path` is the archived copy).
     """
-    grids = load_grids(path, name=name)
+    grids = load_grids(path, name=name, limits=limits)
     path = Path(name) if name else Path(path)  # from here on, only named in messages
     index = alias_index(SUBMISSION_ALIASES, extra_aliases)
     tables = [t for t in (find_table(s, g, index) for s, g in grids.items()) if t]

@@ -7,12 +7,14 @@ only after its archived copy is on disk (written to a temporary name, flushed, t
 
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import os
+import shutil
 import stat
 from pathlib import Path
 
-from clauses.atomic import write_atomically
+from clauses.atomic import atomic_path, commit, temporary_beside, write_atomically
 from clauses.errors import WorkspaceError
 from clauses.workspace.inbox import FileStamp
 
@@ -46,32 +48,53 @@ def quarantine_file(
     The same bytes already there (a re-run after a crash, a file dropped twice) keep one copy."""
     folder = quarantine_root / (structure or "_sans_structure") / Path(name).parent
     folder.mkdir(parents=True, exist_ok=True)
-    content = source.read_bytes()
     stem, suffix = Path(name).stem, Path(name).suffix
     target = folder / Path(name).name
     counter = 1
-    while target.exists() and target.read_bytes() != content:
+    while target.exists() and not filecmp.cmp(target, source, shallow=False):
         counter += 1
         target = folder / f"{stem} ({counter}){suffix}"
-    if not target.exists():
-        write_atomically(target, content, durable=True)
+    if not target.exists():  # copied as a stream: a file of any size, in bounded memory
+        with atomic_path(target, durable=True) as temporary:
+            shutil.copyfile(source, temporary)
     target.with_name(target.name + ".motif.txt").write_text(reason + "\n", encoding="utf-8")
     return target
 
 
-def read_unchanged(path: Path, seen: FileStamp | None) -> bytes | None:
-    """The bytes of an inbox file, read once — or None when the file is not the one the scan
-    saw, or moved while being read (someone is still writing it: it waits for the next pass)."""
+def archive_file(archive_root: Path, path: Path, suffix: str,
+                 seen: FileStamp | None) -> tuple[str, Path] | None:
+    """Copy an inbox file into the archive, reading it once as a stream (any size, bounded
+    memory) and hashing what is written; return its sha256 and archived path — or None, leaving
+    nothing behind, when the file is not the one the scan saw or moved while being read (someone
+    is still writing it: it waits for the next pass)."""
+    digest = hashlib.sha256()
+    temporary = temporary_beside(archive_root / f"reception{suffix.lower()}")
     try:
-        with open(path, "rb") as handle:
-            before = FileStamp.of(os.fstat(handle.fileno()))
-            content = handle.read()
-            after = FileStamp.of(os.fstat(handle.fileno()))
+        with open(path, "rb") as source, open(temporary, "wb") as copy:
+            before = FileStamp.of(os.fstat(source.fileno()))
+            size = 0
+            while chunk := source.read(1 << 20):
+                digest.update(chunk)
+                copy.write(chunk)
+                size += len(chunk)
+            after = FileStamp.of(os.fstat(source.fileno()))
+        if before != after or size != after.size or (seen is not None and before != seen):
+            return None
+        sha = digest.hexdigest()
+        target = archive_root / sha[:2] / f"{sha}{suffix.lower()}"
+        if not (target.exists() and target.stat().st_size == size):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # never modified
+            commit(temporary, target, durable=True)
+        return sha, target
     except FileNotFoundError:
-        return None
-    if before != after or len(content) != after.size or (seen is not None and before != seen):
-        return None
-    return content
+        return None  # gone since the scan (taken by another pass, or withdrawn)
+    except OSError as exc:
+        raise WorkspaceError(
+            f"Impossible d'archiver le fichier dans {archive_root} : {exc.strerror}."
+        ) from exc
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def remove_from_inbox(path: Path, archived: Path, seen: FileStamp | None = None) -> bool:
