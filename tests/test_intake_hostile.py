@@ -8,19 +8,25 @@ writer acting at a precise moment of the pass.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
+import hostile_corpus
 import pytest
 import sqlalchemy as sa
-from workspace_factory import drop_bytes, drop_statement, make_workspace
+from workspace_factory import drop_bytes, drop_statement, make_workspace, with_settings
 
 import clauses.ingest.inbox_pass as intake
 from clauses.ingest import ingest_inbox
 from clauses.ledger import Ledger
 from clauses.ledger.engine import create_ledger_engine
 from clauses.workspace.archive import sha256_of
+from clauses.workspace.inbox import display_name
 
 NOW = datetime(2026, 11, 12, 12, 0)
 ONE_LINE = [("P001", "M-001", "01/10/2026", "", "10", "CDDI")]
@@ -151,3 +157,99 @@ def test_sqlite_ledger_commits_are_durable_before_the_inbox_copy_goes(tmp_path):
         # 2 = FULL: a commit is on disk when it returns (NORMAL, 1, may lose it on power loss).
         assert connection.execute(sa.text("PRAGMA synchronous")).scalar() == 2
     engine.dispose()
+
+
+# --- What is wrong 3 and 4: a corpus of bad input, one pass ----------------------------------
+
+# The pass runs in its own process, as `clauses ingest` does: a native abort there would fail
+# this test instead of killing pytest, and its peak memory is its own.
+ONE_PASS = """
+import json, resource, sys
+from datetime import datetime
+from clauses.config import load_config
+from clauses.ingest import ingest_inbox
+results, waiting = ingest_inbox(load_config(sys.argv[1]), now=datetime.fromisoformat(sys.argv[2]))
+print(json.dumps({
+    "results": [[r.structure, r.name, r.statut, r.motif, r.message, r.sha256] for r in results],
+    "waiting": len(waiting),
+    "peak_pass": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    "peak_worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024,
+}))
+"""
+KINDS = hostile_corpus.kinds()
+GIB = 1024 ** 3
+
+
+def run_pass(config, now: datetime = NOW) -> dict:
+    done = subprocess.run([sys.executable, "-c", ONE_PASS, str(config.source), now.isoformat()],
+                          capture_output=True, text=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    config = with_settings(make_workspace(tmp_path_factory.mktemp("corpus")),
+                           **hostile_corpus.SETTINGS)
+    paths = hostile_corpus.write_corpus(config.inbox, KINDS)
+    stamp = (NOW - timedelta(days=1)).timestamp()
+    for path in paths.values():
+        os.utime(path, (stamp, stamp))
+    outcome = run_pass(config)
+    by_name = {(s, n): (statut, motif, message, sha)
+               for s, n, statut, motif, message, sha in outcome["results"]}
+    return SimpleNamespace(config=config, paths=paths, outcome=outcome, by_name=by_name)
+
+
+def shown(kind: hostile_corpus.Kind) -> tuple[str, str]:
+    """The structure and name a person reads for a kind's file."""
+    if not kind.folder:
+        return "", display_name(kind.name)
+    return display_name(kind.folder), "/".join(display_name(p) for p in kind.name.split("/"))
+
+
+def test_corpus_has_at_least_forty_kinds():
+    assert len(KINDS) >= 40
+
+
+@pytest.mark.parametrize("key", KINDS, ids=KINDS)
+def test_bad_input_gets_its_verdict_and_french_reason(corpus, key):
+    kind = KINDS[key]
+    if kind.statut == "ignoré":
+        assert shown(kind) not in corpus.by_name
+        return
+    statut, motif, message, _sha = corpus.by_name[shown(kind)]
+    assert (statut, motif) == (kind.statut, kind.code), message
+    for words in kind.words:
+        assert words in message
+
+
+@pytest.mark.parametrize("key", KINDS, ids=KINDS)
+def test_bad_input_loses_nothing(corpus, key):
+    """The bytes are in the archive, or in quarantine, or still in the inbox."""
+    kind = KINDS[key]
+    sha = sha256_of(kind.content)
+    archived = [p for p in corpus.config.archive.rglob(f"{sha}*") if p.is_file()]
+    still_there = corpus.paths[key].is_file() and corpus.paths[key].read_bytes() == kind.content
+    assert archived or still_there
+    if archived:
+        assert archived[0].read_bytes() == kind.content
+    if kind.statut == "ignoré":
+        assert still_there
+
+
+def test_bad_input_pass_stays_within_its_memory_bound(corpus):
+    """depot.memoire_max_mo (1 GiB), whatever the files (a 300 MB string, 17 billion declared
+    cells): the pass's process plus each of its workers at the largest one's peak (measured
+    here: 286 + 2 × 162 Mo)."""
+    workers = min(os.cpu_count() or 1, 4)
+    peak = corpus.outcome["peak_pass"] + workers * corpus.outcome["peak_worker"]
+    assert peak < GIB, f"{peak / 2**20:.0f} Mo"
+
+
+def test_long_text_is_cut_before_the_ledger(corpus):
+    with Ledger.from_config(corpus.config) as ledger:
+        lines = ledger.hours(current_only=False, counted_only=False)
+    longest = lines["id_participant"].dropna().str.len().max()
+    assert longest <= 501  # 500 characters and "…"

@@ -72,9 +72,11 @@ def resident_memory() -> int:
         return int(statm.read().split()[1]) * resource.getpagesize()
 
 
-def _serve(connection: Connection, work: Callable[[Any], Any], memory: int,
-           log: Path | None) -> None:
-    """A worker's life: one item at a time until the pool closes the pipe."""
+def _serve(connection: Connection, inherited: list[Connection], work: Callable[[Any], Any],
+           memory: int, log: Path | None) -> None:
+    """A worker's life: one item at a time until the pool closes the pipe (or dies)."""
+    for other in inherited:  # the pool's ends, forked along: the pipe ends when the pool goes
+        other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the pass's to handle
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +134,8 @@ class GuardedPool(Generic[Item, Result]):
     def _start(self) -> _Worker:
         ours, theirs = self._context.Pipe()
         process = self._context.Process(
-            target=_serve, args=(theirs, self._work, self.limits.memory_bytes, self._log),
+            target=_serve, args=(theirs, [ours, *(w.connection for w in self._workers)],
+                                 self._work, self.limits.memory_bytes, self._log),
             daemon=True)
         process.start()
         theirs.close()

@@ -130,6 +130,11 @@ def _decode(data: bytes) -> str:
 
 def _read_csv(data: bytes, name: str, limits: ReadLimits) -> pd.DataFrame:
     text = _decode(data)
+    cells = text.count("\n") + max(text.count(d) for d in _CSV_DELIMITERS)
+    if cells > limits.max_cells:  # told before any row is built
+        raise _too_many_cells(name, cells, limits)
+    # A cell as long as the file is read (then cut to max_text), not refused as unreadable.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     sample = text.splitlines()[:50]
 
     def regularity(delimiter: str) -> tuple[int, int]:
@@ -142,13 +147,16 @@ def _read_csv(data: bytes, name: str, limits: ReadLimits) -> pd.DataFrame:
     delimiter = max(_CSV_DELIMITERS, key=regularity)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     width = max(map(len, rows), default=0)
-    if len(rows) * width > limits.max_cells:
-        raise FileRejected("FICHIER_TROP_VOLUMINEUX", (
-            f"Le fichier « {name} » s'étend sur {french_number(len(rows) * width)} cellules, "
-            f"au-delà de la limite de {french_number(limits.max_cells)} : découpez-le en "
-            "plusieurs fichiers."))
+    if len(rows) * width > limits.max_cells:  # ragged: padded rows would be too many cells
+        raise _too_many_cells(name, len(rows) * width, limits)
     # Title lines are shorter than the table: padded here (pandas will refuse ragged rows).
     return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
+
+
+def _too_many_cells(name: str, cells: int, limits: ReadLimits) -> FileRejected:
+    return FileRejected("FICHIER_TROP_VOLUMINEUX", (
+        f"Le fichier « {name} » s'étend sur {french_number(cells)} cellules, au-delà de la "
+        f"limite de {french_number(limits.max_cells)} : découpez-le en plusieurs fichiers."))
 
 
 def _tidy(grid: pd.DataFrame, max_text: int) -> pd.DataFrame:

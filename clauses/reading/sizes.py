@@ -154,7 +154,7 @@ class _ExactXlsxCells(_XlsxCells):
 class _OdsCells:
     """The same for an ods: rows and cells carry repeat counts (`number-rows-repeated`)."""
 
-    _TAG = re.compile(rb'<(/?)table:(table|table-row|table-cell|covered-table-cell)\b([^>]*?)(/?)>')
+    _TAG = re.compile(rb'<(/?)table:(table-row|table-cell|covered-table-cell|table)\b([^>]*?)(/?)>')
     _REPEAT = re.compile(rb'number-(?:rows|columns)-repeated="(\d+)"')
 
     def __init__(self) -> None:

@@ -1,0 +1,63 @@
+"""The guarded worker pool (clauses/checking/guard.py): what one item does never stops the others."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from clauses.checking.guard import Failure, GuardedPool, Limits
+
+LIMITS = Limits(memory_bytes=256 * 1024 * 1024, seconds=5)
+BEHAVIOURS = {
+    "abort": lambda: os.abort(),  # what calamine does on a far-away cell
+    "killed": lambda: os.kill(os.getpid(), signal.SIGKILL),
+    "memory": lambda: bytearray(1024 * 1024 * 1024),  # 1 GiB, beyond the worker's limit
+    "error": lambda: 1 / 0,
+}
+
+
+def work(item):
+    if item in BEHAVIOURS:
+        BEHAVIOURS[item]()
+    return item * 2
+
+
+@pytest.mark.parametrize("bad, cause", [("abort", "arrêt"), ("killed", "arrêt"),
+                                        ("memory", "mémoire"), ("error", "erreur")],
+                         ids=["native-abort", "sigkill", "memory-error", "exception"])
+def test_one_bad_item_fails_alone_and_the_others_come_back_in_order(bad, cause):
+    with GuardedPool(work, workers=2, limits=LIMITS) as pool:
+        results = list(pool.map([1, 2, bad, 3, 4, 5]))
+    assert results[:2] + results[3:] == [2, 4, 6, 8, 10]
+    assert isinstance(results[2], Failure) and results[2].cause == cause
+
+
+def test_an_item_over_the_time_limit_is_given_up_and_its_worker_replaced():
+    def slow(item):
+        if item == "slow":
+            time.sleep(60)
+        return item
+
+    with GuardedPool(slow, workers=1, limits=Limits(LIMITS.memory_bytes, 1)) as pool:
+        started = time.monotonic()
+        results = list(pool.map(["a", "slow", "b"]))
+    assert results[0] == "a" and results[2] == "b" and results[1].cause == "temps"
+    assert time.monotonic() - started < 10
+
+
+def test_a_worker_that_dies_is_replaced_and_the_pool_goes_on():
+    with GuardedPool(work, workers=1, limits=LIMITS) as pool:
+        assert list(pool.map(["abort", 1])) [1] == 2
+        assert list(pool.map([2, 3])) == [4, 6]
+        assert pool.restarts >= 2  # the file was tried twice before it was given up
+
+
+def test_native_messages_go_to_the_log_not_the_terminal(tmp_path, capfd):
+    log = tmp_path / "erreurs-lecture.log"
+    with GuardedPool(work, workers=1, limits=LIMITS, log=log) as pool:
+        list(pool.map(["abort"]))
+    os.write(2, b"")
+    assert capfd.readouterr().err == ""
