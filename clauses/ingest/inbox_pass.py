@@ -402,7 +402,10 @@ def _checked(run: IngestRun, received: Received, outcome: Checked | Failure,
     if outcome.cause == "erreur":
         return outcome.detail
     _log_error(run.config, run.now, received.candidate, f"{outcome.cause}: {outcome.detail}\n")
-    return refuse(run.context, received, refusal_of(outcome, received.candidate, limits))
+    try:
+        return refuse(run.context, received, refusal_of(outcome, received.candidate, limits))
+    except Exception:  # noqa: BLE001 — e.g. the quarantine unwritable: the file stays
+        return traceback.format_exc()
 
 
 Step = Received | Checked | FileResult
