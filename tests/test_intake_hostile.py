@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta
+import threading
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -253,3 +257,108 @@ def test_long_text_is_cut_before_the_ledger(corpus):
         lines = ledger.hours(current_only=False, counted_only=False)
     longest = lines["id_participant"].dropna().str.len().max()
     assert longest <= 501  # 500 characters and "…"
+
+
+# --- What is wrong 1: a file appended every 10 ms is never consumed half-written --------------
+
+APPENDED_LINES = 218
+
+
+def append_slowly(path: Path, done: threading.Event) -> None:
+    """A structure's export writing its relevé line by line, one every 10 ms."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("Période : octobre 2026\n\n" + ";".join(hostile_corpus.HEADER) + "\n")
+        handle.flush()
+        for number in range(APPENDED_LINES):
+            handle.write(f"P001;M-001;{1 + number % 28:02d}/10/2026;0,5;CDDI\n")
+            handle.flush()
+            time.sleep(0.01)
+    done.set()
+
+
+def test_file_written_during_passes_is_consumed_only_once_complete(tmp_path):
+    config = with_settings(make_workspace(tmp_path), depot={"delai_stabilite_secondes": 2})
+    path = config.inbox / "AI-NIORT" / "export.csv"
+    path.parent.mkdir(parents=True)
+    done = threading.Event()
+    writer = threading.Thread(target=append_slowly, args=(path, done))
+    writer.start()
+    passes = 0
+    while not done.is_set():
+        # This machine's clock 30 s behind the share's, then on time: the file waits either way.
+        for skew in (timedelta(seconds=-30), timedelta(0)):
+            results, waiting = ingest_inbox(config, now=datetime.now(UTC) + skew)
+            passes += 1
+            assert (results, waiting) == ([], [path])
+    writer.join()
+    time.sleep(2.1)
+    [result], _ = ingest_inbox(config, now=datetime.now(UTC))
+    assert passes >= 2
+    assert (result.statut, result.lignes, inbox_files(config)) == ("traité", APPENDED_LINES, [])
+
+
+# --- SPEC §7 under SIGKILL: a demo-like inbox, the pass killed at random points --------------
+
+KILLS = 10
+
+
+def demo_like_inbox(config) -> None:
+    """Three structures' months of relevés, with corrections, a tracking table and bad files."""
+    for month in range(1, 10):
+        for number, structure in enumerate(("AI-NIORT", "ETTI-SUD")):
+            rows = [(participant, "M-001", f"01/{month:02d}/2026", "", f"{month * 7 + number}",
+                     "CDDI") for participant in ("P001", "P002", "P003")]
+            at = datetime(2026, month + 1, 3 + number, 9)
+            drop_statement(config, structure, f"{month:02d}/releve.xlsx", rows=rows,
+                           month_cell=f"Période : {month:02d}/2026", at=at)
+            if month % 3 == 0:  # a correction a few days later
+                rows = [(*row[:4], f"{float(row[4]) + 0.5}", row[5]) for row in rows]
+                drop_statement(config, structure, f"{month:02d}/releve-corrige.xlsx", rows=rows,
+                               month_cell=f"Période : {month:02d}/2026",
+                               at=at + timedelta(days=2))
+    drop_bytes(config, "AI-NIORT", "cellule-lointaine.xlsx",
+               hostile_corpus.kinds()["far-away-cell"].content, at=datetime(2026, 5, 5))
+    drop_bytes(config, "AI-NIORT", "corrompu.xlsx", b"PK\x03\x04 pas un classeur",
+               at=datetime(2026, 6, 6))
+
+
+def ledger_picture(config) -> tuple:
+    """What reports read: the current counted hours line by line, each counted file once, the
+    quarantined ones. (A pass killed between a commit and the unlink logs the file again as
+    « déjà reçu » on the next pass, counting nothing: not compared.)"""
+    with Ledger.from_config(config) as ledger:
+        hours = ledger.hours()
+        files = ledger.files()
+    lines = sorted(hours[["code_structure", "id_participant", "mois", "heures"]]
+                   .astype(str).itertuples(index=False))
+    counted = sorted(files.loc[files["statut"] == "traité", "sha256"])
+    quarantined = set(files.loc[files["statut"] == "quarantaine", "sha256"])
+    return lines, counted, quarantined
+
+
+@pytest.mark.slow
+def test_pass_killed_at_random_points_loses_and_doubles_nothing(tmp_path):
+    clean = make_workspace(tmp_path / "propre")
+    demo_like_inbox(clean)
+    started = time.monotonic()
+    run_pass(clean)
+    clean_seconds = time.monotonic() - started
+    expected = ledger_picture(clean)
+    assert inbox_files(clean) == []
+
+    config = make_workspace(tmp_path / "tue")
+    demo_like_inbox(config)
+    chance = random.Random(13)
+    for _ in range(KILLS):
+        process = subprocess.Popen(
+            [sys.executable, "-c", ONE_PASS, str(config.source), NOW.isoformat()],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(chance.uniform(0.3, 1.0) * clean_seconds)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    for _ in range(3):
+        if not inbox_files(config):
+            break
+        run_pass(config)
+    assert inbox_files(config) == []
+    assert ledger_picture(config) == expected
