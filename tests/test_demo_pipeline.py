@@ -25,6 +25,7 @@ from clauses.workspace.archive import sha256_of
 PARTICIPANTS, MONTHS = 60, 2
 DEMO_MONTHS = ["2026-09", "2026-10"]  # run_demo's default last month is 2026-10
 QUARANTINE_CODES = [code for code in FILE_CASES if code != "FICHIER_DEJA_RECU"]
+FILE_ALERTS = ["TOTAL_INCOHERENT"]  # a wrong Total is one alert on its file (issue 15)
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_demo_leaves_nothing_in_the_inbox(demo):
     assert not [p for p in demo.config.inbox.rglob("*") if p.is_file()]
 
 
-@pytest.mark.parametrize("code", REASON_CODES)
+@pytest.mark.parametrize("code", [c for c in REASON_CODES if c not in FILE_ALERTS])
 def test_planted_line_gets_its_reason_code_and_status(demo, code):
     for case in planted(demo, code, file_level=False).itertuples():
         found = demo.lines[(demo.lines["code_structure"] == case.structure)
@@ -76,7 +77,7 @@ def test_planted_line_gets_its_reason_code_and_status(demo, code):
         assert line["statut"] == case.statut, case.description
 
 
-@pytest.mark.parametrize("code", list(FILE_CASES))
+@pytest.mark.parametrize("code", [*FILE_CASES, *FILE_ALERTS])
 def test_planted_file_gets_its_reason_code(demo, code):
     for case in planted(demo, code, file_level=True).itertuples():
         found = demo.files[(demo.files["code_structure"] == case.structure)

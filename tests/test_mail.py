@@ -388,7 +388,7 @@ def test_control_report_message_summarises_the_file(tmp_path: Path, report: Path
     assert message.recipients == ("contact@ai-niort.fr",)
     assert message.subject == "Compte rendu de contrôle de votre fichier « releve-octobre.xlsx »"
     assert ("Compte rendu de contrôle de votre fichier « releve-octobre.xlsx » (période : "
-            "octobre 2026) : 158 lignes acceptées, 3 avec alerte, 1 rejetée.") in message.body
+            "octobre 2026) : 161 lignes comptées (dont 3 avec alerte), 1 rejetée.") in message.body
     assert message.body.startswith("Bonjour,")
     assert message.body.endswith("Bien cordialement,\n\nGuichet du Niortais\n"
                                  "Territoire de démonstration\n")
@@ -400,9 +400,9 @@ def test_control_report_message_summarises_the_file(tmp_path: Path, report: Path
     ("changes", "expected"),
     [
         ({"acceptees": 1, "alertes": 0, "rejetees": 0},
-         ": 1 ligne acceptée, 0 avec alerte, 0 rejetée."),
+         ": 1 ligne comptée (dont 0 avec alerte), 0 rejetée."),
         ({"acceptees": 0, "alertes": 2, "rejetees": 5},
-         ": 0 ligne acceptée, 2 avec alerte, 5 rejetées."),
+         ": 2 lignes comptées (dont 2 avec alerte), 5 rejetées."),
         ({"type": Kind.SUIVI.value, "mois": None, "lignes": 12},
          "« releve-octobre.xlsx » (tableau de suivi) : 12 lignes enregistrées."),
         ({"en_retard": True}, "arrivé après le 10 du mois suivant la période"),

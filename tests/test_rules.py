@@ -101,8 +101,9 @@ BROKEN: list[Any] = [
     pytest.param("ENTREPRISE_DIFFERENTE", {"entreprise": SIRET_AUTRE}, {}, id="other-siret"),
     pytest.param("STRUCTURE_DIFFERENTE", {}, {"code_structure": "ETTI-79"},
                  id="other-structure"),
-    pytest.param("TOTAL_INCOHERENT", {}, {"declared_total": 36.0}, id="total-one-hour-off"),
 ]  # fmt: skip
+# TOTAL_INCOHERENT is the file's alert by default (issue 15), on the lines only when refused.
+TOTAL_OFF = {"declared_total": 36.0}
 
 # SPEC §6's table, written out here (not read from RULES: the code is what is under test).
 DEFAULT_SEVERITY = {
@@ -246,10 +247,11 @@ def test_rules_table_lists_every_reason_code_in_the_spec_order() -> None:
             id="company-differs",
         ),
         pytest.param(
-            {"heures": 7.5}, {"declared_total": 1234.5},
+            {"heures": 7.5},
+            {"declared_total": 1234.5, "rules": Rules(severites={"TOTAL_INCOHERENT": "rejet"})},
             "Le total indiqué dans le fichier (1\u202f234,5 h) diffère de la somme des lignes "
             "(7,5 h).",
-            id="total-mismatch",
+            id="total-mismatch-refused",
         ),
     ],
 )  # fmt: skip
@@ -257,16 +259,28 @@ def test_explanation_reads_as_a_french_sentence(line: dict, context: dict, sente
     assert check(line, **context).loc[0, "explications"] == sentence
 
 
+def test_wrong_total_leaves_the_lines_their_own_status() -> None:
+    checked = check({}, **TOTAL_OFF)
+    assert (checked.loc[0, "statut"], checked.loc[0, "motifs"]) == ("acceptée", "")
+    assert total_message(checked, 36.0) == (
+        "Le total indiqué dans le fichier (36 h) diffère de la somme des lignes (35 h) : écart "
+        "de 1 h. Les lignes gardent leur propre statut : leurs heures sont comptées.")
+
+
+def test_wrong_total_set_to_reject_refuses_every_line() -> None:
+    checked = check({}, rules=Rules(severites={"TOTAL_INCOHERENT": "rejet"}), **TOTAL_OFF)
+    assert checked["motifs"].tolist() == ["TOTAL_INCOHERENT"]
+    assert checked["statut"].tolist() == [REJECTED]
+
+
 def test_line_breaking_several_rules_lists_every_code_in_table_order() -> None:
     checked = check(
         {"heures": 300, "code_marche": "M999", "mois": "2025-11", "entreprise": "X"},
         declared_total=1.0,
     )
-    assert checked.loc[0, "motifs"] == (
-        "HEURES_HORS_LIMITES;MARCHE_INCONNU;PERIODE_FUTURE;TOTAL_INCOHERENT"
-    )
+    assert checked.loc[0, "motifs"] == "HEURES_HORS_LIMITES;MARCHE_INCONNU;PERIODE_FUTURE"
     sentences = checked.loc[0, "explications"].split(" ; ")
-    assert [s.split(" ")[0] for s in sentences] == ["300", "Le", "Les", "Le"]
+    assert [s.split(" ")[0] for s in sentences] == ["300", "Le", "Les"]
     assert checked.loc[0, "statut"] == REJECTED
 
 
@@ -401,7 +415,8 @@ def test_no_lines_give_an_empty_checked_frame() -> None:
         pytest.param(None, "", id="no-total-line"),
         pytest.param(35.004, "", id="rounding"),
         pytest.param(40.0, "Le total indiqué dans le fichier (40 h) diffère de la somme des "
-                           "lignes (35 h).", id="differs"),
+                           "lignes (35 h) : écart de 5 h. Les lignes gardent leur propre "
+                           "statut : leurs heures sont comptées.", id="differs"),
     ],
 )  # fmt: skip
 def test_total_mismatch_is_explained_on_the_line(declared: float | None, expected: str) -> None:

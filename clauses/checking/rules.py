@@ -10,7 +10,10 @@ message template (filled by `explanations.py`). `check_lines` runs them all at o
 Choices where the SPEC leaves room:
 - a rule whose input is missing does not fire: the line is VALEUR_INVALIDE instead (no
   MARCHE_INCONNU without a code, no PARTICIPANT_INCONNU without an identity, …);
-- TOTAL_INCOHERENT is set on every line of the file (one Total per file);
+- TOTAL_INCOHERENT is a fact about the file (one Total per file): with its default severity
+  (alerte) it is ONE alert of the file (`total_message`, in the control report's summary, the
+  ledger's file row and the e-mail) and the lines keep their own status (issue 15); set to
+  « rejet » in config.yaml, every line carries it and the file's lines are refused as a whole;
 - ENTREPRISE_DIFFERENTE accepts the attributaire's name, SIRET or SIREN;
 - `en_retard` comes from `late_months`, which the caller computes from the file's date.
 """
@@ -36,10 +39,12 @@ from clauses.checking.facts import (
     missing,
     prescription_deadline,
     register_index,
+    totals_differ,
     written_company,
 )
 from clauses.checking.matching import AMBIGUOUS, UNKNOWN, matched_columns, normalised_codes, resolve
 from clauses.config import Rules
+from clauses.reading.notations import french_number
 from clauses.registers.load import Registers
 from clauses.vocabulary import LineStatus, Severity
 
@@ -131,9 +136,10 @@ def structure_differs(f: Facts, ctx: Context) -> np.ndarray:
 
 
 def total_differs(f: Facts, ctx: Context) -> np.ndarray:
-    # One Total for the file: every line carries the alert, so that a severity changed to
-    # « rejet » in config.yaml refuses the file's lines as a whole (SPEC §6).
-    return np.full(len(f), ctx.total_differs, dtype=bool)
+    # One Total for the file: an alert stays the file's (`total_message`); a severity changed
+    # to « rejet » in config.yaml puts it on every line, refusing them as a whole (SPEC §6).
+    refuses = ctx.settings.severites.get("TOTAL_INCOHERENT", ALERT) == REJECT
+    return np.full(len(f), ctx.total_differs and refuses, dtype=bool)
 
 
 RULES: tuple[Rule, ...] = (
@@ -282,3 +288,21 @@ def _rejected(
     flipped = np.zeros_like(broken)
     flipped[applied.positions, applied.rules] = True
     return (broken & (rejects != flipped)).any(axis=1), applied
+
+
+def total_message(lines: pd.DataFrame, declared_total: float | None,
+                  settings: Rules | None = None) -> str | None:
+    """The TOTAL_INCOHERENT sentence of a file (declared, read, the difference), or None when
+    the Total matches or when the configured severity puts it on the lines instead."""
+    lines_total = float(lines["heures"].sum())
+    if declared_total is None or not totals_differ(declared_total, lines_total):
+        return None
+    if settings is not None and settings.severites.get("TOTAL_INCOHERENT", ALERT) == REJECT:
+        return None
+    template = next(rule.message for rule in RULES if rule.code == "TOTAL_INCOHERENT")
+    sentence = template.format(
+        total_declare=french_number(declared_total), total_lignes=french_number(lines_total)
+    )
+    gap = french_number(abs(declared_total - lines_total))
+    return (f"{sentence[:-1]} : écart de {gap} h. Les lignes gardent leur propre statut : "
+            "leurs heures sont comptées.")

@@ -69,7 +69,7 @@ def build_demo(root: Path, *, seed: int = 2026, participants: int = 600, months:
 
     write_config(root)
     frames = register_frames(structure_sirets, companies, markets, people + planting.people,
-                             planting.decisions)
+                             planting.decisions, coverage_start=first)
     write_registers(root / "registers" / "referentiel.xlsx", frames,
                     created=datetime.combine(first, datetime.min.time()))
     for h in HABITS:

@@ -47,13 +47,16 @@ COMMUNES = (("Niort", 55), ("Chauray", 6), ("Aiffres", 5), ("Échiré", 4), ("Be
             ("Prahecq", 2), ("Frontenay-Rohan-Rohan", 3), ("Mauzé-sur-le-Mignon", 3))
 PRESCRIBERS = ("France Travail", "Mission Locale", "Cap Emploi", "PLIE",
                "Conseil départemental", "CCAS")
-SUPPORT = ("Suivi socio-professionnel mensuel", "Aide au permis de conduire",
-           "Accompagnement vers le logement", "Atelier CV et entretien",
+# With their hours where a structure writes them (the bilan's « Accompagnement et formation »).
+SUPPORT = ("Suivi socio-professionnel mensuel (2 h)", "Aide au permis de conduire",
+           "Accompagnement vers le logement (4 h)", "Atelier CV et entretien (6 h)",
            "Point mensuel avec le chargé d'insertion", "Orientation vers un suivi santé",
-           "Appui aux démarches numériques")
-TRAINING = ("", "", "", "SST (sauveteur secouriste du travail)", "CACES R482",
-            "Habilitation électrique B0", "Titre professionnel agent de propreté et d'hygiène",
-            "Formation gestes et postures", "CQP ouvrier qualifié", "Permis B")
+           "Appui aux démarches numériques (3 h)")
+TRAINING = ("", "", "", "SST sauveteur secouriste du travail (14 h)", "CACES R482 (21 h)",
+            "Habilitation électrique B0 (7 h)",
+            "Titre professionnel agent de propreté et d'hygiène (280 h)",
+            "Formation gestes et postures (7 h)", "CQP ouvrier qualifié (140 h)",
+            "Permis B (30 h)")
 
 
 @dataclass

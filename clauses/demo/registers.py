@@ -9,7 +9,7 @@ as text to keep leading zeros).
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -47,10 +47,26 @@ def _frame(sheet: str, rows: list[dict[str, object]]) -> pd.DataFrame:
     return frame
 
 
+def opening_balance(market: Market, coverage_start: date | None) -> dict[str, object]:
+    """A marché already under way when the guichet started with Clauses (SPEC §4, issue 15):
+    the hours it achieved before, at its own pace, up to the day before coverage. No random
+    draw, so the rest of the territory is unchanged."""
+    if coverage_start is None or not market.date_debut < coverage_start <= market.date_fin:
+        return {}
+    before = (coverage_start - market.date_debut).days
+    length = (market.date_fin - market.date_debut).days + 1
+    hours = round(market.heures_objectif * min(market.pace, 1.0) * before / length / 10) * 10
+    if hours <= 0:
+        return {}
+    return {"heures_reprise": float(hours), "reprise_au": coverage_start - timedelta(days=1)}
+
+
 def register_frames(structure_sirets: dict[str, str], companies: list[Company],
                     markets: list[Market], people: list[Person],
-                    decisions: list[Decision]) -> dict[str, pd.DataFrame]:
-    """The six sheets with the canonical columns of `schemas.registers`."""
+                    decisions: list[Decision],
+                    coverage_start: date | None = None) -> dict[str, pd.DataFrame]:
+    """The six sheets with the canonical columns of `schemas.registers`; marchés started before
+    `coverage_start` carry their opening balance."""
     return {
         "Structures": _frame("Structures", [
             {"code_structure": h.code, "nom": h.nom, "type": h.type,
@@ -63,7 +79,7 @@ def register_frames(structure_sirets: dict[str, str], companies: list[Company],
         "Marchés": _frame("Marchés", [
             {"code_marche": m.code_marche, "intitule": m.intitule, "code_mo": m.code_mo,
              "siret": m.siret, "date_debut": m.date_debut, "date_fin": m.date_fin,
-             "heures_objectif": float(m.heures_objectif)}
+             "heures_objectif": float(m.heures_objectif), **opening_balance(m, coverage_start)}
             for m in sorted(markets, key=lambda m: m.code_marche)]),
         "Participants": _frame("Participants", [
             {"id_participant": p.id_participant, "nom": p.nom, "prenom": p.prenom,

@@ -302,8 +302,9 @@ def _replacing(run: IngestRun, checked: Checked) -> pd.DataFrame | None:
     result = checked.result
     result.remplacements = replaced.to_dict("records")
     if checked.raw is not None:
+        alert = result.message if result.motif == "TOTAL_INCOHERENT" else None
         result.control_report = statement_report(run.context, checked.received, checked.raw,
-                                                 hours, months, replaced)
+                                                 hours, months, replaced, file_alert=alert)
     return with_replacements(months, replaced)
 
 

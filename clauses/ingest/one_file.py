@@ -19,7 +19,7 @@ import pandas as pd
 from clauses.checking.facts import RegisterIndex
 from clauses.checking.matching import match_participants
 from clauses.checking.months import late_months, month_records
-from clauses.checking.rules import check_lines
+from clauses.checking.rules import check_lines, total_message
 from clauses.config import Config
 from clauses.errors import FileRejected
 from clauses.reading.sizes import ReadLimits
@@ -166,6 +166,11 @@ def _hour_statement(context: CheckContext, received: Received,
                            jour_limite=config.depot.jour_limite, periods=submission.periods)
     late_by_month = dict(zip(months["mois"], months["en_retard"], strict=True))
     checked["en_retard"] = checked["mois"].map(late_by_month).fillna(False).astype(bool)
+    # A wrong Total is a fact about the file: one alert, not one per line (issue 15).
+    total_alert = total_message(lines, submission.declared_total, config.regles)
+    reasons = reason_counts(checked["motifs"])
+    if total_alert:
+        reasons["TOTAL_INCOHERENT"] = 1
     counts = checked["statut"].value_counts()
     counted = checked["statut"] != LineStatus.REJECTED.value
     month = main_month(checked["mois"])
@@ -176,18 +181,21 @@ def _hour_statement(context: CheckContext, received: Received,
         alertes=int(counts.get(LineStatus.ALERT.value, 0)),
         rejetees=int(counts.get(LineStatus.REJECTED.value, 0)),
         heures=float(checked.loc[counted, "heures"].sum()), en_retard=late,
-        motifs=reason_counts(checked["motifs"]), sha256=received.sha,
+        motifs=reasons, sha256=received.sha,
         mois_en_retard=late_months(months),
+        motif="TOTAL_INCOHERENT" if total_alert else None, message=total_alert,
     )
-    result.control_report = statement_report(context, received, submission.raw, checked, months)
+    result.control_report = statement_report(context, received, submission.raw, checked, months,
+                                             file_alert=total_alert)
     return Checked(received, result, hours=checked, months=months, raw=submission.raw,
                    periods=submission.periods)
 
 
 def statement_report(context: CheckContext, received: Received, raw: pd.DataFrame,
                      checked: pd.DataFrame, months: pd.DataFrame,
-                     replaced: pd.DataFrame | None = None) -> Path:
-    """The control report of a relevé: lateness per month, and what it replaced if known."""
+                     replaced: pd.DataFrame | None = None, file_alert: str | None = None) -> Path:
+    """The control report of a relevé: lateness per month, what it replaced if known, and an
+    alert about the whole file (a wrong `Total` line) if any."""
     candidate = received.candidate
     late_by_month = dict(zip(months["mois"], months["en_retard"], strict=True))
     month = main_month(checked["mois"])
@@ -198,7 +206,7 @@ def statement_report(context: CheckContext, received: Received, raw: pd.DataFram
         raw=raw, checked=checked, territory=context.config.territoire,
         late_by_month=late_by_month, replaced=replaced,
         reexamined=context.untold.get(candidate.structure),
-        arrived=candidate.arrived,
+        arrived=candidate.arrived, file_alert=file_alert,
     )
 
 

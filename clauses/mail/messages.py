@@ -59,8 +59,8 @@ def control_report_message(config: Config, structure: Row, record: FileRecord,
         summary = (
             f"Compte rendu de contrôle de votre fichier « {name} »"
             f"{_period(record.mois)} : "
-            f"{count(record.acceptees, 'ligne acceptée', 'lignes acceptées')}, "
-            f"{record.alertes} avec alerte, "
+            f"{count(record.acceptees + record.alertes, 'ligne comptée', 'lignes comptées')} "
+            f"(dont {record.alertes} avec alerte), "
             f"{count(record.rejetees, 'rejetée', 'rejetées')}."
         )
     paragraphs = [summary, (
@@ -69,6 +69,8 @@ def control_report_message(config: Config, structure: Row, record: FileRecord,
         "les corriger, déposez un relevé complet corrigé pour le même mois, il remplacera "
         "celui-ci."
     )]
+    if record.motif == "TOTAL_INCOHERENT" and record.message:
+        paragraphs.insert(1, f"Alerte sur le fichier : {record.message}")
     if replaced is not None and len(replaced):
         paragraphs.append("Ce relevé remplace les lignes que votre structure avait déjà "
                           "envoyées pour ces mois :\n" + "\n".join(

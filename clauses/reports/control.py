@@ -195,13 +195,18 @@ def _write_quarantine(sheet: Sheet, code: str, message: str | None) -> None:
                     + FILE_FIXES.get(code, "Corrigez le fichier puis déposez-le à nouveau."))
 
 
-def _write_checked_summary(sheet: Sheet, checked: pd.DataFrame) -> None:
+def _write_checked_summary(sheet: Sheet, checked: pd.DataFrame,
+                           file_alert: str | None = None) -> None:
     statuses = status_counts(checked)
     rejected = LineStatus.REJECTED.value
     rows = list(statuses.itertuples(index=False, name=None))  # (statut, lignes, heures)
     counted = sum(hours for status, _, hours in rows if status != rejected)
     sheet.pairs([("Lignes lues", len(checked), "integer"),
                  ("Heures comptées", float(counted), "hours")])
+    if file_alert:  # a fact about the file, said once (issue 15): the lines keep their status
+        sheet.heading("Alerte sur le fichier")
+        sheet.pairs([("TOTAL_INCOHERENT", REASON_LABELS["TOTAL_INCOHERENT"])])
+        sheet.paragraph(file_alert)
     sheet.heading("Lignes par statut")
     sheet.table(statuses, kinds={"Heures déclarées": "hours"}, row_styles=[
         STATUS_STYLES.get(status) for status, _, _ in rows],
@@ -224,14 +229,16 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                          arrived: datetime | None = None,
                          late_by_month: Mapping[str, bool] | None = None,
                          replaced: pd.DataFrame | None = None,
-                         reexamined: pd.DataFrame | None = None) -> Path:
+                         reexamined: pd.DataFrame | None = None,
+                         file_alert: str | None = None) -> Path:
     """Write the control report of one received file; returns `path`.
 
     `raw` is the reader's lines as sent; `checked` the CheckedHourLine frame on the same index
     (None for a tableau de suivi); `file_reason` the file-level code of a quarantined file, with
     `file_message` its specific French sentence (for instance naming the missing columns).
     `late_by_month`: lateness of each month of a relevé covering several (SPEC §6);
-    `replaced`: what the relevé replaced (`clauses.checking.months.replacements`).
+    `replaced`: what the relevé replaced (`clauses.checking.months.replacements`);
+    `file_alert` the sentence of an alert about the whole file (a wrong `Total` line).
     """
     with ReportWorkbook(path, territory=territory or "Guichet unique des clauses sociales",
                         title=f"{TITLE} — {Path(file_name).name}",
@@ -245,7 +252,7 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
         if file_reason is not None:
             _write_quarantine(summary, file_reason, file_message)
         elif checked is not None:
-            _write_checked_summary(summary, checked)
+            _write_checked_summary(summary, checked, file_alert)
             if replaced is not None and len(replaced):
                 _write_replacements(summary, replaced)
             if reexamined is not None and len(reexamined):
