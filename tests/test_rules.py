@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from clauses.checking.facts import RegisterIndex, months_after
-from clauses.checking.rules import RULES, check_lines
+from clauses.checking.rules import RULES, check_lines, total_message
 from clauses.config import REASON_CODES, Rules
 from schemas.submissions import CheckedHourLine
 from tests.rules_fixtures import (

@@ -60,7 +60,7 @@ def build_demo(root: Path, *, seed: int = 2026, participants: int = 600, months:
     people = make_people(rng, numbers[PLANTED_PEOPLE:], HABITS, first, last, taken)
     missions = plan_missions(rng, people, markets, habits, window)
     lines = hour_lines(missions, window, habits)
-    calibrate_targets(rng, markets, lines, window[-1])
+    calibrate_targets(rng, markets, lines, window[-1], window[0])
     planting = plant_lines(rng, window, habits, lines, markets, companies, taken,
                            iter(numbers[:PLANTED_PEOPLE]))
 

@@ -166,10 +166,23 @@ def hour_lines(missions: list[Mission], months: list[str],
     return lines
 
 
+def _before_coverage(market: Market, hours: float, first_month: str | None, now: date) -> float:
+    """Hours at the window's daily rate over the days before `first_month`, rounded to 10 h."""
+    if first_month is None:
+        return 0.0
+    start = month_start(first_month)
+    if not market.date_debut < start <= market.date_fin:
+        return 0.0
+    seen = (min(now, market.date_fin) - start).days + 1
+    return float(round(hours * (start - market.date_debut).days / seen / 10) * 10)
+
+
 def calibrate_targets(rng: random.Random, markets: list[Market], lines: list[Line],
-                      last_month: str) -> None:
+                      last_month: str, first_month: str | None = None) -> None:
     """Target = hours worked ÷ (pace × share of the marché's duration elapsed), rounded as
-    buyers write them; a marché with no line yet gets a plain target (0 % realised)."""
+    buyers write them; a marché with no line yet gets a plain target (0 % realised). A marché
+    already under way in `first_month` (the guichet's first month with Clauses) worked at the
+    same rate before it: those hours are its opening balance (`heures_reprise`, SPEC §4)."""
     worked: dict[str, float] = {}
     for line in lines:
         worked[line.code_marche] = worked.get(line.code_marche, 0.0) + line.hours
@@ -181,6 +194,7 @@ def calibrate_targets(rng: random.Random, markets: list[Market], lines: list[Lin
         if hours <= 0 or elapsed <= 0:
             market.heures_objectif = float(rng.choice((350, 500, 700, 840, 1200, 1500)))
             continue
-        target = hours / (market.pace * elapsed / total)
+        market.heures_reprise = _before_coverage(market, hours, first_month, now)
+        target = (hours + market.heures_reprise) / (market.pace * elapsed / total)
         step = 50 if target < 2000 else 100
         market.heures_objectif = float(max(step, round(target / step) * step))

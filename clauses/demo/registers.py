@@ -49,16 +49,11 @@ def _frame(sheet: str, rows: list[dict[str, object]]) -> pd.DataFrame:
 
 def opening_balance(market: Market, coverage_start: date | None) -> dict[str, object]:
     """A marché already under way when the guichet started with Clauses (SPEC §4, issue 15):
-    the hours it achieved before, at its own pace, up to the day before coverage. No random
-    draw, so the rest of the territory is unchanged."""
-    if coverage_start is None or not market.date_debut < coverage_start <= market.date_fin:
+    the hours it achieved before (`missions.calibrate_targets`), up to the day before."""
+    if coverage_start is None or market.heures_reprise <= 0:
         return {}
-    before = (coverage_start - market.date_debut).days
-    length = (market.date_fin - market.date_debut).days + 1
-    hours = round(market.heures_objectif * min(market.pace, 1.0) * before / length / 10) * 10
-    if hours <= 0:
-        return {}
-    return {"heures_reprise": float(hours), "reprise_au": coverage_start - timedelta(days=1)}
+    return {"heures_reprise": float(market.heures_reprise),
+            "reprise_au": coverage_start - timedelta(days=1)}
 
 
 def register_frames(structure_sirets: dict[str, str], companies: list[Company],

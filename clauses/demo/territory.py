@@ -51,6 +51,7 @@ class Market:
     weight: float  # share of the placements it attracts
     pace: float  # realisation rate reached relative to the time elapsed (1 = on track)
     heures_objectif: float = 0.0  # set once the hours are simulated (missions.calibrate_targets)
+    heures_reprise: float = 0.0  # hours before the guichet used Clauses (same calibration)
 
 
 BUYERS: tuple[Buyer, ...] = (

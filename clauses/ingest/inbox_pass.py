@@ -47,6 +47,7 @@ from clauses.ingest.one_file import (
     file_report,
     refuse,
     statement_report,
+    tracking_report,
 )
 from clauses.ledger import FileRecord, Ledger
 from clauses.periods import add_months
@@ -54,6 +55,7 @@ from clauses.reading.notations import fold_code, french_number
 from clauses.reading.sizes import ReadLimits
 from clauses.reading.submission import SPREADSHEET_SUFFIXES
 from clauses.registers.load import Registers, load_registers
+from clauses.reports.missions import disagreements
 from clauses.vocabulary import FILE_REASONS, Kind
 from clauses.workspace.archive import archive_file, remove_from_inbox
 from clauses.workspace.folders import ensure_writable
@@ -308,10 +310,26 @@ def _replacing(run: IngestRun, checked: Checked) -> pd.DataFrame | None:
     return with_replacements(months, replaced)
 
 
+def _disagreeing(run: IngestRun, checked: Checked) -> None:
+    """A tableau de suivi whose contract types or mission dates differ from the structure's
+    relevés: its control report says so, and which one the reports use (issue 15)."""
+    tracking = checked.tracking
+    if tracking is None or not len(tracking) or checked.raw is None:
+        return
+    structure = checked.result.structure
+    lines = run.ledger.hours(code_structure=structure)
+    gaps = disagreements(lines, tracking.assign(code_structure=structure,
+                                                recu_le=pd.Timestamp(run.now)))
+    if len(gaps):
+        checked.result.control_report = tracking_report(run.context, checked.received,
+                                                        checked.raw, gaps)
+
+
 def commit(run: IngestRun, checked: Checked) -> FileResult:
     """Record a checked file in the ledger (one transaction), then take it out of the inbox."""
     result = checked.result
     received = checked.received
+    _disagreeing(run, checked)
     months = _replacing(run, checked)
     run.ledger.record_file(_record(run, received, result, result.statut),
                            hours=checked.hours, tracking=checked.tracking, months=months)

@@ -221,4 +221,17 @@ def _tracking_table(context: CheckContext, received: Received,
     )
     return Checked(received, FileResult(
         candidate.structure, candidate.name, "traité", kind=Kind.SUIVI.value,
-        lignes=len(lines), control_report=report, sha256=received.sha), tracking=lines)
+        lignes=len(lines), control_report=report, sha256=received.sha), tracking=lines,
+        raw=submission.raw)
+
+
+def tracking_report(context: CheckContext, received: Received, raw: pd.DataFrame,
+                    disagreements: pd.DataFrame) -> Path:
+    """The control report of a tableau de suivi, with where it disagrees with the relevés."""
+    candidate = received.candidate
+    return write_control_report(
+        control_path(context, received), structure=candidate.structure,
+        file_name=candidate.name, kind=Kind.SUIVI.value, received=context.now, late=False,
+        raw=raw, territory=context.config.territoire, arrived=candidate.arrived,
+        disagreements=disagreements,
+    )

@@ -18,6 +18,7 @@ import pandas as pd
 
 from clauses.checking.months import replacement_sentence
 from clauses.periods import month_label
+from clauses.reports.missions import PRECEDENCE
 from clauses.reports.workbook import ReportWorkbook, Sheet
 from clauses.vocabulary import FILE_REASONS, REASON_LABELS, LineStatus
 
@@ -195,6 +196,21 @@ def _write_quarantine(sheet: Sheet, code: str, message: str | None) -> None:
                     + FILE_FIXES.get(code, "Corrigez le fichier puis déposez-le à nouveau."))
 
 
+def _shown(value: object) -> object:
+    return f"{value:%d/%m/%Y}" if isinstance(value, datetime | pd.Timestamp) else value
+
+
+def _write_disagreements(sheet: Sheet, gaps: pd.DataFrame) -> None:
+    """Where the tableau de suivi and the relevés differ, and which one the reports use."""
+    sheet.heading("Écarts avec vos relevés d'heures")
+    sheet.paragraph(f"{len(gaps)} donnée(s) de ce tableau de suivi diffèrent de vos relevés "
+                    "d'heures. " + PRECEDENCE + " Corrigez le document qui se trompe.")
+    sheet.table(pd.DataFrame({
+        "Identifiant": gaps["id_participant"], "Code marché": gaps["code_marche"],
+        "Donnée": gaps["fait"], "Relevé d'heures (retenu)": gaps["releve"].map(_shown),
+        "Tableau de suivi": gaps["suivi"].map(_shown)}))
+
+
 def _write_checked_summary(sheet: Sheet, checked: pd.DataFrame,
                            file_alert: str | None = None) -> None:
     statuses = status_counts(checked)
@@ -230,7 +246,8 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                          late_by_month: Mapping[str, bool] | None = None,
                          replaced: pd.DataFrame | None = None,
                          reexamined: pd.DataFrame | None = None,
-                         file_alert: str | None = None) -> Path:
+                         file_alert: str | None = None,
+                         disagreements: pd.DataFrame | None = None) -> Path:
     """Write the control report of one received file; returns `path`.
 
     `raw` is the reader's lines as sent; `checked` the CheckedHourLine frame on the same index
@@ -238,7 +255,9 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
     `file_message` its specific French sentence (for instance naming the missing columns).
     `late_by_month`: lateness of each month of a relevé covering several (SPEC §6);
     `replaced`: what the relevé replaced (`clauses.checking.months.replacements`);
-    `file_alert` the sentence of an alert about the whole file (a wrong `Total` line).
+    `file_alert` the sentence of an alert about the whole file (a wrong `Total` line);
+    `disagreements`: where a tableau de suivi differs from the structure's relevés
+    (`clauses.reports.missions.disagreements`).
     """
     with ReportWorkbook(path, territory=territory or "Guichet unique des clauses sociales",
                         title=f"{TITLE} — {Path(file_name).name}",
@@ -259,6 +278,8 @@ def write_control_report(path: Path, *, structure: str, file_name: str, kind: st
                 _write_reexamined(summary, reexamined)
         else:
             summary.pairs([("Lignes lues", 0 if raw is None else len(raw), "integer")])
+            if disagreements is not None and len(disagreements):
+                _write_disagreements(summary, disagreements)
             summary.paragraph("Un tableau de suivi n'est pas contrôlé ligne à ligne : il remplace "
                               "le tableau précédent de la structure.")
         if file_reason is None and raw is not None:

@@ -81,14 +81,21 @@ def running_in(facts: pd.DataFrame, month: str) -> pd.Series:
     return (start <= last) & ((end >= first) | open_end) & ~(exit_ < first)
 
 
-def contract_types(lines: pd.DataFrame, tracking: pd.DataFrame | None) -> pd.Series:
-    """Each line's contract type, the tableau de suivi's when the relevé gives none."""
-    suivi = from_tracking(tracking).set_index(KEY)["type_contrat"]
-    if suivi.empty:
-        return lines["type_contrat"]
+def filled_from_tracking(lines: pd.DataFrame, tracking: pd.DataFrame | None,
+                         fact: str) -> pd.Series:
+    """Each line's `fact` (one of FACTS), the tableau de suivi's when the relevé gives none."""
+    lines = _with_facts(lines)
+    suivi = from_tracking(tracking).set_index(KEY)[fact]
+    if suivi.empty or lines.empty:
+        return lines[fact]
     keys = pd.MultiIndex.from_frame(lines[KEY].astype(object))
     fallback = pd.Series(suivi.reindex(keys).to_numpy(), index=lines.index)
-    return lines["type_contrat"].where(lines["type_contrat"].notna(), fallback)
+    return lines[fact].where(lines[fact].notna(), fallback)
+
+
+def contract_types(lines: pd.DataFrame, tracking: pd.DataFrame | None) -> pd.Series:
+    """Each line's contract type, the tableau de suivi's when the relevé gives none."""
+    return filled_from_tracking(lines, tracking, "type_contrat")
 
 
 def disagreements(lines: pd.DataFrame, tracking: pd.DataFrame | None) -> pd.DataFrame:

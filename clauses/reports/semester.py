@@ -40,6 +40,7 @@ from clauses.periods import (
 )
 from clauses.registers.load import Registers
 from clauses.reports import editions as ed
+from clauses.reports import missions
 from clauses.reports.annual.activity import counted_lines
 from clauses.reports.annual.people import current_tracking, newest_tracking_lines
 from clauses.reports.workbook import ReportWorkbook, sum_totals
@@ -126,7 +127,12 @@ def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.Data
                     code_structure: str, period: str) -> pd.DataFrame:
     """The `Salariés` sheet of one structure (one row per participant, sorted by name)."""
     lines = _period_lines(hours, code_structure, period)
-    lines = lines.assign(societe=_companies(lines, registers))
+    # Contract type and mission end: the relevé's, else the tableau de suivi's (issue 15).
+    lines = lines.assign(
+        societe=_companies(lines, registers),
+        type_contrat=missions.filled_from_tracking(lines, tracking, "type_contrat"),
+        date_fin_mission=pd.to_datetime(
+            missions.filled_from_tracking(lines, tracking, "date_fin_mission")))
     months = period_months(period)
     last = months[-1]
     grouped = lines.groupby("id_participant")
