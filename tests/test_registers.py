@@ -17,6 +17,12 @@ def registers():
     return load_registers(REGISTER)
 
 
+def test_a_caller_changing_its_registers_leaves_the_next_caller_s_intact() -> None:
+    first = load_registers(REGISTER)
+    first.companies["nom"] = "modifié"
+    assert load_registers(REGISTER).companies["nom"].tolist() == ["BTP Sèvre", "Nettoyage Niortais"]
+
+
 @pytest.mark.parametrize(
     ("table", "column", "dtype"),
     [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +71,7 @@ _CACHE_SIZE = 4
 def load_registers(path: Path, extra_aliases: dict[str, str] | None = None) -> Registers:
     """Read and validate the six registers; raise `RegisterError` naming sheet, row, column.
 
-    The frames returned are shared between callers: treat them as read-only."""
+    Each caller gets its own frames (a cached version is handed out as copies)."""
     path = Path(path)
     try:
         stat = path.stat()
@@ -84,7 +84,14 @@ def load_registers(path: Path, extra_aliases: dict[str, str] | None = None) -> R
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = registers
-    return _CACHE[key]
+    return _own_copy(_CACHE[key])
+
+
+def _own_copy(registers: Registers) -> Registers:
+    # Copy-on-write (pandas 3): a shallow copy shares the data until either side writes, so a
+    # caller adding or changing a column never changes what the next caller of the cache reads.
+    frames = {f.name: getattr(registers, f.name).copy(deep=False) for f in fields(registers)}
+    return Registers(**frames)
 
 
 def _load(path: Path, extra_aliases: dict[str, str] | None) -> Registers:
