@@ -75,7 +75,8 @@ def decisions_markdown(results: list[FileResult], waiting: list[Path],
     if any(r.rejetees for r in results):
         parts.append(
             "\nUne décision du maître d'ouvrage peut valider des heures refusées : ajoutez-la à la "
-            "feuille « Décisions » du référentiel, puis demandez à la structure de renvoyer son relevé."
+            "feuille « Décisions » du référentiel : elle s'applique aux lignes déjà reçues dès le "
+            "prochain passage, sans renvoi du relevé."
         )
     late = [r for r in results if r.en_retard or r.mois_en_retard]
     if late:

@@ -53,7 +53,7 @@ def register_fingerprints(registers: Registers) -> dict[str, str]:
     prints = {}
     for name in SHEETS:
         frame = getattr(registers, name)
-        hashed = pd.util.hash_pandas_object(frame.astype(object), index=False).to_numpy()
+        hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
         digest = hashlib.sha256("\x1f".join(map(str, frame.columns)).encode())
         digest.update(hashed.tobytes())
         prints[name] = digest.hexdigest()
