@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from workspace_factory import make_workspace
 
-from clauses.app.jobs import run_monthly, run_reminders
+from clauses.app.jobs import run_monthly, run_reminders, show_status
 from clauses.config import Config
 from clauses.ingest import ingest_inbox
 from clauses.ledger import Ledger
@@ -137,3 +137,11 @@ def test_no_reminder_for_a_month_the_structure_sent_in_a_two_month_file(two_mont
 
 def test_ingest_result_names_only_the_late_month(two_months):
     assert two_months.result.mois_en_retard == ["2026-09"]
+
+
+@pytest.mark.parametrize("month, shown", [("2026-09", "Hors délai"), ("2026-10", "À temps")],
+                         ids=["september-late", "october-on-time"])
+def test_status_command_judges_each_month_on_its_own(two_months, capsys, month, shown):
+    show_status(two_months.config, month)
+    [row] = [line for line in capsys.readouterr().out.splitlines() if "AI-NIORT" in line]
+    assert shown in row

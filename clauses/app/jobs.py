@@ -272,8 +272,8 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
         editions = _editions(config, ledger)
         path = write_annual_report(
             config, registers, ledger.hours(), ledger.tracking(), year, generated_at=now,
-            today=now.date(), provisoire=provisoire, editions=editions, files=ledger.files(),
-            all_hours=ledger.hours(counted_only=False),
+            today=now.date(), provisoire=provisoire, editions=editions,
+            files=ledger.files_by_month(), all_hours=ledger.hours(counted_only=False),
         )
         ledger.record_editions(editions.new)
         report.written.append(path)

@@ -262,6 +262,8 @@ def _files_since(files: pd.DataFrame | None, moment: datetime, months: set[str])
                    & (files["type"] != "pièce justificative")]
     if months:
         chosen = chosen[chosen["mois"].isin(months) | chosen["mois"].isna()]
+    if "sha256" in chosen:  # a relevé listed once per month it holds lines of is one file
+        chosen = chosen.drop_duplicates("sha256")
     return [f"{row['code_structure']} « {row['nom_fichier']} » le "
             f"{pd.Timestamp(row['recu_le']):%d/%m/%Y}" for row in chosen.to_dict("records")]
 

@@ -211,7 +211,7 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
     a provisional one is `bilan-annuel-<YYYY>-provisoire.xlsx`, replaced at each run.
 
     `hours` = `Ledger.hours(current_only=True, counted_only=True)` over every month,
-    `tracking` = `Ledger.tracking(current_only=True)`, `files` = `Ledger.files()` and
+    `tracking` = `Ledger.tracking(current_only=True)`, `files` = `Ledger.files_by_month()` and
     `all_hours` = `Ledger.hours(counted_only=False)` for the `Activité du guichet` sheet (it
     knows no file nor refused line when they are omitted). Refuses a year not over yet
     (`PeriodNotOver`) unless `provisoire`, which marks every sheet « PROVISOIRE »."""
