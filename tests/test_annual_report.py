@@ -290,3 +290,17 @@ def test_the_same_year_recorded_in_a_real_ledger_gives_the_same_bilan(tmp_path):
     finally:
         ledger.close()
     assert year.all_values(path) == year.all_values(_write(tmp_path / "frames"))
+
+
+def test_a_chart_of_many_rows_shows_the_largest_then_the_others():
+    import pandas as pd
+
+    from clauses.reports.annual.writer import CHART_TOP, top_and_others
+
+    frame = pd.DataFrame({"Code marché": [f"M{i:02d}" for i in range(20)],
+                          "Heures de l'année": [float(i) for i in range(20)]})
+    shown = top_and_others(frame, "Code marché", ["Heures de l'année"])
+    assert len(shown) == CHART_TOP
+    assert shown["Code marché"].tolist()[:2] == ["M19", "M18"]
+    # M19 … M06 shown (14 bars); M05 … M00 = 5 + 4 + 3 + 2 + 1 + 0 = 15 h in one bar.
+    assert shown.iloc[-1].tolist() == ["Autres (6)", 15.0]

@@ -47,6 +47,7 @@ FILE_STEMS: dict[str, str] = {
     ANNUAL: "bilan-annuel-{period}",
 }
 # The recipient recorded for the reports that have no recipient code in their name.
+NAMED_FILES = 5  # files named in an edition's note; beyond, counted
 GUICHET = "guichet"
 DDETS = "DDETS-PP"
 
@@ -238,15 +239,20 @@ class Editions:
         return planned.path
 
 
-def edition_note(planned: Planned, files: pd.DataFrame | None, months: Iterable[str] = ()) -> \
-        list[str]:
+def edition_note(planned: Planned, files: pd.DataFrame | None, months: Iterable[str] = (),
+                 structure: str | None = None) -> list[str]:
     """The note of an edition after the first: which one it replaces, and why (the files
     received since, for the months it covers, else a change in the registers)."""
     previous = planned.previous
     if previous is None:
         return []
+    if files is not None and structure is not None:
+        files = files[files["code_structure"] == structure]
     since = _files_since(files, previous.arrete_au, set(months))
-    why = ("relevés reçus depuis : " + ", ".join(since)) if since else (
+    shown = ", ".join(since[:NAMED_FILES])
+    if len(since) > NAMED_FILES:
+        shown += f" et {len(since) - NAMED_FILES} autres"
+    why = (f"fichiers reçus depuis : {shown}") if since else (
         "registres du guichet modifiés depuis (décisions, marchés ou participants)")
     return [f"Édition {planned.numero} — remplace l'édition du "
             f"{previous.arrete_au:%d/%m/%Y à %H:%M} ({previous.file_name}). Motif : {why}."]

@@ -36,6 +36,7 @@ MAX_WIDTH = 60  # characters; longer text columns wrap instead of widening the p
 # 0.71 more than its width); 11 pt text stays ≥ 7 pt, and 10 pt chart text ≥ 7 pt, up to
 # W ≈ 158. Tables are fitted to PAGE_WIDTH by wrapping their text columns.
 PAGE_WIDTH = 150
+CHART_FONT = 11  # points, like the cells: ≥ 7 at print within PAGE_WIDTH
 PRINTED_WIDTH_FACTOR = 111.0
 MIN_TEXT_WIDTH = 12  # a wrapped text column never gets narrower than this
 PRINTED_HEIGHT = 595.3 - (0.5 + 0.6) * 72 - 30  # A4 landscape less margins and footer, points
@@ -96,17 +97,20 @@ def line_count(value: Any, width: int) -> int:
     return sum(max(1, math.ceil(len(part) / per_line)) for part in str(value).split("\n"))
 
 
-def fit_widths(wanted: list[int], kinds: list[str], already: list[int] | None = None,
+def fit_widths(wanted: list[int], kinds: list[str], already: dict[int, int] | None = None,
                page: int = PAGE_WIDTH) -> list[int]:
     """Column widths whose sum fits the printed page: the widest text columns are narrowed
-    (they wrap) until it fits or all are at MIN_TEXT_WIDTH. `already`: widths other blocks of
-    the sheet gave these columns (the sheet's column is the widest of them)."""
+    (they wrap) until it fits or all are at MIN_TEXT_WIDTH. `already`: the widths other blocks
+    of the sheet gave its columns (a sheet's column is the widest of them; columns beyond this
+    table's count too)."""
     widths = list(wanted)
-    others = already or [0] * len(widths)
+    already = already or {}
+    others = [already.get(c, 0) for c in range(len(widths))]
+    beyond = sum(w for c, w in already.items() if c >= len(widths))
     textual = [i for i, k in enumerate(kinds) if k in ("text", "wrap")]
 
     def total() -> int:
-        return sum(max(w, o) for w, o in zip(widths, others, strict=True))
+        return beyond + sum(max(w, o) for w, o in zip(widths, others, strict=True))
 
     while total() > page:
         narrowable = [i for i in textual if widths[i] > MIN_TEXT_WIDTH]

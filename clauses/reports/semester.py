@@ -241,6 +241,7 @@ def write_semester_reports(config: Config, registers: Registers, hours: pd.DataF
             path, config=config, structure=str(names.get(code, code)), period=period,
             employees=employees, plan=plan_table(employees, tracking, code),
             generated_at=generated_at, provisoire=provisoire,
-            notes=ed.edition_note(planned, files) if planned else ())
+            notes=ed.edition_note(planned, files, period_months(period), code)
+            if planned else ())
         paths.append(editions.keep(planned, as_of=generated_at) if planned else path)
     return paths

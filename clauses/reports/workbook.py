@@ -56,6 +56,7 @@ from clauses.atomic import commit, temporary_beside
 from clauses.clock import to_utc
 from clauses.errors import WorkspaceError
 from clauses.reports.formatting import (
+    CHART_FONT,
     FINGERPRINT_PROPERTY,
     HEADER_FILL,
     MAX_WIDTH,
@@ -305,7 +306,7 @@ class Sheet:
             content = text_width(cells, kinds[col]) + 2
             width = max(header_width(header, content), min_widths.get(header, 0))
             wanted.append(min(width, max(MAX_WIDTH, min_widths.get(header, 0))))
-        widths = fit_widths(wanted, kinds, [self._widths.get(c, 0) for c in range(len(wanted))])
+        widths = fit_widths(wanted, kinds, self._widths)
         for col, (width, cells) in enumerate(zip(widths, values, strict=True)):
             if kinds[col] == "text" and width < text_width(cells, "text") + 2:
                 kinds[col] = "wrap"
@@ -388,8 +389,12 @@ class Sheet:
             base.combine(other)
         base.set_title({"name": title, "name_font": {"size": 12}})
         axis_format = NUMBER_FORMATS[y_format] or "General"
-        base.set_y_axis({"num_format": axis_format.replace(".00", ""), "min": 0})
-        base.set_legend({"position": "bottom"})
+        # Explicit size: LibreOffice otherwise draws axis labels at 9 pt, under 7 pt at print.
+        font = {"size": CHART_FONT}
+        base.set_x_axis({"num_font": font})
+        base.set_y_axis({"num_format": axis_format.replace(".00", ""), "min": 0,
+                         "num_font": font})
+        base.set_legend({"position": "bottom", "font": font})
         base.set_size({"width": size[0], "height": size[1]})
         rows = math.ceil(size[1] / 20) + 2
         if beside:

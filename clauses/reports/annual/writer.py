@@ -161,6 +161,9 @@ def _synthesis_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers, ye
         sheet.paragraph(text.format(etp=f"{config.rapports.heures_etp:,.0f}".replace(",", " ")))
 
 
+CHART_TOP = 15  # bars in a chart of marchés, companies…: beyond, the rest is one bar
+
+
 def _hours_sheet(sheet: Sheet, frame: pd.DataFrame, label: str, layout: Layout,
                  chart_title: str) -> None:
     """A table of hour figures by MO, marché, company or structure, with its chart."""
@@ -174,7 +177,20 @@ def _hours_sheet(sheet: Sheet, frame: pd.DataFrame, label: str, layout: Layout,
         series = [("Heures cumulées", "column"), ("Heures objectif", "column")]
     else:
         series = [("Heures de l'année", "column")]
+    if len(frame) > CHART_TOP:
+        # 75 marchés in one chart cannot be read (issue 16.1): the largest, then the rest.
+        sheet.heading(f"Pour le graphique : les {CHART_TOP - 1} premiers, puis les autres")
+        shown = top_and_others(frame, label, [name for name, _ in series])
+        table = sheet.table(shown, kinds=dict.fromkeys([n for n, _ in series], "hours"))
     sheet.chart(table, categories=label, series=series, title=chart_title)
+
+
+def top_and_others(frame: pd.DataFrame, label: str, values: list[str]) -> pd.DataFrame:
+    """The CHART_TOP - 1 rows with the most of `values[0]`, then one « Autres (n) » row."""
+    ranked = frame.sort_values(values[0], ascending=False, kind="stable")
+    top, rest = ranked.head(CHART_TOP - 1), ranked.iloc[CHART_TOP - 1:]
+    others = {label: f"Autres ({len(rest)})", **{v: rest[v].sum() for v in values}}
+    return pd.concat([top[[label, *values]], pd.DataFrame([others])], ignore_index=True)
 
 
 def _people_tables(sheet: Sheet, tables: dict[str, pd.DataFrame], layout: Layout, *,
@@ -236,7 +252,8 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
     else:
         planned = editions.plan(ed.ANNUAL, str(year), ed.DDETS, folder)
         path = planned.staging
-        notes = [*notes, *ed.edition_note(planned, files)]
+        notes = [*notes, *ed.edition_note(planned, files,
+                                          [f"{year}-{m:02d}" for m in range(1, 13)])]
     with ReportWorkbook(path, territory=config.territoire, title=title,
                         period=period_label(year), generated_at=generated_at) as book:
         _synthesis_sheet(book.sheet("Synthèse", notes=notes), hours, registers, year, config,
