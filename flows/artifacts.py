@@ -7,10 +7,12 @@ from pathlib import Path
 from uuid import UUID
 
 import pandas as pd
+from prefect import get_run_logger
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.client.orchestration import get_client
 
 from clauses.app.jobs import JobReport, reevaluation_summary
+from clauses.app.review import month_reviews, months_of
 from clauses.checking.months import replacement_sentence
 from clauses.config import Config
 from clauses.ingest import FileResult
@@ -134,15 +136,46 @@ def publish_ingest_artifacts(results: list[FileResult], waiting: list[Path],
     )
 
 
+def publish_month_reviews(config: Config, results: list[FileResult], now) -> list[str]:
+    """`a-examiner-<M>` for each month the pass touched: the month's open points, cumulated
+    from the ledger (an artifact key keeps its history; the newest version is the page)."""
+    reviews = month_reviews(config, months_of(results, now), now)
+    for month, markdown in reviews.items():
+        create_markdown_artifact(
+            key=f"a-examiner-{month}", markdown=markdown,
+            description=f"Tout ce qui reste à examiner pour {month}, passage après passage.")
+    return list(reviews)
+
+
+def log_report(report: JobReport) -> None:
+    """What the run did, in the run's log at INFO, in French (the UI otherwise shows « This
+    run did not produce any logs »): its summary, each file written, each e-mail."""
+    logger = get_run_logger()
+    for line in report.lines:
+        logger.info(line)
+    for path in report.written:
+        logger.info("Classeur : %s", path)
+    for send in report.sends:
+        log = logger.warning if send.failed else logger.info
+        log("Courriel %s — %s : %s%s", _sent(send), send.recipient, send.subject,
+            f" ({send.error})" if send.error else "")
+
+
 def publish_job_artifacts(key: str, report: JobReport, config: Config) -> None:
-    """Files written (with links) and e-mails sent or failed, for a report or mail flow."""
+    """The run's overview first (when it has one), then files written (with links) and e-mails
+    sent or failed, for a report or mail flow."""
+    if report.overview:
+        create_markdown_artifact(key=f"{key}-apercu", markdown=report.overview,
+                                 description="Le mois en une page : dépôts, rectificatifs, "
+                                             "marchés en retard, courriels.")
     rows = [{"Fichier écrit": str(p.relative_to(config.root)) if p.is_relative_to(config.root)
              else str(p)} for p in report.written]
     if rows:
         create_table_artifact(key=f"{key}-fichiers", table=rows,
                               description="Classeurs écrits par cette exécution.")
         for path in report.written[:20]:
-            create_link_artifact(link=path.resolve().as_uri(), link_text=path.name)
+            create_link_artifact(link=path.resolve().as_uri(), link_text=path.name,
+                                 description=f"Classeur écrit : {path.parent.name}/{path.name}")
     if report.sends:
         create_table_artifact(
             key=f"{key}-courriels",
@@ -151,4 +184,5 @@ def publish_job_artifacts(key: str, report: JobReport, config: Config) -> None:
             description="Courriels de cette exécution (jamais deux fois le même).",
         )
     create_markdown_artifact(key=f"{key}-resume", markdown="\n".join(
-        ["# Résumé", *[f"- {line}" for line in report.lines]]))
+        ["# Résumé", *[f"- {line}" for line in report.lines]]),
+        description="Ce que cette exécution a fait, en une page.")

@@ -16,7 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from clauses.app.jobs import send_control_reports
+from clauses.app.jobs import send_control_reports, summarise_ingest
 from clauses.clock import now_or
 from clauses.config import load_config
 from clauses.ingest.inbox_pass import (
@@ -29,7 +29,7 @@ from clauses.ingest.inbox_pass import (
 )
 from clauses.ingest.one_file import Checked, Received
 from clauses.workspace.inbox import scan_inbox
-from flows.artifacts import publish_ingest_artifacts, rename_flow_run
+from flows.artifacts import publish_ingest_artifacts, publish_month_reviews, rename_flow_run
 
 # The file a task is about to record, by hash: set by the flow just before it calls the task.
 _HANDED_OVER: dict[str, tuple[IngestRun, Received, Checked | str]] = {}
@@ -92,7 +92,12 @@ def ingest_inbox_flow(
         logger.warning("%d courriel(s) de compte rendu en échec : ils seront retentés.", len(failed))
     rename_flow_run(flow_run.get_id(), results)
     publish_ingest_artifacts(results, waiting, sends, run.reevaluated)
-    logger.info("Terminé : %d fichier(s) traité(s).", len(results))
+    reviewed = publish_month_reviews(config, results, run.now)
+    for line in summarise_ingest(results, waiting, config):
+        logger.info(line)
+    if reviewed:
+        logger.info("À examiner, mois par mois : %s.",
+                    ", ".join(f"a-examiner-{m}" for m in reviewed))
     return results, waiting
 
 

@@ -10,7 +10,7 @@ from prefect.runtime import flow_run
 from clauses.app.jobs import run_reminders
 from clauses.clock import now_or
 from clauses.config import load_config
-from flows.artifacts import publish_job_artifacts
+from flows.artifacts import log_report, publish_job_artifacts
 
 
 def _run_name() -> str:
@@ -23,4 +23,5 @@ def reminders_flow(config_path: str = "config.yaml", now: datetime | None = None
     config = load_config(config_path)
     report = run_reminders(config, now=now_or(now, config.zone))
     publish_job_artifacts("relances", report, config)
+    log_report(report)
     return report.lines

@@ -8,10 +8,11 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from clauses.app.jobs import run_annual, run_monthly, run_semester
+from clauses.app.review import monthly_overview_of
 from clauses.clock import now_or
 from clauses.config import Config, load_config
 from clauses.periods import previous_month, previous_semester, previous_year
-from flows.artifacts import publish_job_artifacts
+from flows.artifacts import log_report, publish_job_artifacts
 
 
 def _now(now: datetime | None, config: Config) -> datetime:
@@ -52,7 +53,9 @@ def monthly_reports_flow(config_path: str = "config.yaml", month: str | None = N
     month = month or previous_month(now.date())
     logger.info("Rapports mensuels de %s : calcul depuis le registre des heures.", month)
     report = run_monthly(config, month, now=now)
+    report.overview = monthly_overview_of(config, month, report, now)
     publish_job_artifacts(f"rapports-mensuels-{month}", report, config)
+    log_report(report)
     return report.lines
 
 
@@ -65,6 +68,7 @@ def semester_reports_flow(config_path: str = "config.yaml", period: str | None =
     get_run_logger().info("Tableaux des salariés en parcours clauses, %s.", period)
     report = run_semester(config, period, provisoire=provisoire, now=now)
     publish_job_artifacts(f"tableaux-semestriels-{period}".lower(), report, config)
+    log_report(report)
     return report.lines
 
 
@@ -77,4 +81,5 @@ def annual_report_flow(config_path: str = "config.yaml", year: int | None = None
     get_run_logger().info("Bilan annuel %s.", year)
     report = run_annual(config, year, provisoire=provisoire, now=now)
     publish_job_artifacts(f"bilan-annuel-{year}", report, config)
+    log_report(report)
     return report.lines

@@ -217,3 +217,31 @@ def test_an_empty_pass_leaves_no_artifact(prefect_server, tmp_path):
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
             flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
     assert artifacts == []
+
+
+def test_an_empty_pass_leaves_the_months_review_intact(prefect_server, tmp_path):
+    """A file refused at 08:00 is still « à régler » on `a-examiner-2026-10` after another
+    structure's pass at 09:00 and an empty pass at 10:00 (issue 16.4)."""
+    from datetime import datetime, timedelta
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+    from workspace_factory import drop_bytes
+
+    from flows.ingest import ingest_inbox_flow
+
+    config = make_workspace(tmp_path)
+    first = datetime.fromisoformat(NOW_ISO)
+    drop_bytes(config, "AI-NIORT", "releve-casse.xlsx", b"pas un classeur",
+               at=first - timedelta(hours=2))
+    ingest_inbox_flow(config_path=str(config.source), now=first)
+    drop_statement(config, "ETTI-SUD", "releve-etti.xlsx", at=first - timedelta(hours=1))
+    ingest_inbox_flow(config_path=str(config.source), now=first + timedelta(hours=1))
+    ingest_inbox_flow(config_path=str(config.source), now=first + timedelta(hours=2))
+    with get_client(sync_client=True) as client:
+        (latest,) = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["a-examiner-2026-10"])),
+            sort=ArtifactSort.CREATED_DESC, limit=1)
+    assert "AI-NIORT / `releve-casse.xlsx`" in latest.data
+    assert "FICHIER_ILLISIBLE" in latest.data and "**à régler**" in latest.data

@@ -312,7 +312,7 @@ def test_second_edition_never_overwrites_the_first(tmp_path: Path) -> None:
     # October on M-002 was 40 + 50 + 10 = 100 h in the first edition, now 40 + 65 = 105 h.
     (edition,) = [n for n in notes if n.startswith("Édition 2")]
     assert edition.startswith("Édition 2 — remplace l'édition du 11/11/2025 à 07:00 "
-                              "(MO-CAN-rapport-mensuel-2025-10.xlsx). Motif : relevés reçus "
+                              "(MO-CAN-rapport-mensuel-2025-10.xlsx). Motif : fichiers reçus "
                               "depuis : ")
     assert "ETTI-SUD « octobre-bis.xlsx » le 12/11/2025" in edition
     assert ("Rectificatif — marché M-002 : depuis le rapport du 11/11/2025 "

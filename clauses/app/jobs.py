@@ -177,6 +177,7 @@ class JobReport:
     written: list[Path] = field(default_factory=list)
     sends: list = field(default_factory=list)  # clauses.mail.sending.SendResult
     editions: Any = None  # clauses.reports.editions.Editions of a report job
+    overview: str | None = None  # one page of markdown, shown first in the Prefect UI
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.lines)

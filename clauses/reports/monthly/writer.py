@@ -215,11 +215,12 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
         planned = editions.plan(ed.MONTHLY_BUYER, month, str(code),
                                 folder / "maitres-ouvrage")
         shown = ed.figures_of(hours_until_m, group.codes)
+        said = _notes(planned, shown, files, month, group.codes, notes)
         write_buyer_report(planned.staging, buyer=buyer, group=group,
                            breakdowns=[split[code] for split in splits], inputs=inputs,
-                           market_evolutions=per_market,
-                           notes=_notes(planned, shown, files, month, group.codes, notes))
-        paths.append(editions.keep(planned, as_of=generated_at, figures=shown))
+                           market_evolutions=per_market, notes=said)
+        paths.append(editions.keep(planned, as_of=generated_at, figures=shown,
+                                   note="\n".join(said) or None))
     names = registers.companies.set_index("siret")["nom"]
     people = fig.participant_tables(figures, registers.participants, registers.structures,
                                     tracking)
@@ -228,11 +229,12 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
         group = companies[siret]
         planned = editions.plan(ed.MONTHLY_COMPANY, month, str(siret), folder / "entreprises")
         shown = ed.figures_of(hours_until_m, group.codes)
+        said = _notes(planned, shown, files, month, group.codes, notes)
         write_company_report(
             planned.staging, company_name=str(names.get(siret, siret)), group=group,
-            people=people[siret], inputs=inputs,
-            notes=_notes(planned, shown, files, month, group.codes, notes))
-        paths.append(editions.keep(planned, as_of=generated_at, figures=shown))
+            people=people[siret], inputs=inputs, notes=said)
+        paths.append(editions.keep(planned, as_of=generated_at, figures=shown,
+                                   note="\n".join(said) or None))
     planned = editions.plan(ed.DEPOSITS, month, ed.GUICHET, folder)
     write_deposit_report(planned.staging, config=config, registers=registers,
                          hours=hours_until_m, files=files, month=month,
