@@ -45,7 +45,8 @@ def test_an_item_over_the_time_limit_is_given_up_and_its_worker_replaced():
         started = time.monotonic()
         results = list(pool.map(["a", "slow", "b"]))
     assert results[0] == "a" and results[2] == "b" and results[1].cause == "temps"
-    assert time.monotonic() - started < 10
+    # Only "given up long before the 60 s sleep ends": a loaded machine may be slow to restart.
+    assert time.monotonic() - started < 45
 
 
 def test_a_worker_that_dies_is_replaced_and_the_pool_goes_on():
