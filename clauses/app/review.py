@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 
@@ -54,6 +55,7 @@ def quarantine_points(files: pd.DataFrame, month: str) -> list[str]:
     files = files.assign(_mois=files.apply(_month_of_file, axis=1))
     of_month = files[files["_mois"] == month]
     points = []
+    row: Any  # a row of itertuples: its fields are the ledger's columns
     for row in of_month[of_month["statut"] == QUARANTINED].itertuples():
         later = of_month[(of_month["code_structure"] == row.code_structure)
                          & (of_month["statut"] == PROCESSED)
