@@ -8,6 +8,8 @@ writer acting at a precise moment of the pass.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import os
 import random
@@ -27,6 +29,7 @@ import sqlalchemy as sa
 from workspace_factory import drop_bytes, drop_statement, make_workspace, with_settings
 
 import clauses.ingest.inbox_pass as intake
+from clauses.app.jobs import ingest_and_send
 from clauses.ingest import ingest_inbox
 from clauses.ledger import Ledger
 from clauses.ledger.engine import create_ledger_engine
@@ -368,3 +371,15 @@ def test_pass_killed_at_random_points_loses_and_doubles_nothing(tmp_path):
     assert lines == expected[0]  # no hours lost or doubled
     assert Counter(counted) - Counter(expected[1]) == Counter()  # no file counted twice
     assert (counted, quarantined) == expected[1:]
+
+
+def test_file_name_with_line_breaks_gives_a_one_line_e_mail_subject(tmp_path):
+    """No SMTP server: each control report e-mail is an .eml file, read back here."""
+    config = make_workspace(tmp_path)
+    drop_bytes(config, "AI-NIORT", "relevé\r\nBcc: x@exemple.fr.csv", CSV)
+    _results, _waiting, sends = ingest_and_send(config, now=NOW)
+    [sent] = sends
+    message = email.message_from_bytes(sent.eml.read_bytes(), policy=email.policy.default)
+    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+    assert message["Bcc"] is None
+    assert "relevé  Bcc: x@exemple.fr.csv" in message["Subject"]
