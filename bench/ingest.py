@@ -30,7 +30,7 @@ import xlsxwriter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from clauses.app.jobs import prefect_api  # noqa: E402
+from clauses.app.prefect_api import prefect_api  # noqa: E402
 from clauses.app.serve import local_prefect_server, prefect_environment  # noqa: E402
 from clauses.config import Config, load_config  # noqa: E402
 from clauses.ingest import ingest_inbox  # noqa: E402

@@ -1,4 +1,4 @@
-"""The guarded worker pool (clauses/checking/guard.py): what one item does never stops the others."""
+"""The guarded worker pool (clauses/ingest/guard.py): what one item does never stops the others."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from clauses.checking.guard import Failure, GuardedPool, Limits
+from clauses.ingest.guard import Failure, GuardedPool, Limits
 
 LIMITS = Limits(memory_bytes=256 * 1024 * 1024, seconds=5)
 BEHAVIOURS = {

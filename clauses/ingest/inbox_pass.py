@@ -27,7 +27,6 @@ import pandas as pd
 
 from clauses.atomic import atomic_path
 from clauses.checking.facts import RegisterIndex
-from clauses.checking.guard import Failure, GuardedPool, Limits, resident_memory
 from clauses.checking.months import replacements, with_replacements
 from clauses.checking.reevaluation import (
     candidates,
@@ -38,6 +37,7 @@ from clauses.checking.reevaluation import (
 from clauses.clock import now_or
 from clauses.config import Config
 from clauses.errors import ClausesError, FileRejected
+from clauses.ingest.guard import Failure, GuardedPool, Limits, resident_memory
 from clauses.ingest.one_file import (
     CheckContext,
     Checked,
@@ -369,7 +369,7 @@ def _log_error(config: Config, now: datetime, candidate: Candidate, text: str) -
         handle.write(f"--- {now} {candidate.path}\n{text}")
 
 
-# --- the guarded check (clauses/checking/guard.py) ------------------------------------------
+# --- the guarded check (clauses/ingest/guard.py) -----------------------------------------------
 
 _WORKER: dict[str, CheckContext] = {}
 # What one worker needs at the least to read an ordinary relevé (measured: 50 000 lines ≈ 150 Mo).

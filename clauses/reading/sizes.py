@@ -11,7 +11,7 @@ stream, chunk by chunk (never whole in memory), and scanned for
 
 A file over a limit is `FICHIER_TROP_VOLUMINEUX` before the reader runs. A file that is not a
 readable zip is left to the reader, which says `FICHIER_ILLISIBLE` in its own words. Old binary
-.xls files are not scanned: the worker's memory limit (clauses/checking/guard.py) contains them.
+.xls files are not scanned: the worker's memory limit (clauses/ingest/guard.py) contains them.
 """
 
 from __future__ import annotations
