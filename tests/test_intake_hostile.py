@@ -228,7 +228,9 @@ def test_bad_input_gets_its_verdict_and_french_reason(corpus, key):
         assert shown(kind) not in corpus.by_name
         return
     statut, motif, message, _sha = corpus.by_name[shown(kind)]
-    assert (statut, motif) == (kind.statut, kind.code), message
+    assert statut == kind.statut, message
+    if kind.statut != "traité":  # a counted file may carry a file-level alert (TOTAL_INCOHERENT)
+        assert motif == kind.code, message
     for words in kind.words:
         assert words in message
 
