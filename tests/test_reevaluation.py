@@ -211,3 +211,12 @@ def test_validated_after_the_mission_counts_only_once_a_decision_says_so(tmp_pat
     causes = [c if isinstance(c, str) else None for c in history["cause"]]
     assert (counted_before_decision, october_hours(config, "M-001"), causes) == (
         0.0, 50.0, [None, "registre modifié", "décision du 20/11/2026"])
+
+
+def test_deposit_follow_up_counts_the_new_verdict(validated):
+    found = sorted((validated.config.outbox / "2026-10").glob("suivi-depots*.xlsx"),
+                   key=lambda path: path.stat().st_mtime_ns)
+    rows = table(found[-1], "Suivi des dépôts", "Code structure")
+    [etti] = [row for row in rows if row["Code structure"] == "ETTI-SUD"]
+    assert (etti["Lignes avec alerte"], etti["Lignes rejetées"], etti["Heures comptées"]) == (
+        1, 0, 20)

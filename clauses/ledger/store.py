@@ -90,6 +90,37 @@ def _inserted_id(result: sa.CursorResult[Any]) -> int:
     return int(key[0])
 
 
+_COUNT_OF = {"acceptée": "acceptees", "acceptée avec alerte": "alertes", REJECTED: "rejetees"}
+
+
+def _recount(connection: sa.Connection, before: list[dict[str, Any]],
+             after: list[dict[str, Any]]) -> None:
+    """Keep each file's counts per month and per file (what the deposit follow-up and
+    `clauses status` show) in step with the verdicts given again (SPEC §6)."""
+    deltas: dict[tuple[int, str | None], dict[str, float]] = {}
+    for old, new in zip(before, after, strict=True):
+        delta = deltas.setdefault((old["fichier_id"], old["mois"]), {})
+        for row, sign in ((old, -1), (new, 1)):
+            column = _COUNT_OF.get(row["statut"])
+            if column:
+                delta[column] = delta.get(column, 0) + sign
+            if row["statut"] != REJECTED:
+                delta["heures"] = delta.get("heures", 0.0) + sign * float(row["heures"] or 0.0)
+    for (file_id, month), delta in deltas.items():
+        counts = {c: n for c, n in delta.items() if c != "heures" and n}
+        if month is not None:
+            values = {c: fichiers_mois.c[c] + n for c, n in counts.items()}
+            if delta.get("heures"):
+                values["heures"] = fichiers_mois.c.heures + round(delta["heures"], 2)
+            if values:
+                connection.execute(fichiers_mois.update().where(
+                    fichiers_mois.c.fichier_id == file_id, fichiers_mois.c.mois == month)
+                    .values(**values))
+        if counts:
+            connection.execute(fichiers.update().where(fichiers.c.id == file_id).values(
+                **{c: fichiers.c[c] + n for c, n in counts.items()}))
+
+
 def _checked_month(month: str) -> str:
     # A malformed month would silently compare wrong as text ("2026-9" > "2026-10").
     if not _MONTH.match(month):
@@ -393,6 +424,8 @@ class Ledger:
                     connection.execute(heures.update().where(heures.c.id.in_(list(current)))
                                        .values(actif=False))
                     connection.execute(heures.insert(), rows)
+                    _recount(connection, [current[int(v["id"])] for v in verdicts.to_dict("records")
+                                          if int(v["id"]) in current], rows)
             else:
                 rows = []
             connection.execute(registres.insert(), {
