@@ -92,7 +92,8 @@ def hours() -> pd.DataFrame:
 
 def files() -> pd.DataFrame:
     rows = [{"sha256": s, "code_structure": c, "nom_fichier": n, "chemin_archive": f"a/{s}",
-             "taille": 1, "modifie_le": pd.Timestamp(d), "recu_le": pd.Timestamp(d), "type": t,
+             "taille": 1, "modifie_le": pd.Timestamp(d), "arrive_le": pd.Timestamp(d),
+             "recu_le": pd.Timestamp(d), "type": t,
              "mois": m, "statut": "traité", "motif": None, "message": None, "en_retard": late,
              "lignes": 1, "acceptees": 1, "alertes": 0, "rejetees": 0}
             for s, c, n, d, t, m, late in FILES]

@@ -24,7 +24,7 @@ from clauses.ledger import FileRecord, Ledger, migrations
 from clauses.ledger.tables import METADATA
 
 POSTGRES_URL = os.environ.get("CLAUSES_TEST_POSTGRES_URL", "")
-HEAD = "0005_verdict_versions"
+HEAD = "0006_exact_time"
 OLD_TABLES = {"fichiers", "heures", "suivi", "envois"}  # what the pre-Alembic code created
 LEDGER_TABLES = OLD_TABLES | {"editions", "fichiers_mois", "registres"}
 
@@ -241,15 +241,21 @@ def test_two_processes_creating_one_ledger_at_once_both_open_it(url: str) -> Non
 
 def test_pre_alembic_ledger_is_adopted_with_every_row_kept(url: str) -> None:
     _old_ledger(url)
-    before = _contents(url)
+    before = {table: len(rows) for table, rows in _contents(url).items()}
     with Ledger(url) as ledger:
         assert ledger.schema_version == HEAD
         assert len(ledger.files()) == 2
         assert ledger.hours()["heures"].tolist() == [36.0]  # the active line only
-    # Every old row is kept as it was (later revisions only add columns, empty on old rows).
-    after = _contents(url)
-    assert {table: [row[:len(old)] for row, old in zip(after[table], rows, strict=True)]
-            for table, rows in before.items()} == before
+        everything = ledger.hours(current_only=False, counted_only=False)
+        files, tracking, sends = ledger.files(), ledger.tracking(), ledger.sends()
+    # Every old row is kept. Revision 0006 stores instants in UTC and hours in hundredths: they
+    # read back as the old code wrote them.
+    assert {table: len(rows) for table, rows in _contents(url).items()} == before
+    assert everything["heures"].fillna(-1).tolist() == [35.5, -1, 36.0]
+    assert files["recu_le"].tolist() == [datetime(2026, 11, 5, 9, 30), datetime(2026, 11, 12, 10, 5)]
+    assert files["arrive_le"].tolist() == files["modifie_le"].tolist()
+    assert tracking["recu_le"].tolist() == [datetime(2026, 11, 12, 10, 5)]
+    assert sends["at"].tolist() == [datetime(2026, 11, 15, 8, 0)]
     assert _tables_and_revision(url) == (LEDGER_TABLES | {"alembic_version"}, HEAD)
 
 

@@ -113,7 +113,8 @@ FILES = [
 
 def files_frame() -> pd.DataFrame:
     rows = [{"sha256": s, "code_structure": c, "nom_fichier": n, "chemin_archive": f"archive/{s}",
-             "taille": 100, "modifie_le": pd.Timestamp(d), "recu_le": pd.Timestamp(d),
+             "taille": 100, "modifie_le": pd.Timestamp(d), "arrive_le": pd.Timestamp(d),
+             "recu_le": pd.Timestamp(d),
              "type": t, "mois": m, "statut": st, "motif": r, "message": None, "en_retard": late,
              "lignes": k[0], "acceptees": k[1], "alertes": k[2], "rejetees": k[3]}
             for s, c, n, d, t, m, st, r, late, k in FILES]

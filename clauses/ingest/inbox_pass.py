@@ -209,6 +209,7 @@ def _record(run: IngestRun, received: Received, result: FileResult, statut: str)
         type=result.kind, mois=result.mois, statut=statut, motif=result.motif,
         message=result.message, en_retard=result.en_retard, lignes=result.lignes,
         acceptees=result.acceptees, alertes=result.alertes, rejetees=result.rejetees,
+        arrive_le=candidate.arrived,
     )
 
 

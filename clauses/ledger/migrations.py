@@ -47,8 +47,9 @@ def current_revision(connection: sa.Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: sa.Engine) -> str:
-    """Bring the database to the head revision; return it."""
+def upgrade(engine: sa.Engine, *, zone: str = "Europe/Paris") -> str:
+    """Bring the database to the head revision; return it. `zone`: the workspace's time zone,
+    in which times written before revision 0004 (naive wall-clock times) are read."""
     target = head()
     with engine.connect() as connection:
         if current_revision(connection) == target:
@@ -61,7 +62,7 @@ def upgrade(engine: sa.Engine) -> str:
                 f"La base du registre des heures est à la révision « {current} », plus récente "
                 "que celles que connaît cette version de Clauses : mettez Clauses à jour."
             )
-        _run_upgrade(connection, target)
+        _run_upgrade(connection, target, zone)
     return target
 
 
@@ -93,9 +94,10 @@ def _adopt_legacy(connection: sa.Connection) -> str | None:
     return revision
 
 
-def _run_upgrade(connection: sa.Connection, target: str) -> None:
-    # No alembic.ini at run time: the configuration is these two settings.
+def _run_upgrade(connection: sa.Connection, target: str, zone: str) -> None:
+    # No alembic.ini at run time: the configuration is these settings.
     config = AlembicConfig()
     config.set_main_option("script_location", str(_SCRIPTS))
     config.attributes["connection"] = connection
+    config.attributes["zone"] = zone
     command.upgrade(config, target)

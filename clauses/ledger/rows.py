@@ -2,7 +2,8 @@
 
 Frames carry NaN / NaT / pd.NA and numpy scalars; database drivers want None and plain Python
 values (psycopg cannot adapt a numpy.int64). Going back, frames get the dtypes the reports rely on:
-dates as datetime64[us], hours as float, flags as bool, text as `str`.
+dates as datetime64[us], instants as the workspace's wall-clock time (datetime64[us]), hours as
+float, flags as bool, text as `str`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+
+from clauses.clock import DEFAULT_ZONE, to_utc, zone_of
+from clauses.ledger.tables import Hundredths, UtcDateTime
 
 
 @dataclass(frozen=True)
@@ -27,8 +32,8 @@ class FileRecord:
     nom_fichier: str  # path relative to inbox/<STRUCTURE>/, as the structure named it
     chemin_archive: str  # path of the archived copy, relative to the workspace
     taille: int  # bytes
-    modifie_le: datetime  # file mtime: lateness is judged on it (SPEC §6, jour_limite)
-    recu_le: datetime  # when Clauses ingested it
+    modifie_le: datetime  # file mtime, kept for the record: never used for lateness
+    recu_le: datetime  # the clock of the pass that ingested it
     type: str | None  # Kind value, None if unreadable
     mois: str | None  # newest month of a relevé's lines; month of a pièce; None for a suivi
     statut: str  # "traité" | "quarantaine" | "déjà reçu"
@@ -39,6 +44,9 @@ class FileRecord:
     acceptees: int = 0
     alertes: int = 0
     rejetees: int = 0
+    # When it arrived in the inbox (SPEC §6: lateness is judged on it); the pass's clock when
+    # not given (`clauses.workspace.inbox.arrival_time` is never later).
+    arrive_le: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any] | pd.Series) -> FileRecord:
@@ -49,18 +57,20 @@ class FileRecord:
             return None if found is None or (pd.api.types.is_scalar(found) and pd.isna(found)) else found
 
         values = {field.name: value(field.name) for field in dataclasses.fields(cls)}
-        for name in ("modifie_le", "recu_le"):
-            values[name] = pd.Timestamp(values[name]).to_pydatetime()
+        for name in ("modifie_le", "recu_le", "arrive_le"):
+            if values[name] is not None:
+                values[name] = pd.Timestamp(values[name]).to_pydatetime()
         for name in ("taille", "lignes", "acceptees", "alertes", "rejetees"):
             values[name] = int(values[name] or 0)
         values["en_retard"] = bool(values["en_retard"])
         return cls(**values)
 
-    def as_row(self) -> dict[str, Any]:
-        """The `fichiers` row: plain Python values, datetimes naive (see `naive`)."""
+    def as_row(self, zone: ZoneInfo | str = DEFAULT_ZONE) -> dict[str, Any]:
+        """The `fichiers` row: plain Python values, instants aware (see `instant`)."""
         row = dataclasses.asdict(self)
-        row["modifie_le"] = naive(self.modifie_le)
-        row["recu_le"] = naive(self.recu_le)
+        row["modifie_le"] = instant(self.modifie_le, zone)
+        row["recu_le"] = instant(self.recu_le, zone)
+        row["arrive_le"] = instant(self.arrive_le or self.recu_le, zone)
         for name in ("taille", "lignes", "acceptees", "alertes", "rejetees"):
             row[name] = int(row[name])
         row["en_retard"] = bool(self.en_retard)
@@ -70,13 +80,18 @@ class FileRecord:
 FILE_COLUMNS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(FileRecord))
 
 
-def naive(moment: datetime) -> datetime:
-    """A naive datetime: columns are `DateTime` without zone, and an aware value would be stored
-    shifted on PostgreSQL and as-is on SQLite. Instants reach the ledger in the workspace's zone
-    (clauses/clock.py): its wall-clock time is kept, never the server's own zone."""
-    if isinstance(moment, pd.Timestamp):
-        moment = moment.to_pydatetime()
-    return moment.replace(tzinfo=None)
+def instant(moment: datetime, zone: ZoneInfo | str = DEFAULT_ZONE) -> datetime:
+    """The aware UTC instant the ledger stores (`tables.UtcDateTime`); a naive `moment` is a
+    wall-clock time of the workspace's `zone` (clauses/clock.py)."""
+    return to_utc(moment, zone)
+
+
+def shown(stamps: pd.Series, zone: ZoneInfo | str = DEFAULT_ZONE) -> pd.Series:
+    """Instants read back from the ledger as the workspace's wall-clock time, naive
+    datetime64[us]: what people read, reports compare and an Excel cell holds."""
+    utc = pd.to_datetime(stamps, utc=True)
+    tz = zone if isinstance(zone, ZoneInfo) else zone_of(zone)
+    return utc.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[us]")
 
 
 def _missing(value: Any) -> bool:
@@ -92,13 +107,17 @@ def _temporal_values(series: pd.Series, *, day: bool) -> list[Any]:
     else:  # python dates, Timestamps or ISO text in an object column
         stamps = pd.to_datetime(series.astype(object))
     if getattr(stamps.dt, "tz", None) is not None:
-        moments = [None if _missing(value) else naive(value) for value in stamps.tolist()]
+        moments = [None if _missing(value) else value.to_pydatetime().replace(tzinfo=None)
+                   for value in stamps.tolist()]
         return [moment.date() if day and moment else moment for moment in moments]
     return stamps.to_numpy().astype("datetime64[D]" if day else "datetime64[us]").tolist()
 
 
 def _python_values(series: pd.Series, kind: sa.types.TypeEngine) -> list[Any]:
     """One column as plain Python values for the driver, every kind of missing value as None."""
+    if isinstance(kind, UtcDateTime):
+        return [None if _missing(value) else instant(pd.Timestamp(value).to_pydatetime())
+                for value in series.tolist()]
     if isinstance(kind, (sa.Date, sa.DateTime)):
         return _temporal_values(series, day=not isinstance(kind, sa.DateTime))
     numpy_kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else ""
@@ -107,7 +126,7 @@ def _python_values(series: pd.Series, kind: sa.types.TypeEngine) -> list[Any]:
         native, convert = "b", bool
     elif isinstance(kind, sa.Integer):
         native, convert = "iu", int
-    elif isinstance(kind, sa.Float):
+    elif isinstance(kind, (sa.Float, Hundredths)):
         native, convert = "f", float
     else:
         native, convert = "", str
@@ -146,12 +165,14 @@ def to_rows(
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-def _typed(values: pd.Series, kind: sa.types.TypeEngine) -> pd.Series:
+def _typed(values: pd.Series, kind: sa.types.TypeEngine, zone: ZoneInfo | str) -> pd.Series:
+    if isinstance(kind, UtcDateTime):
+        return shown(values, zone)
     if isinstance(kind, (sa.Date, sa.DateTime)):
         return pd.to_datetime(values).astype("datetime64[us]")
     if isinstance(kind, sa.Boolean):
         return values.astype(bool)
-    if isinstance(kind, sa.Float):
+    if isinstance(kind, (sa.Float, Hundredths)):
         return values.astype(float)
     if isinstance(kind, sa.Integer):
         # NOT NULL integers stay int64; a nullable one with gaps becomes float, like pandas does.
@@ -159,11 +180,12 @@ def _typed(values: pd.Series, kind: sa.types.TypeEngine) -> pd.Series:
     return values.astype("str")
 
 
-def to_frame(rows: Sequence[sa.Row[Any] | tuple[Any, ...]], table: sa.Table,
-             names: Sequence[str]) -> pd.DataFrame:
-    """A frame of `names` (columns of `table`) with the dtypes reports expect, even when empty."""
+def to_frame(rows: Sequence[sa.Row[Any] | tuple[Any, ...]], table: sa.Table, names: Sequence[str],
+             zone: ZoneInfo | str = DEFAULT_ZONE) -> pd.DataFrame:
+    """A frame of `names` (columns of `table`) with the dtypes reports expect, even when empty;
+    instants as the wall-clock time of the workspace's `zone` (see `shown`)."""
     frame = pd.DataFrame.from_records([tuple(row) for row in rows], columns=list(names), coerce_float=False)
     return pd.DataFrame(
-        {name: _typed(frame[name].astype(object), table.c[name].type) for name in names},
+        {name: _typed(frame[name].astype(object), table.c[name].type, zone) for name in names},
         index=pd.RangeIndex(len(frame)),
     )

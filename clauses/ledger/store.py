@@ -13,16 +13,18 @@ from collections.abc import Collection
 from datetime import datetime
 from types import TracebackType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from clauses.clock import DEFAULT_ZONE, zone_of
 from clauses.config import Config
 from clauses.errors import WorkspaceError
 from clauses.ledger.engine import create_ledger_engine, lock, unreachable, writing
 from clauses.ledger.migrations import current_revision, upgrade
-from clauses.ledger.rows import FILE_COLUMNS, FileRecord, naive, to_frame, to_rows
+from clauses.ledger.rows import FILE_COLUMNS, FileRecord, instant, to_frame, to_rows
 from clauses.ledger.tables import (
     HOUR_REQUIRED,
     TRACKING_REQUIRED,
@@ -131,11 +133,14 @@ def _checked_month(month: str) -> str:
 class Ledger:
     """The ledger database at a SQLAlchemy URL (SQLite by default, PostgreSQL unchanged)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, zone: ZoneInfo | str = DEFAULT_ZONE) -> None:
+        # The workspace's zone: naive times given are its wall-clock times, and instants are
+        # given back as its wall-clock times (stored in UTC, clauses/ledger/tables.py).
+        self.zone = zone if isinstance(zone, ZoneInfo) else zone_of(zone)
         self._engine = create_ledger_engine(url)
         # Alembic revision this code expects; the database is brought to it here.
         try:
-            self.version = upgrade(self._engine)
+            self.version = upgrade(self._engine, zone=self.zone.key)
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             self._engine.dispose()
             raise unreachable(url, exc) from exc
@@ -149,7 +154,7 @@ class Ledger:
             raise WorkspaceError(
                 f"Impossible de créer le dossier d'état {config.state} : {exc.strerror}."
             ) from exc
-        return cls(config.database_url)
+        return cls(config.database_url, zone=config.zone)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -217,7 +222,7 @@ class Ledger:
         with writing(self._engine) as connection:
             _one_writer_at_a_time(connection)
             # Values as parameters, not in the statement: one cached compiled INSERT for all files.
-            file_id = _inserted_id(connection.execute(fichiers.insert(), record.as_row()))
+            file_id = _inserted_id(connection.execute(fichiers.insert(), record.as_row(self.zone)))
             if month_rows:
                 self._insert(connection, fichiers_mois, month_rows, file_id)
             if hour_rows:
@@ -231,13 +236,12 @@ class Ledger:
                 )
                 self._insert(connection, suivi, tracking_rows, file_id)
 
-    @staticmethod
-    def _hour_rows(record: FileRecord, hours: pd.DataFrame) -> list[dict[str, Any]]:
+    def _hour_rows(self, record: FileRecord, hours: pd.DataFrame) -> list[dict[str, Any]]:
         fixed: dict[str, Any] = {
             "fichier_id": None,  # known once the fichiers row is in
             "sha256": record.sha256,
             "code_structure": record.code_structure,
-            "recu_le": naive(record.recu_le),
+            "recu_le": instant(record.recu_le, self.zone),
             "actif": True,
         }
         if "en_retard" not in hours.columns:
@@ -248,13 +252,12 @@ class Ledger:
                 row["en_retard"] = bool(record.en_retard)
         return rows
 
-    @staticmethod
-    def _tracking_rows(record: FileRecord, tracking: pd.DataFrame) -> list[dict[str, Any]]:
+    def _tracking_rows(self, record: FileRecord, tracking: pd.DataFrame) -> list[dict[str, Any]]:
         fixed: dict[str, Any] = {
             "fichier_id": None,
             "sha256": record.sha256,
             "code_structure": record.code_structure,
-            "recu_le": naive(record.recu_le),
+            "recu_le": instant(record.recu_le, self.zone),
             "actif": True,
         }
         return to_rows(tracking, suivi, fixed=fixed, required=TRACKING_REQUIRED)
@@ -418,7 +421,7 @@ class Ledger:
                     row.update({n: verdict[n] if isinstance(verdict[n], str) else None
                                 for n in _VERDICT})
                     row["version"] = int(old["version"] or 1) + 1
-                    row["evalue_le"] = naive(at)
+                    row["evalue_le"] = instant(at, self.zone)
                     rows.append(row)
                 if rows:
                     connection.execute(heures.update().where(heures.c.id.in_(list(current)))
@@ -429,7 +432,7 @@ class Ledger:
             else:
                 rows = []
             connection.execute(registres.insert(), {
-                "empreinte": fingerprint, "feuilles": sheets, "vu_le": naive(at),
+                "empreinte": fingerprint, "feuilles": sheets, "vu_le": instant(at, self.zone),
                 "lignes_reevaluees": len(rows)})
         return len(rows)
 
@@ -447,13 +450,13 @@ class Ledger:
                                     sa.func.coalesce(old.c.version, 1) == new.c.version - 1))
                  .where(new.c.cause.is_not(None)).order_by(new.c.id))
         if at is not None:
-            query = query.where(new.c.evalue_le == naive(at))
+            query = query.where(new.c.evalue_le == instant(at, self.zone))
         if code_structure is not None:
             query = query.where(new.c.code_structure == code_structure)
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
         names = HOUR_COLUMNS
-        frame = to_frame([tuple(r)[:len(names)] for r in rows], heures, names)
+        frame = to_frame([tuple(r)[:len(names)] for r in rows], heures, names, self.zone)
         frame["statut_avant"] = pd.array([r[len(names)] for r in rows], dtype="str")
         frame["motifs_avant"] = pd.array([r[len(names) + 1] for r in rows], dtype="str")
         return frame
@@ -506,7 +509,7 @@ class Ledger:
             "status": status,
             "attempts": int(attempts),
             "error": error,
-            "at": naive(at),
+            "at": instant(at, self.zone),
         }
         with writing(self._engine) as connection:
             connection.execute(envois.insert(), row)
@@ -525,7 +528,7 @@ class Ledger:
         values = [{
             "type": e.type, "periode": e.periode, "destinataire": e.destinataire,
             "numero": int(e.numero), "chemin": e.chemin, "sha256": e.sha256,
-            "empreinte": e.empreinte, "arrete_au": naive(e.arrete_au),
+            "empreinte": e.empreinte, "arrete_au": instant(e.arrete_au, self.zone),
             "heures": json.dumps(e.heures, sort_keys=True) if e.heures else None, "note": e.note,
         } for e in rows]
         with writing(self._engine) as connection:
@@ -541,4 +544,4 @@ class Ledger:
     def _frame(self, query: sa.Select[Any], table: sa.Table, names: tuple[str, ...]) -> pd.DataFrame:
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return to_frame(rows, table, names)
+        return to_frame(rows, table, names, self.zone)

@@ -1,6 +1,7 @@
 """The ledger's tables (SPEC §7), declared once with SQLAlchemy Core.
 
-Only portable types (`String`, `Integer`, `Float`, `Boolean`, `Date`, `DateTime`) so the same
+Only portable types (`String`, `Integer`, `Boolean`, `Date`, and `UtcDateTime` for instants,
+`Hundredths` for hours, built on them) so the same
 declarations create the embedded SQLite database and a PostgreSQL one unchanged. Column names are
 the French data names of the glossary (SPEC §2), except the send log whose API speaks English.
 
@@ -11,9 +12,59 @@ change (`NNNN_topic` on top of the head); a test checks both agree.
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
+from typing import Any
+
 import sqlalchemy as sa
 
+from clauses.hours import HUNDREDTHS
+
 METADATA = sa.MetaData()
+
+
+class Hundredths(sa.types.TypeDecorator[float]):
+    """Hours, stored as whole hundredths of an hour (SPEC §6: exact, no binary floating point in
+    the ledger): the code gives and gets hours (a float equal to the decimal value), the
+    database holds the integer, rounded half up (`clauses.hours.to_hundredths`)."""
+
+    impl = sa.Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> int | None:
+        if value is None or value != value:  # None or NaN
+            return None
+        # `clauses.hours.to_hundredths` for one value, without numpy (one call per row).
+        cleaned = round(abs(float(value)) * HUNDREDTHS, 6)
+        return int(math.copysign(math.floor(cleaned + 0.5), float(value)))
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> float | None:
+        return None if value is None else int(value) / HUNDREDTHS
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """An instant, stored in UTC (SPEC §7; STYLE « time is data »): `timestamptz` on PostgreSQL,
+    UTC wall-clock text on SQLite. It takes and gives aware datetimes only: a naive one has no
+    instant (`clauses.ledger.rows.instant` puts it in the workspace's zone first)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"instant sans fuseau horaire pour le registre : {value}")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 # One row per received file, quarantined ones and pièces justificatives included. `sha256` is not
 # unique: a same-bytes re-send is logged as its own "déjà reçu" row (SPEC §6 FICHIER_DEJA_RECU).
@@ -26,8 +77,8 @@ fichiers = sa.Table(
     sa.Column("nom_fichier", sa.String, nullable=False),
     sa.Column("chemin_archive", sa.String, nullable=False),
     sa.Column("taille", sa.BigInteger, nullable=False),
-    sa.Column("modifie_le", sa.DateTime, nullable=False),
-    sa.Column("recu_le", sa.DateTime, nullable=False),
+    sa.Column("modifie_le", UtcDateTime, nullable=False),  # the file's mtime (never lateness)
+    sa.Column("recu_le", UtcDateTime, nullable=False),
     sa.Column("type", sa.String, nullable=True),
     sa.Column("mois", sa.String(7), nullable=True),
     sa.Column("statut", sa.String, nullable=False),
@@ -38,6 +89,9 @@ fichiers = sa.Table(
     sa.Column("acceptees", sa.Integer, nullable=False),
     sa.Column("alertes", sa.Integer, nullable=False),
     sa.Column("rejetees", sa.Integer, nullable=False),
+    # When the file arrived in the inbox (SPEC §6 « arrives »): lateness is judged on it. Always
+    # written; nullable only for SQLite's ALTER TABLE (revision 0003).
+    sa.Column("arrive_le", UtcDateTime, nullable=True),
     sa.Index("ix_fichiers_sha256", "sha256"),
     sa.Index("ix_fichiers_mois", "mois"),
 )
@@ -58,7 +112,9 @@ heures = sa.Table(
     sa.Column("code_marche", sa.String, nullable=True),
     # NULL only for a rejected line whose month cell could not be read.
     sa.Column("mois", sa.String(7), nullable=True),
-    sa.Column("heures", sa.Float, nullable=True),
+    # Whole hundredths of an hour in the database (`Hundredths`). NULL only for a rejected line
+    # whose hours are unreadable.
+    sa.Column("heures", Hundredths, nullable=True),
     sa.Column("date_debut_mission", sa.Date, nullable=True),
     sa.Column("date_fin_mission", sa.Date, nullable=True),
     sa.Column("type_contrat", sa.String, nullable=True),
@@ -69,7 +125,7 @@ heures = sa.Table(
     sa.Column("explications", sa.String, nullable=True),
     sa.Column("decision", sa.String, nullable=True),
     sa.Column("en_retard", sa.Boolean, nullable=False),
-    sa.Column("recu_le", sa.DateTime, nullable=False),
+    sa.Column("recu_le", UtcDateTime, nullable=False),
     sa.Column("actif", sa.Boolean, nullable=False),
     # The identity as the structure wrote it, so a line can be matched again once the register
     # knows the participant (SPEC §6: register changes reach lines already received).
@@ -82,7 +138,7 @@ heures = sa.Table(
     # replaces keeps its verdict, `actif` false. NULL on a line's first verdict.
     sa.Column("version", sa.Integer, nullable=True),
     sa.Column("cause", sa.String, nullable=True),
-    sa.Column("evalue_le", sa.DateTime, nullable=True),
+    sa.Column("evalue_le", UtcDateTime, nullable=True),
     # The two questions every report asks: one structure's month, and everything up to a month.
     sa.Index("ix_heures_structure_mois_actif", "code_structure", "mois", "actif"),
     sa.Index("ix_heures_mois_actif", "mois", "actif"),
@@ -107,11 +163,11 @@ fichiers_mois = sa.Table(
     sa.Column("acceptees", sa.Integer, nullable=False),
     sa.Column("alertes", sa.Integer, nullable=False),
     sa.Column("rejetees", sa.Integer, nullable=False),
-    sa.Column("heures", sa.Float, nullable=False),  # counted hours of the month in this file
+    sa.Column("heures", Hundredths, nullable=False),  # counted hours of the month in this file
     sa.Column("remplace", sa.String, nullable=True),  # replaced files' names, " ; "-joined
-    sa.Column("remplace_recu_le", sa.DateTime, nullable=True),  # newest of them
+    sa.Column("remplace_recu_le", UtcDateTime, nullable=True),  # newest of them
     sa.Column("lignes_avant", sa.Integer, nullable=True),
-    sa.Column("heures_avant", sa.Float, nullable=True),
+    sa.Column("heures_avant", Hundredths, nullable=True),
     sa.Column("participants_retires", sa.String, nullable=True),  # ";"-joined identifiers
     sa.Column("a_examiner", sa.Boolean, nullable=False),
     sa.Index("ix_fichiers_mois_structure_mois", "code_structure", "mois"),
@@ -126,7 +182,7 @@ registres = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("empreinte", sa.String(64), nullable=False),  # SHA-256 of the sheets' empreintes
     sa.Column("feuilles", sa.String, nullable=False),  # "Sheet=sha256" lines, one per sheet
-    sa.Column("vu_le", sa.DateTime, nullable=False),
+    sa.Column("vu_le", UtcDateTime, nullable=False),
     sa.Column("lignes_reevaluees", sa.Integer, nullable=False),
 )
 
@@ -154,7 +210,7 @@ suivi = sa.Table(
     sa.Column("freins", sa.String, nullable=True),
     sa.Column("accompagnement", sa.String, nullable=True),
     sa.Column("formation", sa.String, nullable=True),
-    sa.Column("recu_le", sa.DateTime, nullable=False),
+    sa.Column("recu_le", UtcDateTime, nullable=False),
     sa.Column("actif", sa.Boolean, nullable=False),
     sa.Index("ix_suivi_structure_actif", "code_structure", "actif"),
 )
@@ -171,7 +227,7 @@ envois = sa.Table(
     sa.Column("status", sa.String, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("error", sa.String, nullable=True),
-    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("at", UtcDateTime, nullable=False),
     sa.Index("ix_envois_key_recipient", "key", "recipient"),
 )
 
@@ -190,7 +246,7 @@ editions = sa.Table(
     sa.Column("chemin", sa.String, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("empreinte", sa.String(64), nullable=False),
-    sa.Column("arrete_au", sa.DateTime, nullable=False),
+    sa.Column("arrete_au", UtcDateTime, nullable=False),
     sa.Column("heures", sa.Text, nullable=True),
     sa.Column("note", sa.Text, nullable=True),
     # Two runs at once cannot both record the same edition of a report.

@@ -86,7 +86,7 @@ def late_arrivals(hours: pd.DataFrame, files: pd.DataFrame | None, month: str,
     marché, structure and month."""
     if files is None or files.empty or "en_retard" not in hours:
         return pd.DataFrame(columns=LATE_COLUMNS)
-    arrived = files.drop_duplicates("sha256").set_index("sha256")["modifie_le"]
+    arrived = files.drop_duplicates("sha256").set_index("sha256")["arrive_le"]
     lines = hours[(hours["mois"] <= month) & hours["en_retard"].astype(bool)]
     if "statut" in lines:
         lines = lines[lines["statut"] != "rejetée"]

@@ -8,7 +8,8 @@ due. `files` lists a relevé once per month it holds lines of (`Ledger.files_by_
 month's lateness and counts: a file with September and October lines is in both months' follow-up,
 late for one and on time for the other (SPEC §6). A month a file holds only stray lines of (it
 does not declare it, SPEC §7) lists the file but does not stand for the structure's relevé.
-Deposit time is the file's `modifie_le`. Duplicates ("déjà reçu") are left out.
+Deposit time is the file's `arrive_le` (when it arrived in the inbox, as for lateness, SPEC §6).
+Duplicates ("déjà reçu") are left out.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ def month_files(files: pd.DataFrame, month: str) -> pd.DataFrame:
     """The files a structure sent for `month` (see module docstring), oldest first."""
     files = files[files["statut"] != "déjà reçu"]
     due = add_months(month, 1)
-    undated = files["mois"].isna() & (files["modifie_le"].dt.strftime("%Y-%m") == due)
+    undated = files["mois"].isna() & (files["arrive_le"].dt.strftime("%Y-%m") == due)
     chosen = files[(files["mois"] == month) | undated]
-    return chosen.sort_values(["modifie_le", "recu_le"], ignore_index=True)
+    return chosen.sort_values(["arrive_le", "recu_le"], ignore_index=True)
 
 
 def _declared(files: pd.DataFrame) -> pd.Series:
@@ -62,7 +63,7 @@ def _structure_row(code: str, own: pd.DataFrame, hours: float,
         status = LATE if files_late or bool(lines_late) else ON_TIME
     return {
         "Code structure": code, "Dépôt": status,
-        "Déposé le": statements["modifie_le"].iloc[0] if latest is not None else None,
+        "Déposé le": statements["arrive_le"].iloc[0] if latest is not None else None,
         "Relevés": len(statements),
         "Lignes acceptées": int(latest["acceptees"]) if latest is not None else 0,
         "Lignes avec alerte": int(latest["alertes"]) if latest is not None else 0,
@@ -101,7 +102,7 @@ def file_list(files: pd.DataFrame, month: str) -> pd.DataFrame:
     chosen = month_files(files, month)
     return pd.DataFrame({
         "Code structure": chosen["code_structure"], "Fichier": chosen["nom_fichier"],
-        "Type": chosen["type"].fillna("non reconnu"), "Déposé le": chosen["modifie_le"],
+        "Type": chosen["type"].fillna("non reconnu"), "Déposé le": chosen["arrive_le"],
         "Délai": chosen["en_retard"].map({True: LATE, False: ON_TIME}),
         "Statut": chosen["statut"], "Motif": chosen["motif"], "Lignes": chosen["lignes"],
         "Acceptées": chosen["acceptees"], "Avec alerte": chosen["alertes"],
