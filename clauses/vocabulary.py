@@ -108,7 +108,8 @@ FILE_REASONS: dict[str, str] = {
 # Short French label of each line-level reason code (SPEC §6), for summaries and the Prefect UI.
 REASON_LABELS: dict[str, str] = {
     "VALEUR_INVALIDE": "Valeur obligatoire manquante ou illisible",
-    "HEURES_HORS_LIMITES": "Heures nulles, négatives ou au-delà du maximum mensuel",
+    "HEURES_HORS_LIMITES": "Heures nulles, négatives ou au-delà du maximum mensuel "
+                           "(par ligne ou pour le mois du participant)",
     "PARTICIPANT_INCONNU": "Participant absent du registre d'éligibilité",
     "PARTICIPANT_AMBIGU": "Identité correspondant à plusieurs participants",
     "ELIGIBILITE_NON_VALIDEE": "Mission commencée avant la validation de l'éligibilité",
@@ -122,4 +123,5 @@ REASON_LABELS: dict[str, str] = {
     "ENTREPRISE_DIFFERENTE": "Entreprise différente de l'attributaire du marché",
     "STRUCTURE_DIFFERENTE": "Participant rattaché à une autre structure",
     "TOTAL_INCOHERENT": "Ligne « Total » différente de la somme des lignes",
+    "DOUBLE_DECLARATION": "Même participant, marché et mois déclarés par une autre structure",
 }

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from clauses.checking.decisions import decision_keys, recorded_decisions
+from clauses.checking.elsewhere import across_structures
 from clauses.checking.matching import (
     Match,
     ParticipantIndex,
@@ -261,12 +262,14 @@ def _month_days(months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def facts_of(
     lines: pd.DataFrame, index: RegisterIndex, unreadable: pd.DataFrame | None,
-    match: Match | None = None,
+    match: Match | None = None, elsewhere: pd.DataFrame | None = None,
 ) -> Facts:
     """The lines with the resolved participant (`match`, else `matching.resolve`), its register
     dates and structure, the marché's dates and attributaire, the month's first and last days,
-    the state of each required value and, for DOUBLON, the position of the first line with the
-    same participant, marché and month (`premiere_position`, -1 when one is missing)."""
+    the state of each required value, for DOUBLON the position of the first line with the
+    same participant, marché and month (`premiere_position`, -1 when one is missing), and the
+    participant's month across structures (`elsewhere.across_structures`: `total_mois`,
+    `structures_ailleurs`; `elsewhere` is what other structures declared, None: nothing)."""
     n = len(lines)
     match = match or resolve(lines, index.participants)
     f = Facts(lines, {
@@ -285,6 +288,9 @@ def facts_of(
     _add_markets(f, index)
     group, first = row_groups([f[column] for column in _DUPLICATE_KEY])
     f.derived["premiere_position"] = np.where(group >= 0, first[group], -1)
+    f.derived |= across_structures(f["id_participant"], f["code_marche"], f["mois"],
+                                   f["heures"].astype(float), f.derived["premiere_position"],
+                                   elsewhere)
     return f
 
 

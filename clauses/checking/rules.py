@@ -59,7 +59,9 @@ def invalid_value(f: Facts, ctx: Context) -> np.ndarray:
 
 
 def hours_out_of_bounds(f: Facts, ctx: Context) -> np.ndarray:
-    return (f["heures"] <= 0) | (f["heures"] > ctx.settings.max_heures_mois)
+    # The line, and the participant's whole month across files and structures (SPEC §6).
+    limit = ctx.settings.max_heures_mois
+    return (f["heures"] <= 0) | (f["heures"] > limit) | (f["total_mois"] > limit)
 
 
 def unknown_participant(f: Facts, ctx: Context) -> np.ndarray:
@@ -135,6 +137,10 @@ def structure_differs(f: Facts, ctx: Context) -> np.ndarray:
     return ~missing(registered) & (registered != ctx.code_structure.strip().upper())
 
 
+def declared_elsewhere(f: Facts, ctx: Context) -> np.ndarray:
+    return ~missing(f["structures_ailleurs"])
+
+
 def total_differs(f: Facts, ctx: Context) -> np.ndarray:
     # One Total for the file: an alert stays the file's (`total_message`); a severity changed
     # to « rejet » in config.yaml puts it on every line, refusing them as a whole (SPEC §6).
@@ -146,8 +152,10 @@ RULES: tuple[Rule, ...] = (
     Rule("VALEUR_INVALIDE", REJECT, invalid_value,
          "Valeur obligatoire vide ou illisible : {colonnes_invalides}."),
     Rule("HEURES_HORS_LIMITES", REJECT, hours_out_of_bounds,
-         "{heures} h déclarées : les heures d'un mois doivent être supérieures à 0 "
-         "et ne pas dépasser {max_heures_mois} h."),
+         "Le participant totalise {total_depasse} h {du_mois}, toutes structures et tous "
+         "relevés confondus (dont {heures} h sur cette ligne) : au-delà de {max_heures_mois} h.",
+         {"total_depasse": "{heures} h déclarées : les heures d'un mois doivent être "
+                           "supérieures à 0 et ne pas dépasser {max_heures_mois} h."}),
     Rule("PARTICIPANT_INCONNU", REJECT, unknown_participant,
          "Aucun participant du registre d'éligibilité n'a le N° « {id_declare} ».",
          {"id_declare": "Aucun participant du registre d'éligibilité ne correspond à "
@@ -196,6 +204,9 @@ RULES: tuple[Rule, ...] = (
     Rule("TOTAL_INCOHERENT", ALERT, total_differs,
          "Le total indiqué dans le fichier ({total_declare} h) diffère de la somme "
          "des lignes ({total_lignes} h)."),
+    Rule("DOUBLE_DECLARATION", ALERT, declared_elsewhere,
+         "Les heures de ce participant sur le marché {code_marche} pour {le_mois} sont aussi "
+         "déclarées par {structures_ailleurs} : double déclaration à vérifier avec le guichet."),
 )  # fmt: skip
 
 
@@ -217,6 +228,7 @@ def check_lines(
     declared_total: float | None = None,
     today: date,
     late_months: Collection[str] = frozenset(),
+    elsewhere: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Run every rule of `RULES` on the lines of one relevé (SPEC §6).
 
@@ -228,7 +240,9 @@ def check_lines(
     (the line's month is in `late_months`: the caller judges lateness from the file's date,
     SPEC §6 jour_limite), `decision` (the Décisions applied, "" when none), `correspondance`
     and `id_declare` (see `matching.match_participants`; lines already matched are accepted
-    as they are).
+    as they are). `elsewhere`: the current lines other structures declared for these
+    participants and months (`Ledger.declared_elsewhere`), for HEURES_HORS_LIMITES on the
+    participant's month and DOUBLE_DECLARATION (`checking/elsewhere.py`).
     """
     index = register_index(registers)
     ctx = Context(
@@ -239,7 +253,13 @@ def check_lines(
         lines_total=float(submission_lines["heures"].sum()),
     )
     match = resolve(submission_lines, index.participants)
-    facts = facts_of(submission_lines, index, unreadable, match)
+    facts = facts_of(submission_lines, index, unreadable, match, elsewhere)
+    limit = rules.max_heures_mois
+    line_hours = facts["heures"].astype(float)
+    within = (line_hours > 0) & (line_hours <= limit)
+    # The sentence of HEURES_HORS_LIMITES names the month's total when the line alone is fine.
+    facts.derived["total_depasse"] = np.where(within & (facts["total_mois"] > limit),
+                                              facts["total_mois"], np.nan)
     broken = np.zeros((len(facts), len(RULES)), dtype=bool)
     for i, rule in enumerate(RULES):
         broken[:, i] = rule.broken(facts, ctx)

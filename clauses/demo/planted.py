@@ -42,7 +42,23 @@ def plant_lines(rng: random.Random, months: list[str], habits: dict[str, Habits]
     p = Planter(rng, months, habits, lines, markets, companies, taken, numbers)
     _plant_people(p)
     _plant_mistakes(p)
+    _plant_double_declaration(p)
     return p.result
+
+
+def _plant_double_declaration(p: Planter) -> None:
+    """The participant Intérim 79 declares although registered with AI Niort Insertion
+    (STRUCTURE_DIFFERENTE) is declared by AI Niort too, for the same marché and month: both
+    lines are flagged DOUBLE_DECLARATION. Planted last and without the generator, so that
+    every other line of the demo stays as it was."""
+    [other] = [x for x in p.lines if x.plant and x.plant[0] == "STRUCTURE_DIFFERENTE"]
+    own = p.habits["AI-NIORT"]
+    p.lines.append(Line(
+        other.person, "AI-NIORT", other.market, other.code_marche, other.month, other.start,
+        None, own.contract[0], other.poste, 21.0,
+        plant=("DOUBLE_DECLARATION",
+               f"Le même participant, sur le même marché ({other.code_marche}) et le même mois, "
+               "est aussi déclaré par Intérim 79 : les deux lignes sont signalées.", ALERT)))
 
 
 def _plant_people(p: Planter) -> None:

@@ -43,8 +43,10 @@ from clauses.ingest.one_file import (
     Checked,
     FileResult,
     Received,
+    across_structures,
     check_spreadsheet,
     file_report,
+    participant_months,
     refuse,
     statement_report,
     tracking_report,
@@ -287,6 +289,17 @@ def receive(run: IngestRun, candidate: Candidate) -> Received | Checked | FileRe
     return received
 
 
+def _across_structures(run: IngestRun, checked: Checked) -> Checked:
+    """A relevé judged with what other structures already declared for its participants and
+    months (SPEC §6), looked up in one query now that every earlier file is recorded."""
+    participants, months = participant_months(checked)
+    if not participants:
+        return checked
+    elsewhere = run.ledger.declared_elsewhere(checked.received.candidate.structure,
+                                              participants, months)
+    return across_structures(run.context, checked, elsewhere)
+
+
 def _replacing(run: IngestRun, checked: Checked) -> pd.DataFrame | None:
     """The month rows of a relevé with what it replaces (SPEC §7), its control report
     rewritten to say so. Looked up in the ledger here, in drop order, so that a correction
@@ -328,12 +341,14 @@ def _disagreeing(run: IngestRun, checked: Checked) -> None:
 
 def commit(run: IngestRun, checked: Checked) -> FileResult:
     """Record a checked file in the ledger (one transaction), then take it out of the inbox."""
+    checked = _across_structures(run, checked)
     result = checked.result
     received = checked.received
     _disagreeing(run, checked)
     months = _replacing(run, checked)
     run.ledger.record_file(_record(run, received, result, result.statut),
-                           hours=checked.hours, tracking=checked.tracking, months=months)
+                           hours=checked.hours, tracking=checked.tracking, months=months,
+                           revised=checked.revised)
     # The commit is on disk when record_file returns (SQLite synchronous=FULL, see
     # clauses/ledger/engine.py): only now may the inbox copy go.
     remove_from_inbox(received.candidate.path, received.archived, received.candidate.stamp)

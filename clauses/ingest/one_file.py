@@ -16,10 +16,12 @@ from typing import Any
 
 import pandas as pd
 
+from clauses.checking.elsewhere import CODE as DOUBLE_DECLARATION
+from clauses.checking.elsewhere import earlier_flags
 from clauses.checking.facts import RegisterIndex
 from clauses.checking.matching import match_participants
 from clauses.checking.months import late_months, month_records
-from clauses.checking.rules import check_lines, total_message
+from clauses.checking.rules import check_lines, severities, total_message
 from clauses.config import Config
 from clauses.errors import FileRejected
 from clauses.reading.sizes import ReadLimits
@@ -88,6 +90,10 @@ class Checked:
     months: pd.DataFrame | None = None  # per month of a relevé: clauses.checking.months
     raw: pd.DataFrame | None = None  # the lines as sent, to rewrite the control report
     periods: tuple[str, ...] = ()  # the period the file declares (Submission.periods)
+    submission: Submission | None = None  # a relevé as read, to check it again at commit time
+    # Other structures' lines this relevé also declares, with DOUBLE_DECLARATION added
+    # (`checking/elsewhere.earlier_flags`, for `Ledger.record_file(revised=…)`).
+    revised: pd.DataFrame | None = None
 
 
 def main_month(months: pd.Series) -> str | None:
@@ -150,14 +156,15 @@ def check_spreadsheet(context: CheckContext, received: Received) -> Checked:
     return _tracking_table(context, received, submission)
 
 
-def _hour_statement(context: CheckContext, received: Received,
-                    submission: Submission) -> Checked:
+def _hour_statement(context: CheckContext, received: Received, submission: Submission,
+                    elsewhere: pd.DataFrame | None = None) -> Checked:
     candidate, config = received.candidate, context.config
     lines = match_participants(submission.lines, context.index.participants)
     checked = check_lines(
         lines, registers=context.index, rules=config.regles,
         code_structure=candidate.structure, unreadable=submission.unreadable,
         declared_total=submission.declared_total, today=context.now.date(),
+        elsewhere=elsewhere,
     )
     # Lateness is judged once per month (SPEC §6); each line takes its month's verdict.
     # `arrived` is optional on a Candidate only for tests that build one by hand: scan_inbox
@@ -188,7 +195,7 @@ def _hour_statement(context: CheckContext, received: Received,
     result.control_report = statement_report(context, received, submission.raw, checked, months,
                                              file_alert=total_alert)
     return Checked(received, result, hours=checked, months=months, raw=submission.raw,
-                   periods=submission.periods)
+                   periods=submission.periods, submission=submission)
 
 
 def statement_report(context: CheckContext, received: Received, raw: pd.DataFrame,
@@ -208,6 +215,30 @@ def statement_report(context: CheckContext, received: Received, raw: pd.DataFram
         reexamined=context.untold.get(candidate.structure),
         arrived=candidate.arrived, file_alert=file_alert,
     )
+
+
+def participant_months(checked: Checked) -> tuple[set[str], set[str]]:
+    """The participants and months a checked relevé declares (what to look up elsewhere)."""
+    if checked.hours is None or checked.hours.empty:
+        return set(), set()
+    lines = checked.hours
+    return (set(lines["id_participant"].dropna().astype(str)),
+            set(lines["mois"].dropna().astype(str)))
+
+
+def across_structures(context: CheckContext, checked: Checked,
+                      elsewhere: pd.DataFrame) -> Checked:
+    """A relevé checked again with what other structures declared for its participants and
+    months (SPEC §6: HEURES_HORS_LIMITES on the participant's month, DOUBLE_DECLARATION on
+    both lines), its control report rewritten; the other structures' lines it also declares
+    come back in `revised`. Runs at commit time, in drop order, with the ledger's answer."""
+    if elsewhere.empty or checked.submission is None:
+        return checked
+    again = _hour_statement(context, checked.received, checked.submission, elsewhere)
+    severity = severities(context.config.regles)[DOUBLE_DECLARATION]
+    again.revised = earlier_flags(again.hours, elsewhere, checked.received.candidate.structure,
+                                  severity)
+    return again
 
 
 def _tracking_table(context: CheckContext, received: Received,

@@ -195,6 +195,7 @@ class Ledger:
         hours: pd.DataFrame | None = None,
         tracking: pd.DataFrame | None = None,
         months: pd.DataFrame | None = None,
+        revised: pd.DataFrame | None = None,
     ) -> None:
         """Record a file and its lines in one transaction (all or nothing).
 
@@ -204,6 +205,10 @@ class Ledger:
         `months`: one row per month of a relevé (`fichiers_mois` columns, see
         clauses/checking/months.py): its lateness, counts and what it replaced.
         `tracking`: TrackingLine lines; they supersede the structure's earlier tracking table.
+        `revised`: earlier lines this file changes the verdict of (`id`, `statut`, `motifs`,
+        `explications`, `cause`): another structure's line it also declares
+        (DOUBLE_DECLARATION, clauses/checking/elsewhere.py); each gets a new version, the old
+        one kept inactive (SPEC §7: nothing is deleted).
         """
         has_lines = any(frame is not None and len(frame) for frame in (hours, tracking))
         if has_lines and record.statut != PROCESSED:
@@ -228,6 +233,8 @@ class Ledger:
             if hour_rows:
                 self._supersede_hours(connection, record.code_structure, replaced)
                 self._insert(connection, heures, hour_rows, file_id)
+            if revised is not None and len(revised):
+                self._new_versions(connection, revised, record.recu_le)
             if tracking_rows:
                 connection.execute(
                     suivi.update()
@@ -366,6 +373,53 @@ class Ledger:
         if counted_only:
             query = query.where(heures.c.statut != REJECTED)
         return self._frame(query, heures, HOUR_COLUMNS)
+
+    def _new_versions(self, connection: sa.Connection, verdicts: pd.DataFrame,
+                      at: datetime) -> None:
+        """Each current line of `verdicts` (`id`) copied with its new verdict as version n+1;
+        the old row stays, inactive. A line superseded meanwhile is left alone."""
+        names = [c.name for c in heures.columns if c.name != "id"]
+        ids = [int(i) for i in verdicts["id"]]
+        query = sa.select(heures.c.id, *(heures.c[n] for n in names)).where(
+            heures.c.id.in_(ids), heures.c.actif)
+        current = {row.id: row._asdict() for row in connection.execute(query)}
+        rows = []
+        for verdict in verdicts.to_dict("records"):
+            old = current.get(int(verdict["id"]))
+            if old is None:
+                continue
+            row = {n: old[n] for n in names}
+            row.update({n: verdict[n] for n in ("statut", "motifs", "explications", "cause")})
+            row["version"] = int(old["version"] or 1) + 1
+            row["evalue_le"] = instant(at, self.zone)
+            rows.append(row)
+        if rows:
+            connection.execute(heures.update().where(heures.c.id.in_(list(current)))
+                               .values(actif=False))
+            connection.execute(heures.insert(), rows)
+
+    def declared_elsewhere(self, code_structure: str, participants: Collection[str],
+                           months: Collection[str]) -> pd.DataFrame:
+        """The current counted lines other structures declared for these participants and
+        months (SPEC §6: a participant's month is judged across structures), in one query:
+        `clauses.checking.elsewhere.ELSEWHERE_COLUMNS`."""
+        participants, months = sorted(set(participants)), sorted(set(months))
+        names = ("id", "code_structure", "id_participant", "code_marche", "mois", "heures",
+                 "statut", "motifs", "explications")
+        if not participants or not months:
+            return self._frame(sa.select(*(heures.c[n] for n in names)).where(sa.false()),
+                               heures, names)
+        query = (
+            sa.select(*(heures.c[name] for name in names))
+            .where(heures.c.actif, heures.c.statut != REJECTED,
+                   heures.c.code_structure != code_structure,
+                   heures.c.id_participant.in_(participants),
+                   heures.c.mois.in_([_checked_month(m) for m in months]))
+            .order_by(heures.c.id)
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return to_frame(rows, heures, names, self.zone)
 
     def tracking(self, *, current_only: bool = True) -> pd.DataFrame:
         """Tableau de suivi lines (+ sha256, code_structure, recu_le, actif); by default only each
