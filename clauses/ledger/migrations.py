@@ -49,7 +49,7 @@ def current_revision(connection: sa.Connection) -> str | None:
 
 def upgrade(engine: sa.Engine, *, zone: str = "Europe/Paris") -> str:
     """Bring the database to the head revision; return it. `zone`: the workspace's time zone,
-    in which times written before revision 0004 (naive wall-clock times) are read."""
+    in which times written before revision 0006 (naive wall-clock times) are read."""
     target = head()
     with engine.connect() as connection:
         if current_revision(connection) == target:

@@ -90,7 +90,7 @@ fichiers = sa.Table(
     sa.Column("alertes", sa.Integer, nullable=False),
     sa.Column("rejetees", sa.Integer, nullable=False),
     # When the file arrived in the inbox (SPEC §6 « arrives »): lateness is judged on it. Always
-    # written; nullable only for SQLite's ALTER TABLE (revision 0003).
+    # written; nullable only for SQLite's ALTER TABLE (revision 0006).
     sa.Column("arrive_le", UtcDateTime, nullable=True),
     sa.Index("ix_fichiers_sha256", "sha256"),
     sa.Index("ix_fichiers_mois", "mois"),
