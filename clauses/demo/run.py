@@ -1,9 +1,10 @@
 """`clauses demo DIR`: build the demo territory, then live its year as the schedules would.
 
-Files are dropped into the inbox on the day each structure sends them (file dates set to that
-day), the inbox is ingested that evening, the monthly reports run on the 11th, the reminders on
-their days, the semester tables in January and July and the annual report in January; e-mails
-are written as `.eml` files. The summary printed at the end says where to look.
+Files are dropped into the inbox when each structure sends them (file dates set to that
+moment), the inbox is polled every few minutes as `clauses serve` does (a file arrives at the
+pass that first sees it), the monthly reports run on the 11th, the reminders on their days, the
+semester tables in January and July and the annual report in January; e-mails are written as
+`.eml` files. The summary printed at the end says where to look.
 """
 
 from __future__ import annotations
@@ -37,6 +38,20 @@ def _drop_files(inbox: Path, drops, zone: ZoneInfo) -> None:
         os.utime(target, (stamp, stamp))
 
 
+def _passes(drops: list, config) -> list[tuple[datetime, list]]:
+    """The day's drops grouped by the polling pass that first sees them (every
+    `ingestion_minutes`, once a file has been still for `delai_stabilite_secondes`): that pass's
+    clock is when each file arrives (SPEC §6), as in a real deployment."""
+    step = timedelta(minutes=config.planification.ingestion_minutes)
+    still = timedelta(seconds=config.depot.delai_stabilite_secondes)
+    passes: dict[datetime, list] = defaultdict(list)
+    for drop in drops:
+        ready = drop.at + still
+        midnight = datetime.combine(ready.date(), time())
+        passes[midnight + step * -((midnight - ready) // step)].append(drop)
+    return sorted(passes.items(), key=lambda item: item[0])
+
+
 def _calendar(first: date, last: date) -> Iterator[date]:
     day = first
     while day <= last:
@@ -64,9 +79,9 @@ def run_demo(
     results: list[FileResult] = []
     written: Counter[str] = Counter()
     for day in _calendar(first, last):
-        if by_day.get(day):
-            _drop_files(config.inbox, by_day[day], config.zone)
-            batch, _, _ = ingest_and_send(config, now=datetime.combine(day, time(23, 0)))
+        for at, drops in _passes(by_day.get(day, []), config):
+            _drop_files(config.inbox, drops, config.zone)
+            batch, _, _ = ingest_and_send(config, now=at)
             results += batch
         morning = datetime.combine(day, time(7, 0))
         if day.day == config.relances.jour_rappel or day.day == config.depot.jour_limite + 1:

@@ -24,6 +24,7 @@ from clauses.checking.months import late_months, month_records
 from clauses.checking.rules import check_lines, severities, total_message
 from clauses.config import Config
 from clauses.errors import FileRejected
+from clauses.hours import sum_hours
 from clauses.reading.sizes import ReadLimits
 from clauses.reading.submission import Submission, read_submission
 from clauses.reports.control import control_report_path, write_control_report
@@ -187,7 +188,7 @@ def _hour_statement(context: CheckContext, received: Received, submission: Submi
         lignes=len(checked), acceptees=int(counts.get(LineStatus.ACCEPTED.value, 0)),
         alertes=int(counts.get(LineStatus.ALERT.value, 0)),
         rejetees=int(counts.get(LineStatus.REJECTED.value, 0)),
-        heures=float(checked.loc[counted, "heures"].sum()), en_retard=late,
+        heures=sum_hours(checked.loc[counted, "heures"]), en_retard=late,
         motifs=reasons, sha256=received.sha,
         mois_en_retard=late_months(months),
         motif="TOTAL_INCOHERENT" if total_alert else None, message=total_alert,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from clauses.checking.months import replacement_sentence
+from clauses.hours import sum_hours
 from clauses.periods import month_label
 from clauses.reports.missions import PRECEDENCE
 from clauses.reports.workbook import ReportWorkbook, Sheet
@@ -95,7 +96,7 @@ def status_counts(checked: pd.DataFrame) -> pd.DataFrame:
     hours = np.where(np.isnan(hours), 0.0, hours)  # unreadable hours count as none
     statuses = checked["statut"].to_numpy(dtype=object)
     rows = [(s.value, int(np.count_nonzero(statuses == s.value)),
-             float(hours[statuses == s.value].sum())) for s in LineStatus]
+             sum_hours(hours[statuses == s.value])) for s in LineStatus]
     return pd.DataFrame(rows, columns=["Statut", "Lignes", "Heures déclarées"])
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from clauses.config import Config
+from clauses.hours import round_hours
 from clauses.periods import (
     month_label,
     parse_semester,
@@ -140,7 +141,7 @@ def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.Data
     people = registers.participants.set_index("id_participant").reindex(ids)
     per_month = lines.pivot_table(index="id_participant", columns="mois", values="heures",
                                   aggfunc="sum").reindex(index=ids, columns=months)
-    until = hours[hours["mois"] <= last].groupby("id_participant")["heures"].sum()
+    until = round_hours(hours[hours["mois"] <= last].groupby("id_participant")["heures"].sum())
     situation = _tracking_situation(tracking, code_structure).reindex(ids)
     table = pd.DataFrame({
         "Identifiant": ids, "Nom": people["nom"], "Prénom": people["prenom"],
@@ -152,7 +153,7 @@ def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.Data
         "Type de contrat": grouped["type_contrat"].agg(_joined),
     }, index=ids)
     table[[month_label(m) for m in months]] = per_month.to_numpy(dtype=float)
-    table[TOTAL] = grouped["heures"].sum()
+    table[TOTAL] = round_hours(grouped["heures"].sum())
     table[CUMULATED] = until.reindex(ids)
     table["Situation"] = situation["Situation"].fillna(ABSENT)
     table[["Date de sortie", "Situation à la sortie", "Freins"]] = situation[

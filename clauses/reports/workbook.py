@@ -55,6 +55,7 @@ from xlsxwriter.worksheet import Worksheet
 from clauses.atomic import commit, temporary_beside
 from clauses.clock import to_utc
 from clauses.errors import WorkspaceError
+from clauses.hours import sum_hours
 from clauses.reports.formatting import (
     CHART_FONT,
     FINGERPRINT_PROPERTY,
@@ -359,6 +360,8 @@ class Sheet:
                 numbers = [v for v in cells if isinstance(v, int | float)]
                 code, cached = (109, sum(numbers)) if total == "sum" else (
                     103, len([v for v in cells if v is not None]))
+                if kind == "hours":  # exact to the hundredth, as every hour (clauses/hours.py)
+                    cached = sum_hours(numbers)
                 column.update(total_function=f"=SUBTOTAL({code},{ranges[header]})",
                               total_value=cached)
             elif total:

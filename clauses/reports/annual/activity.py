@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from clauses.hours import achievement_rate, round_hours
+from clauses.hours import achievement_rate, round_hours, sum_hours
 from clauses.periods import parse_year, period_end, period_start
 from clauses.registers.load import Registers
 from clauses.reports.coverage import Coverage, after_balances, opening_balances
@@ -105,7 +105,7 @@ def synthesis(hours: pd.DataFrame, registers: Registers, year: int,
               heures_etp: float) -> dict[str, float | int]:
     """The headline figures of the Synthèse sheet, by French label (people counts as int)."""
     lines = _with_market(year_lines(hours, year), registers)
-    total = float(lines["heures"].sum())
+    total = sum_hours(lines["heures"])
     return {
         "Heures d'insertion réalisées": total,
         "Équivalents temps plein (ETP)": total / heures_etp,
@@ -129,7 +129,8 @@ def hours_by_mode(hours: pd.DataFrame, registers: Registers, year: int) -> pd.Da
     lines = year_lines(hours, year)
     kinds = registers.structures.set_index("code_structure")["type"]
     modes = lines["code_structure"].map(kinds).map(MODE_BY_STRUCTURE_TYPE).fillna(OTHER_MODE)
-    by_mode = lines["heures"].groupby(modes).sum().reindex(list(MODES), fill_value=0.0)
+    by_mode = round_hours(lines["heures"].groupby(modes).sum()).reindex(list(MODES),
+                                                                        fill_value=0.0)
     return pd.DataFrame({
         "Mode de mise en œuvre": list(MODES),
         "Heures": by_mode.to_numpy(dtype=float),
@@ -141,7 +142,7 @@ def hours_by_contract_type(hours: pd.DataFrame, year: int) -> pd.DataFrame:
     """Hours, share and contracts of the year by contract type (only the types present)."""
     lines = year_lines(hours, year).copy()
     lines["type_contrat"] = lines["type_contrat"].fillna("non renseigné")
-    by_type = lines.groupby("type_contrat", sort=True)["heures"].sum()
+    by_type = round_hours(lines.groupby("type_contrat", sort=True)["heures"].sum())
     contracts = lines.drop_duplicates(subset=CONTRACT_KEY).groupby("type_contrat").size()
     return pd.DataFrame({
         "Type de contrat": by_type.index.astype(str),

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from clauses.config import Config
+from clauses.hours import round_hours
 from clauses.periods import add_months, deadline_of, month_label
 from clauses.registers.load import Registers
 from clauses.reports.monthly.figures import counted
@@ -81,7 +82,7 @@ def deposit_followup(registers: Registers, hours: pd.DataFrame, files: pd.DataFr
     of_month = hours[hours["mois"] == month]
     chosen = month_files(files, month)
     lines = counted(of_month)
-    hours_by = lines.groupby("code_structure")["heures"].sum()
+    hours_by = round_hours(lines.groupby("code_structure")["heures"].sum())
     known = list(registers.structures.sort_values("code_structure")["code_structure"])
     unknown = sorted(set(chosen["code_structure"].dropna()) - set(known))
     # One split of the month's files by structure, then a lookup per structure.

@@ -193,7 +193,8 @@ def evolutions(figures: MonthFigures, by: str) -> dict[str, pd.DataFrame]:
     markets, lines, window = figures.markets, figures.lines, figures.window
     keys = sorted(markets[by].dropna().unique())
     # pandas-stubs types unstack's fill_value as int | str; a float is what pandas takes here.
-    per_month = lines.groupby([by, "mois"])["heures"].sum().unstack(fill_value=0.0)  # type: ignore[arg-type]
+    per_month = round_hours(lines.groupby([by, "mois"])["heures"].sum()).unstack(
+        fill_value=0.0)  # type: ignore[arg-type]
     per_month = per_month.reindex(index=keys, fill_value=0.0)
     before = per_month.loc[:, per_month.columns < window[0]].sum(axis=1)  # in the first value
     before = before.add(figures.balance.groupby(markets[by]).sum().reindex(keys), fill_value=0.0)
