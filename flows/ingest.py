@@ -17,7 +17,6 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from clauses.app.jobs import send_control_reports, summarise_ingest
-from clauses.clock import now_or
 from clauses.config import load_config
 from clauses.ingest.inbox_pass import (
     FileResult,
@@ -30,6 +29,7 @@ from clauses.ingest.inbox_pass import (
 from clauses.ingest.one_file import Checked, Received
 from clauses.workspace.inbox import scan_inbox
 from flows.artifacts import publish_ingest_artifacts, publish_month_reviews, rename_flow_run
+from flows.clock import run_clock
 
 # The file a task is about to record, by hash: set by the flow just before it calls the task.
 _HANDED_OVER: dict[str, tuple[IngestRun, Received, Checked | str]] = {}
@@ -56,8 +56,7 @@ def _record_in_a_task(run: IngestRun, received: Received, outcome: Checked | str
 
 
 def _run_name() -> str:
-    config = load_config(flow_run.parameters.get("config_path") or "config.yaml")
-    return f"ingest {now_or(flow_run.parameters.get('now'), config.zone):%Y-%m-%d %H:%M}"
+    return f"ingest {run_clock():%Y-%m-%d %H:%M}"
 
 
 @flow(name="ingest-inbox", flow_run_name=_run_name, log_prints=False)

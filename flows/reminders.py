@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import flow
-from prefect.runtime import flow_run
 
 from clauses.app.jobs import run_reminders
 from clauses.clock import now_or
 from clauses.config import load_config
 from flows.artifacts import log_report, publish_job_artifacts
+from flows.clock import run_clock
 
 
 def _run_name() -> str:
-    config = load_config(flow_run.parameters.get("config_path") or "config.yaml")
-    return f"relances {now_or(flow_run.parameters.get('now'), config.zone):%Y-%m-%d}"
+    return f"relances {run_clock():%Y-%m-%d}"
 
 
 @flow(name="reminders", flow_run_name=_run_name)

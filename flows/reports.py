@@ -13,6 +13,7 @@ from clauses.clock import now_or
 from clauses.config import Config, load_config
 from clauses.periods import previous_month, previous_semester, previous_year
 from flows.artifacts import log_report, publish_job_artifacts
+from flows.clock import run_clock
 
 
 def _now(now: datetime | None, config: Config) -> datetime:
@@ -26,8 +27,7 @@ def _parameter(name: str):
 
 
 def _today() -> date:
-    config = load_config(_parameter("config_path") or "config.yaml")
-    return _now(_parameter("now"), config).date()
+    return run_clock().date()
 
 
 # Scheduled runs pass no period: the name must show the one the run will compute.

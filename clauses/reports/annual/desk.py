@@ -41,6 +41,7 @@ def no_files() -> pd.DataFrame:
                                   "statut", "motif", "en_retard", "lignes", "acceptees",
                                   "alertes", "rejetees"])
     return frame.assign(modifie_le=pd.Series(dtype="datetime64[us]"),
+                        arrive_le=pd.Series(dtype="datetime64[us]"),
                         recu_le=pd.Series(dtype="datetime64[us]"))
 
 
