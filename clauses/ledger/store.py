@@ -524,7 +524,9 @@ class Ledger:
         with self._engine.connect() as connection:
             if connection.execute(quick).first() is None:  # the usual case: nothing re-evaluated
                 return {}
-            last = {code: pd.Timestamp(at) for code, at in connection.execute(latest)}
+            # As the frames give times: the workspace's wall-clock time (stored in UTC).
+            last = {code: pd.Timestamp(at.astimezone(self.zone).replace(tzinfo=None))
+                    for code, at in connection.execute(latest) if at is not None}
         found = self.reevaluated()
         if found.empty:
             return {}
