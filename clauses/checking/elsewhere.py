@@ -22,6 +22,7 @@ import pandas as pd
 from clauses.checking.matching import normalise_code
 from clauses.hours import round_hours
 from clauses.periods import month_label
+from clauses.reading.cells import objects
 from clauses.vocabulary import LineStatus, Severity
 
 CODE = "DOUBLE_DECLARATION"
@@ -37,8 +38,7 @@ def empty_elsewhere() -> pd.DataFrame:
 
 def _keys(*columns: np.ndarray) -> list[tuple | None]:
     """One key per line; None where a part is missing."""
-    parts = [normalise_code(pd.Series(c, dtype="str")).to_numpy(dtype=object, na_value=None)
-             for c in columns]
+    parts = [objects(normalise_code(pd.Series(c, dtype="str"))) for c in columns]
     return [None if any(p is None for p in key) else key for key in zip(*parts, strict=True)]
 
 
@@ -74,8 +74,8 @@ def across_structures(participants: np.ndarray, markets: np.ndarray, months: np.
                     named if structure in named.split(", ") else f"{named}, {structure}")
     line_keys = _keys(participants, markets, months)
     total = np.array([np.nan if key is None else totals[key] for key in person_month], float)
-    named = np.array([None if key is None else others.get(key) for key in line_keys], object)
-    return {"total_mois": round_hours(total), "structures_ailleurs": named}
+    where = np.array([None if key is None else others.get(key) for key in line_keys], object)
+    return {"total_mois": round_hours(total), "structures_ailleurs": where}
 
 
 def earlier_flags(checked: pd.DataFrame, elsewhere: pd.DataFrame, code_structure: str,

@@ -236,6 +236,8 @@ def across_structures(context: CheckContext, checked: Checked,
     if elsewhere.empty or checked.submission is None:
         return checked
     again = _hour_statement(context, checked.received, checked.submission, elsewhere)
+    if again.hours is None:  # a relevé's check always has its lines; for the type checker
+        return again
     severity = severities(context.config.regles)[DOUBLE_DECLARATION]
     again.revised = earlier_flags(again.hours, elsewhere, checked.received.candidate.structure,
                                   severity)

@@ -46,6 +46,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
@@ -361,7 +362,7 @@ class Sheet:
                 code, cached = (109, sum(numbers)) if total == "sum" else (
                     103, len([v for v in cells if v is not None]))
                 if kind == "hours":  # exact to the hundredth, as every hour (clauses/hours.py)
-                    cached = sum_hours(numbers)
+                    cached = sum_hours(np.asarray(numbers, dtype=float))
                 column.update(total_function=f"=SUBTOTAL({code},{ranges[header]})",
                               total_value=cached)
             elif total:
