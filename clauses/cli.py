@@ -201,9 +201,14 @@ def status(
 
 @app.command()
 @guarded
-def send(now: NowOption = None) -> None:
+def send(
+    now: NowOption = None,
+    renvoyer: Annotated[list[str] | None, typer.Option(
+        "--renvoyer", help="Renvoyer aussi un courriel déjà parti, désigné par sa clé ou son "
+        "début (ex. rapport-mensuel-mo/2026-10/CAN ; voir « clauses status »).")] = None,
+) -> None:
     """Envoyer les courriels dus qui ne sont pas encore partis."""
-    for line in jobs.run_send(_config(), now=_parse_now(now)):
+    for line in jobs.run_send(_config(), now=_parse_now(now), resend=renvoyer):
         _say(line)
 
 

@@ -17,6 +17,7 @@ from clauses.app.jobs import JobReport, run_ingest, summarise_ingest
 from clauses.app.prefect_api import prefect_api, reachable_prefect_api
 from clauses.app.serve import local_prefect_server, prefect_environment
 from clauses.config import Config
+from clauses.ledger import Ledger
 
 
 def _flow(name: str) -> Any:
@@ -48,6 +49,8 @@ def ingest(config: Config, *, now: datetime | None = None) -> list[str]:
     api = reachable_prefect_api(config)
     if not api:
         return run_ingest(config, now=now)
+    with Ledger.from_config(config) as probe:
+        probe.lock_pass()  # a pass already running: say so here (exit 5), not in the UI only
     # Imported here: Prefect takes seconds to import (see the module's docstring).
     from flows.ingest import ingest_inbox_flow
 

@@ -15,9 +15,11 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Completed
 
 from clauses.app.jobs import send_control_reports, summarise_ingest
 from clauses.config import load_config
+from clauses.errors import PassInProgress
 from clauses.ingest.inbox_pass import (
     FileResult,
     IngestRun,
@@ -68,7 +70,13 @@ def ingest_inbox_flow(
     pass split across workers, see docs/PREFECT.md)."""
     logger = get_run_logger()
     config = load_config(config_path)
-    run = IngestRun.open(config, now)
+    try:
+        run = IngestRun.open(config, now)
+    except PassInProgress as busy:
+        # Another pass (CLI or flow, any machine) holds the workspace: this run ends visibly
+        # skipped (state « Ignorée »), having touched nothing.
+        logger.warning("%s", busy)
+        return Completed(name="Ignorée", message=str(busy), data=([], []))
     try:
         candidates, waiting = scan_inbox(
             config.inbox, now=run.now, stable_seconds=config.depot.delai_stabilite_secondes
@@ -81,11 +89,12 @@ def ingest_inbox_flow(
             candidates, run_pass(run, candidates, record=_record_in_a_task), waiting)
     finally:
         run.close()
-    if not results and not waiting:
+    # Also what an earlier pass recorded but could not mail (a crash, the server down).
+    sends = send_control_reports(config, results, run.now)
+    if not results and not waiting and not sends:
         # An empty pass leaves its run record (the heartbeat) and nothing else: 288 a day.
         logger.info("Dépôt vide : rien à signaler.")
         return results, waiting
-    sends = send_control_reports(config, results, run.now)
     failed = [s for s in sends if s.failed]
     if failed:
         logger.warning("%d courriel(s) de compte rendu en échec : ils seront retentés.", len(failed))

@@ -403,43 +403,67 @@ def test_tracking_lines_read_back_with_their_values(ledger: Ledger) -> None:
     assert line["recu_le"] == pd.Timestamp(RECEIVED)
 
 
-# --- send log (SPEC §9: never twice the same message to the same recipient) ---------------------
+# --- send log (SPEC §9: never twice the same message to the same recipient role) ------------
+
+KEY = "rapport-mensuel-mo/2026-10/MO01"
 
 
-def _log(ledger: Ledger, status: str, recipient: str = "mo@example.org") -> None:
-    ledger.log_send(
-        key="mensuel/2026-10/MO01",
-        recipient=recipient,
-        subject="Rapport mensuel — octobre 2026",
-        attachment="outbox/2026-10/maitres-ouvrage/MO01.xlsx",
-        status=status,
-        attempts=3 if status == "échec" else 1,
-        error="délai dépassé" if status == "échec" else None,
-        at=RECEIVED,
-    )
+def _claim(ledger: Ledger, role: str = "destinataire", round_: int = 0,
+           by: str = "machine-a:1") -> bool:
+    return ledger.claim_send(key=KEY, role=role, round_=round_, recipients="mo@example.org",
+                             subject="Rapport mensuel — octobre 2026", attachment="MO01.xlsx",
+                             at=RECEIVED, claimed_by=by)
 
 
-def test_failed_send_does_not_count_as_sent(ledger: Ledger) -> None:
-    _log(ledger, "échec")
-    assert not ledger.already_sent("mensuel/2026-10/MO01", "mo@example.org")
+def _finish(ledger: Ledger, status: str, round_: int = 0) -> None:
+    ledger.finish_send(key=KEY, role="destinataire", round_=round_, status=status,
+                       attempts=3 if status == "échec" else 1,
+                       error="délai dépassé" if status == "échec" else None, at=RECEIVED)
 
 
-def test_successful_send_is_remembered_for_that_recipient_only(ledger: Ledger) -> None:
-    _log(ledger, "échec")
-    _log(ledger, "envoyé")
-    assert ledger.already_sent("mensuel/2026-10/MO01", "mo@example.org")
-    assert not ledger.already_sent("mensuel/2026-10/MO01", "autre@example.org")
-    assert not ledger.already_sent("mensuel/2026-11/MO01", "mo@example.org")
+def test_a_delivery_is_claimed_once(ledger: Ledger) -> None:
+    assert _claim(ledger, by="machine-a:1")
+    assert not _claim(ledger, by="machine-b:2")  # a second run, here or elsewhere, sends nothing
 
 
-def test_send_log_reads_back_every_attempt(ledger: Ledger) -> None:
-    _log(ledger, "échec")
-    _log(ledger, "envoyé")
+def test_a_failed_delivery_is_claimed_again_by_one_run_only(ledger: Ledger) -> None:
+    _claim(ledger)
+    _finish(ledger, "échec")
+    assert _claim(ledger, by="machine-b:2")
+    assert not _claim(ledger, by="machine-c:3")
+
+
+def test_a_sent_delivery_is_never_claimed_again(ledger: Ledger) -> None:
+    _claim(ledger)
+    _finish(ledger, "envoyé")
+    assert not _claim(ledger)
+
+
+def test_a_new_round_is_a_new_delivery(ledger: Ledger) -> None:
+    _claim(ledger)
+    _finish(ledger, "envoyé")
+    assert _claim(ledger, round_=1)
+
+
+def test_send_states_give_the_latest_round_of_each_role(ledger: Ledger) -> None:
+    _claim(ledger)
+    _finish(ledger, "envoyé")
+    _claim(ledger, round_=1)
+    _claim(ledger, role="copie-guichet")
+    assert ledger.send_states([KEY, "autre"]) == {
+        (KEY, "destinataire"): (1, "en cours"), (KEY, "copie-guichet"): (0, "en cours")}
+
+
+def test_send_log_reads_back_each_delivery(ledger: Ledger) -> None:
+    _claim(ledger)
+    _finish(ledger, "échec")
+    _claim(ledger)
+    _finish(ledger, "envoyé")
     sends = ledger.sends()
-    assert sends["status"].tolist() == ["échec", "envoyé"]
-    assert sends["attempts"].tolist() == [3, 1]
-    assert sends["error"].isna().tolist() == [False, True]
-    assert sends["at"].tolist() == [pd.Timestamp(RECEIVED)] * 2
+    assert sends["status"].tolist() == ["envoyé"]
+    assert sends["attempts"].tolist() == [4]
+    assert sends["recipient"].tolist() == ["mo@example.org"]
+    assert sends["at"].tolist() == [pd.Timestamp(RECEIVED)]
 
 
 # --- queries ------------------------------------------------------------------------------------

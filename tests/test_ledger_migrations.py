@@ -24,9 +24,9 @@ from clauses.ledger import FileRecord, Ledger, migrations
 from clauses.ledger.tables import METADATA
 
 POSTGRES_URL = os.environ.get("CLAUSES_TEST_POSTGRES_URL", "")
-HEAD = "0006_exact_time"
+HEAD = "0007_exactly_once"
 OLD_TABLES = {"fichiers", "heures", "suivi", "envois"}  # what the pre-Alembic code created
-LEDGER_TABLES = OLD_TABLES | {"editions", "fichiers_mois", "registres"}
+LEDGER_TABLES = OLD_TABLES | {"editions", "fichiers_mois", "registres", "courriels", "verrous"}
 
 # The DDL the pre-Alembic code (`METADATA.create_all`, its « migration 1 ») ran, frozen here as
 # SQLAlchemy 2.1 compiled it; {serial} and {timestamp} are the two words that differ by dialect.

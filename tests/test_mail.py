@@ -134,7 +134,7 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-def test_each_recipient_gets_the_french_message_with_its_attachment(
+def test_the_recipients_of_a_message_get_it_in_one_delivery_with_its_attachment(
     tmp_path: Path, smtp_server: tuple[int, Recorder], ledger: Ledger, report: Path
 ) -> None:
     port, server = smtp_server
@@ -142,12 +142,12 @@ def test_each_recipient_gets_the_french_message_with_its_attachment(
     results = send_messages([_message(report, *recipients)], config=_config(tmp_path, port),
                             ledger=ledger, now=NOW)
     assert [(r.recipient, r.status, r.attempts) for r in results] == [
-        (recipients[0], SENT, 1), (recipients[1], SENT, 1)]
-    assert [e.rcpt_tos for e in server.envelopes] == [[recipients[0]], [recipients[1]]]
+        ("mo@agglo.example.fr, suivi@agglo.example.fr", SENT, 1)]
+    assert [e.rcpt_tos for e in server.envelopes] == [list(recipients)]
     assert server.envelopes[0].mail_from == "guichet.clauses@example.org"
     received = server.received()[0]
     assert received["Subject"] == "Rapport d'exécution d'octobre 2026 — clauses sociales"
-    assert received["To"] == recipients[0]
+    assert received["To"] == "mo@agglo.example.fr, suivi@agglo.example.fr"
     assert _body(received) == BODY
     (attachment,) = received.iter_attachments()
     assert attachment.get_content_type() == XLSX_TYPE
@@ -181,18 +181,39 @@ def test_a_message_is_never_sent_twice(
     assert ledger.sends()["status"].tolist() == [SENT]
 
 
-def test_a_new_recipient_of_a_sent_message_still_gets_it(
-    tmp_path: Path, smtp_server: tuple[int, Recorder], ledger: Ledger, report: Path
+@pytest.mark.parametrize(
+    "changed",
+    [pytest.param(("b@agglo.example.fr",), id="adresse remplacée"),
+     pytest.param(("a@agglo.example.fr", "b@agglo.example.fr"), id="second contact ajouté")],
+)
+def test_an_address_change_does_not_send_a_sent_message_again(
+    tmp_path: Path, smtp_server: tuple[int, Recorder], ledger: Ledger, report: Path,
+    changed: tuple[str, ...],
 ) -> None:
     port, server = smtp_server
     config = _config(tmp_path, port)
     send_messages([_message(report, "a@agglo.example.fr")], config=config, ledger=ledger,
                   now=NOW)
-    results = send_messages([_message(report, "a@agglo.example.fr", "b@agglo.example.fr")],
+    results = send_messages([_message(report, *changed),
+                             _message(report, *changed, key="rapport-mensuel-mo/2026-11/MO-CAN")],
                             config=config, ledger=ledger, now=NOW)
+    # The log is keyed by message and role, not address: only what comes next goes out.
     assert [r.status for r in results] == [ALREADY_SENT, SENT]
+    assert [e.rcpt_tos for e in server.envelopes] == [["a@agglo.example.fr"], list(changed)]
+
+
+def test_the_facilitator_can_ask_for_a_sent_message_again(
+    tmp_path: Path, smtp_server: tuple[int, Recorder], ledger: Ledger, report: Path
+) -> None:
+    port, server = smtp_server
+    config = _config(tmp_path, port)
+    send_messages([_message(report, "a@agglo.example.fr")], config=config, ledger=ledger, now=NOW)
+    again = send_messages([_message(report, "b@agglo.example.fr")], config=config, ledger=ledger,
+                          now=NOW, resend=lambda key: key.startswith("rapport-mensuel-mo/2026-10"))
+    assert [r.status for r in again] == [SENT]
     assert [e.rcpt_tos for e in server.envelopes] == [["a@agglo.example.fr"],
                                                       ["b@agglo.example.fr"]]
+    assert ledger.sends()["round"].tolist() == [0, 1]
 
 
 def test_a_transient_refusal_is_retried_after_a_wait(
@@ -225,7 +246,8 @@ def test_a_permanent_refusal_is_not_retried_and_is_reported(
     assert sleeps == [] and server.data_calls == 1
     log = ledger.sends()
     assert log[["status", "attempts"]].values.tolist() == [[FAILED, 1]]
-    assert not ledger.already_sent(result.key, result.recipient)  # the next run tries again
+    # The next run tries again.
+    assert ledger.send_states([result.key]) == {(result.key, "destinataire"): (0, FAILED)}
 
 
 def test_an_unreachable_server_is_retried_with_doubling_waits(

@@ -23,9 +23,15 @@ from rich.table import Table
 from clauses.checking.months import replacement_sentence
 from clauses.clock import now_or
 from clauses.config import Config
-from clauses.ingest import FileResult, ingest_inbox
+from clauses.ingest import FileResult, ingest_inbox, register_context
 from clauses.ledger import Ledger
-from clauses.mail.dispatch import due_messages, file_messages, monthly_messages, semester_messages
+from clauses.mail.dispatch import (
+    due_messages,
+    file_messages,
+    monthly_messages,
+    semester_messages,
+    unsent_files,
+)
 from clauses.mail.messages import annual_messages, count
 from clauses.mail.reminders import reminder_messages, structures_to_remind
 from clauses.mail.sending import send_messages
@@ -136,15 +142,16 @@ def reevaluation_summary(changed: pd.DataFrame) -> list[str]:
 
 def send_control_reports(config: Config, results: list[FileResult],
                          now: datetime) -> list:
-    """E-mail each structure the control report of each file it sent (SPEC §9)."""
-    shas = {r.sha256 for r in results if r.sha256 and r.statut in ("traité", "quarantaine")}
-    if not shas:
-        return []
-    registers = load_registers(config.registers_path, extra_aliases=config.entetes)
+    """E-mail each structure the control report of each file it sent (SPEC §9): this pass's,
+    and any an earlier pass recorded but could not mail (it crashed, the server was down)."""
     ledger = Ledger.from_config(config)
     try:
-        messages = file_messages(config, registers, ledger.files(sha256s=shas),
-                                 ledger.file_months(sha256s=shas))
+        files = unsent_files(ledger)
+        if files.empty:
+            return []
+        registers, _ = register_context(config)
+        shas = set(files["sha256"])
+        messages = file_messages(config, registers, files, ledger.file_months(sha256s=shas))
         return send_messages(messages, config=config, ledger=ledger, now=now)
     finally:
         ledger.close()
@@ -187,8 +194,9 @@ def _open(config: Config):
     return load_registers(config.registers_path, extra_aliases=config.entetes), Ledger.from_config(config)
 
 
-def _send(config: Config, ledger, messages, now: datetime, report: JobReport) -> None:
-    results = send_messages(messages, config=config, ledger=ledger, now=now)
+def _send(config: Config, ledger, messages, now: datetime, report: JobReport,
+          resend=None) -> None:
+    results = send_messages(messages, config=config, ledger=ledger, now=now, resend=resend)
     report.sends += results
     sent = sum(1 for r in results if r.status == "envoyé")
     failed = [r for r in results if r.failed]
@@ -311,12 +319,24 @@ def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
     return report
 
 
-def run_send(config: Config, *, now: datetime | None = None) -> JobReport:
+def run_send(config: Config, *, now: datetime | None = None,
+             resend: list[str] | None = None) -> JobReport:
+    """Send what is due and not sent yet; `resend`: message keys (or their beginnings, e.g.
+    « rapport-mensuel-mo/2026-10 ») the facilitator wants sent again, to today's addresses."""
     now = now_or(now, config.zone)
     registers, ledger = _open(config)
     report = JobReport()
+    prefixes = [p.strip().rstrip("/") for p in resend or [] if p.strip()]
+
+    def asked(key: str) -> bool:
+        return any(key == p or key.startswith(f"{p}/") for p in prefixes)
+
     try:
-        _send(config, ledger, due_messages(config, registers, ledger, now.date()), now, report)
+        messages = due_messages(config, registers, ledger, now.date())
+        if prefixes and not any(asked(m.key) for m in messages):
+            report.lines.append("Aucun courriel dû ne correspond à « "
+                                + " », « ".join(prefixes) + " » : rien n'est renvoyé.")
+        _send(config, ledger, messages, now, report, resend=asked if prefixes else None)
     finally:
         ledger.close()
     return report

@@ -51,7 +51,7 @@ from clauses.ingest.one_file import (
     statement_report,
     tracking_report,
 )
-from clauses.ledger import FileRecord, Ledger
+from clauses.ledger import AlreadyRecorded, FileRecord, Ledger
 from clauses.periods import add_months
 from clauses.reading.notations import fold_code, french_number
 from clauses.reading.sizes import ReadLimits
@@ -94,6 +94,7 @@ class IngestRun:
         registers, index = register_context(config)
         run = cls(config, registers, Ledger.from_config(config), now_or(now, config.zone), index)
         try:
+            run.ledger.lock_pass()  # one pass per workspace, CLI or flow, on any machine
             run.reevaluated = reevaluate_received_lines(run)
             run.untold = run.ledger.reevaluations_untold()
         except BaseException:
@@ -346,9 +347,17 @@ def commit(run: IngestRun, checked: Checked) -> FileResult:
     received = checked.received
     _disagreeing(run, checked)
     months = _replacing(run, checked)
-    run.ledger.record_file(_record(run, received, result, result.statut),
-                           hours=checked.hours, tracking=checked.tracking, months=months,
-                           revised=checked.revised)
+    try:
+        run.ledger.record_file(_record(run, received, result, result.statut),
+                               hours=checked.hours, tracking=checked.tracking, months=months,
+                               revised=checked.revised)
+    except AlreadyRecorded:
+        # Another pass counted these bytes meanwhile (the ledger asks inside its transaction):
+        # logged as a re-send, nothing counted twice.
+        result = FileResult(received.candidate.structure, received.candidate.name, "déjà reçu",
+                            motif="FICHIER_DEJA_RECU", message=FILE_REASONS["FICHIER_DEJA_RECU"],
+                            sha256=received.sha)
+        run.ledger.record_file(_record(run, received, result, result.statut))
     # The commit is on disk when record_file returns (SQLite synchronous=FULL, see
     # clauses/ledger/engine.py): only now may the inbox copy go.
     remove_from_inbox(received.candidate.path, received.archived, received.candidate.stamp)

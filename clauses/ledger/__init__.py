@@ -9,6 +9,6 @@ the send log, in one SQLAlchemy database (SQLite in `state/` by default, Postgre
 """
 
 from clauses.ledger.rows import FileRecord
-from clauses.ledger.store import Ledger
+from clauses.ledger.store import AlreadyRecorded, Ledger
 
-__all__ = ["FileRecord", "Ledger"]
+__all__ = ["AlreadyRecorded", "FileRecord", "Ledger"]

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from clauses.clock import DEFAULT_ZONE, zone_of
 from clauses.config import Config
 from clauses.errors import WorkspaceError
+from clauses.ledger import passlock, sendlog
 from clauses.ledger.engine import create_ledger_engine, lock, unreachable, writing
 from clauses.ledger.migrations import current_revision, upgrade
 from clauses.ledger.rows import FILE_COLUMNS, FileRecord, instant, to_frame, to_rows
@@ -29,7 +30,6 @@ from clauses.ledger.tables import (
     HOUR_REQUIRED,
     TRACKING_REQUIRED,
     editions,
-    envois,
     fichiers,
     fichiers_mois,
     heures,
@@ -57,7 +57,6 @@ HOUR_COLUMNS: tuple[str, ...] = (
 TRACKING_COLUMNS: tuple[str, ...] = tuple(
     column.name for column in suivi.columns if column.name not in ("id", "fichier_id")
 )
-SEND_COLUMNS: tuple[str, ...] = tuple(column.name for column in envois.columns if column.name != "id")
 EDITION_COLUMNS: tuple[str, ...] = tuple(c.name for c in editions.columns if c.name != "id")
 MONTH_COLUMNS: tuple[str, ...] = tuple(
     column.name for column in fichiers_mois.columns if column.name not in ("id", "fichier_id")
@@ -73,6 +72,14 @@ _VERDICT = ("id_participant", "code_marche", "statut", "motifs", "explications",
 _PER_MONTH = ("mois", "en_retard", "lignes", "acceptees", "alertes", "rejetees")
 
 _MONTH = re.compile(MONTH_PATTERN)
+
+
+class AlreadyRecorded(Exception):
+    """These bytes were recorded as processed by another pass meanwhile: nothing was written."""
+
+
+_PROCESSED_QUERY = sa.select(fichiers.c.id).where(
+    fichiers.c.sha256 == sa.bindparam("sha"), fichiers.c.statut == PROCESSED).limit(1)
 
 
 def _one_writer_at_a_time(connection: sa.Connection) -> None:
@@ -144,6 +151,7 @@ class Ledger:
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             self._engine.dispose()
             raise unreachable(url, exc) from exc
+        self._locks: list[passlock.PassLock] = []
 
     @classmethod
     def from_config(cls, config: Config) -> Ledger:
@@ -157,7 +165,17 @@ class Ledger:
         return cls(config.database_url, zone=config.zone)
 
     def close(self) -> None:
-        self._engine.dispose()
+        try:
+            for held in reversed(self._locks):
+                held.release()
+        finally:
+            self._locks.clear()
+            self._engine.dispose()
+
+    def lock_pass(self, name: str = passlock.INGEST) -> None:
+        """Hold the workspace's pass lock until `close()`, or raise `PassInProgress` naming the
+        run that holds it (on any machine: the lock lives in this database)."""
+        self._locks.append(passlock.acquire(self._engine, name))
 
     def __enter__(self) -> Ledger:
         return self
@@ -224,8 +242,23 @@ class Ledger:
             replaced = sorted(row["mois"] for row in month_rows if row["declare"])
         else:
             replaced = sorted({row["mois"] for row in hour_rows if row["mois"] is not None})
+        try:
+            self._record_file(record, hour_rows, tracking_rows, month_rows, replaced, revised)
+        except sa.exc.IntegrityError as exc:
+            if record.statut == PROCESSED and self.is_known_file(record.sha256):
+                raise AlreadyRecorded(record.sha256) from exc  # lost a race on the unique index
+            raise
+
+    def _record_file(self, record: FileRecord, hour_rows: list[dict[str, Any]],
+                     tracking_rows: list[dict[str, Any]], month_rows: list[dict[str, Any]],
+                     replaced: list[str], revised: pd.DataFrame | None) -> None:
         with writing(self._engine) as connection:
             _one_writer_at_a_time(connection)
+            # "Already received?" is asked again inside the recording transaction: another pass
+            # may have recorded the same bytes since this one received them (issue 13.4).
+            if record.statut == PROCESSED and connection.execute(
+                    _PROCESSED_QUERY, {"sha": record.sha256}).first() is not None:
+                raise AlreadyRecorded(record.sha256)
             # Values as parameters, not in the statement: one cached compiled INSERT for all files.
             file_id = _inserted_id(connection.execute(fichiers.insert(), record.as_row(self.zone)))
             if month_rows:
@@ -537,43 +570,32 @@ class Ledger:
 
     # --- send log (SPEC §9: a message is never sent twice) --------------------------------------
 
-    def already_sent(self, key: str, recipient: str) -> bool:
-        """Whether this message reached this recipient; failed attempts do not count."""
-        query = sa.select(envois.c.id).where(
-            envois.c.key == key, envois.c.recipient == recipient, envois.c.status == SENT
-        )
-        with self._engine.connect() as connection:
-            return connection.execute(query.limit(1)).first() is not None
+    def send_states(self, keys: Collection[str]) -> dict[tuple[str, str], tuple[int, str]]:
+        """(message key, recipient role) → (latest round, status), in one query per batch."""
+        return sendlog.latest_states(self._engine, keys)
 
-    def log_send(
-        self,
-        *,
-        key: str,
-        recipient: str,
-        subject: str,
-        attachment: str | None,
-        status: str,
-        attempts: int,
-        error: str | None,
-        at: datetime,
-    ) -> None:
-        row = {
-            "key": key,
-            "recipient": recipient,
-            "subject": subject,
-            "attachment": attachment,
-            "status": status,
-            "attempts": int(attempts),
-            "error": error,
-            "at": instant(at, self.zone),
-        }
-        with writing(self._engine) as connection:
-            connection.execute(envois.insert(), row)
+    def claim_send(self, *, key: str, role: str, round_: int, recipients: str, subject: str,
+                   attachment: str | None, at: datetime, claimed_by: str) -> bool:
+        """Claim one delivery before sending it; False when it is someone else's or gone."""
+        return sendlog.claim(self._engine, key=key, role=role, round_=round_,
+                             recipients=recipients, subject=subject, attachment=attachment,
+                             at=self._utc(at), claimed_by=claimed_by)
+
+    def finish_send(self, *, key: str, role: str, round_: int, status: str, attempts: int,
+                    error: str | None, at: datetime) -> None:
+        sendlog.finish(self._engine, key=key, role=role, round_=round_, status=status,
+                       attempts=attempts, error=error, at=self._utc(at))
+
+    def _utc(self, moment: datetime) -> datetime:
+        # The send log's `at` is a plain DateTime holding UTC (like the instants elsewhere).
+        return instant(moment, self.zone).replace(tzinfo=None)
 
     def sends(self) -> pd.DataFrame:
-        """The send log, oldest first."""
-        query = sa.select(*(envois.c[name] for name in SEND_COLUMNS)).order_by(envois.c.id)
-        return self._frame(query, envois, SEND_COLUMNS)
+        """The send log, oldest first: one row per message, recipient role and round
+        (`recipient` holds the addresses it went to)."""
+        found = sendlog.rows(self._engine)
+        frame = pd.DataFrame([tuple(row) for row in found], columns=list(sendlog.SEND_COLUMNS))
+        return frame.rename(columns={"recipients": "recipient"})
 
     # --- report editions (SPEC §7: each edition recorded, never overwritten) ----------------------
 

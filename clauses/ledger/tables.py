@@ -94,6 +94,10 @@ fichiers = sa.Table(
     sa.Column("arrive_le", UtcDateTime, nullable=True),
     sa.Index("ix_fichiers_sha256", "sha256"),
     sa.Index("ix_fichiers_mois", "mois"),
+    # The same bytes are counted once, whatever the number of passes running (issue 13.4).
+    sa.Index("uq_fichiers_sha256_traite", "sha256", unique=True,
+             sqlite_where=sa.text("statut = 'traité'"),
+             postgresql_where=sa.text("statut = 'traité'")),
 )
 
 # Every relevé line, rejected ones too (the audit trail keeps them). `actif` turns false when a
@@ -215,7 +219,8 @@ suivi = sa.Table(
     sa.Index("ix_suivi_structure_actif", "code_structure", "actif"),
 )
 
-# Send log (SPEC §9): one row per delivery attempt series; "envoyé" rows forbid a second send.
+# The send log before revision 0004: one row per address and attempt series. Kept as history;
+# nothing writes it any more (see `courriels`).
 envois = sa.Table(
     "envois",
     METADATA,
@@ -229,6 +234,40 @@ envois = sa.Table(
     sa.Column("error", sa.String, nullable=True),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Index("ix_envois_key_recipient", "key", "recipient"),
+)
+
+# Send log (SPEC §9): one row per message (`key`: report edition or control report), recipient
+# role (« destinataire », « copie-guichet ») and `round` (0, then 1, 2… for each resend the
+# facilitator asks for). The row is claimed (« en cours ») in its own transaction BEFORE the
+# message leaves, so two runs never both send it; an address change does not make it new.
+courriels = sa.Table(
+    "courriels",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String, nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("round", sa.Integer, nullable=False),
+    sa.Column("recipients", sa.String, nullable=False),
+    sa.Column("subject", sa.String, nullable=False),
+    sa.Column("attachment", sa.String, nullable=True),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("error", sa.String, nullable=True),
+    sa.Column("claimed_by", sa.String, nullable=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("key", "role", "round", name="uq_courriels_message_role_round"),
+)
+
+# Who holds a workspace-wide lock (the ingest pass): on SQLite the row is the lock, on PostgreSQL
+# an advisory lock is and the row names its holder for the message the next run prints.
+verrous = sa.Table(
+    "verrous",
+    METADATA,
+    sa.Column("nom", sa.String, primary_key=True),
+    sa.Column("jeton", sa.String(32), nullable=False),
+    sa.Column("machine", sa.String, nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("depuis", sa.DateTime, nullable=False),
 )
 
 # Report editions (SPEC §7, §8): one row per written report, never updated. A re-run whose content

@@ -15,13 +15,14 @@ from clauses.config import Config
 from clauses.ledger import FileRecord
 from clauses.mail.messages import (
     annual_messages,
+    control_report_key,
     control_report_message,
     monthly_buyer_message,
     monthly_company_message,
     quarantine_message,
     semester_message,
 )
-from clauses.mail.sending import Message
+from clauses.mail.sending import RECIPIENTS, SENDING, SENT, Message
 from clauses.periods import is_period_over
 from clauses.registers.load import Registers
 from clauses.reports.control import control_report_path
@@ -32,6 +33,7 @@ from clauses.reports.editions import (
     latest_editions,
     recipient_of,
 )
+from clauses.vocabulary import Kind
 
 
 def _by(frame: pd.DataFrame, column: str) -> dict[str, pd.Series]:
@@ -92,6 +94,23 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame,
         own = None if replaced is None else replaced[replaced["sha256"] == row["sha256"]]
         messages.append(control_report_message(config, structure, record, report, own))
     return messages
+
+
+def unsent_files(ledger) -> pd.DataFrame:
+    """The ledger's files whose control report (or quarantine notice) no run has sent yet —
+    this pass's, and those an earlier pass left when it crashed between recording a file and
+    mailing its report (issue 13.6). One query for the files, one for the send log."""
+    files = ledger.files()
+    if files.empty:
+        return files
+    keys = [control_report_key(statut, structure, sha) for statut, structure, sha in zip(
+        files["statut"], files["code_structure"], files["sha256"], strict=True)]
+    states = ledger.send_states(keys)
+    served = {key for (key, role), (_, status) in states.items()
+              if role == RECIPIENTS and status in (SENT, SENDING)}
+    due = [key not in served and statut in ("traité", "quarantaine") and kind != Kind.PIECE.value
+           for key, statut, kind in zip(keys, files["statut"], files["type"], strict=True)]
+    return files[due]
 
 
 def due_messages(config: Config, registers: Registers, ledger, today: date) -> list[Message]:

@@ -47,6 +47,12 @@ def letter(config: Config, *paragraphs: str) -> str:
     )
 
 
+def control_report_key(statut: str, code_structure: str, sha256: str) -> str:
+    """The send-log key of a file's control report (or quarantine notice)."""
+    kind = "quarantaine" if statut == "quarantaine" else "compte-rendu"
+    return f"{kind}/{code_structure}/{sha256}"
+
+
 def control_report_message(config: Config, structure: Row, record: FileRecord,
                            report: Path, replaced: pd.DataFrame | None = None) -> Message:
     """The control report of a processed file, back to the structure that sent it; with what
@@ -77,7 +83,7 @@ def control_report_message(config: Config, structure: Row, record: FileRecord,
                               f"- {replacement_sentence(row)}" for _, row in replaced.iterrows()))
     if record.en_retard:
         paragraphs.append(_late_notice(config))
-    return _to(structure, f"compte-rendu/{record.code_structure}/{record.sha256}",
+    return _to(structure, control_report_key("traité", record.code_structure, record.sha256),
                f"Compte rendu de contrôle de votre fichier « {name} »",
                letter(config, *paragraphs), report)
 
@@ -93,7 +99,7 @@ def quarantine_message(config: Config, structure: Row, record: FileRecord,
         "Corrigez le fichier puis déposez-le de nouveau dans votre dossier de dépôt ; "
         "il sera contrôlé dès sa réception.",
     ]
-    return _to(structure, f"quarantaine/{record.code_structure}/{record.sha256}",
+    return _to(structure, control_report_key("quarantaine", record.code_structure, record.sha256),
                f"Fichier non pris en compte : « {record.nom_fichier} »",
                letter(config, *paragraphs), report)
 

@@ -1,10 +1,14 @@
 """E-mail (SPEC §9): every report and control report leaves by e-mail, never twice.
 
-Each (message, recipient) is one delivery, checked against the send log in the ledger first, so
-re-running a flow after a crash or a partial failure only sends what is still missing. With no
-SMTP host configured (the embedded default) a delivery is an RFC 5322 `.eml` file under
-`outbox/courriels/<date>/`, logged like a sent message so it is never written twice. The SMTP
-password is read from the environment here, at the edge, and nowhere else (STYLE §5).
+Each (message, recipient role) is one delivery: the message's own recipients (« destinataire »,
+all the addresses of its register cell in one transaction) or the guichet's copy
+(« copie-guichet »). The send log is keyed by message and role, not by address, so an address
+changed in the register receives what comes next, not the history again. A delivery is claimed in
+the ledger before it leaves (clauses/ledger/sendlog.py): two runs at once never both send it.
+One bad message (a refused address, an accent the server cannot carry) fails alone, with a French
+reason, and the batch goes on. With no SMTP host configured (the embedded default) a delivery is
+an RFC 5322 `.eml` file under `outbox/courriels/<date>/`. The SMTP password is read from the
+environment here, at the edge, and nowhere else (STYLE §5).
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ import mimetypes
 import os
 import re
 import smtplib
+import socket
 import ssl
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
@@ -31,10 +36,14 @@ from clauses.config import Config, Smtp
 from clauses.errors import ConfigError, WorkspaceError
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Statuses of the send log (`envois`) and of the results shown in the flow runs.
+# Statuses of the send log (`courriels`) and of the results shown in the flow runs.
 SENT = "envoyé"
 FAILED = "échec"
+SENDING = "en cours"
 ALREADY_SENT = "déjà envoyé"
+# Recipient roles of the send log.
+RECIPIENTS = "destinataire"
+GUICHET_COPY = "copie-guichet"
 
 
 @dataclass(frozen=True)
@@ -67,18 +76,22 @@ class SendResult:
 
 
 class SendLog(Protocol):
-    """The part of `clauses.ledger.Ledger` this module needs (the `envois` table)."""
+    """The part of `clauses.ledger.Ledger` this module needs (the `courriels` table)."""
 
-    def already_sent(self, key: str, recipient: str) -> bool: ...
+    def send_states(self, keys: Collection[str]) -> dict[tuple[str, str], tuple[int, str]]: ...
 
-    def log_send(self, *, key: str, recipient: str, subject: str, attachment: str | None,
-                 status: str, attempts: int, error: str | None, at: datetime) -> None: ...
+    def claim_send(self, *, key: str, role: str, round_: int, recipients: str, subject: str,
+                   attachment: str | None, at: datetime, claimed_by: str) -> bool: ...
+
+    def finish_send(self, *, key: str, role: str, round_: int, status: str, attempts: int,
+                    error: str | None, at: datetime) -> None: ...
 
 
 class _Transport(Protocol):
     down: str | None  # why the server cannot be reached, once retries gave up
 
-    def send(self, email: EmailMessage, sender: str, recipient: str, name: str) -> Path | None: ...
+    def send(self, email: EmailMessage, sender: str, recipients: list[str],
+             name: str) -> Path | None: ...
 
     def close(self) -> None: ...
 
@@ -96,6 +109,8 @@ def slug(text: str) -> str:
 
 
 def build_email(message: Message, recipient: str, *, sender: str, now: datetime) -> EmailMessage:
+    # `recipient`: one address, or several joined by ", " (one role's addresses, validated when
+    # the registers and config.yaml loaded; the email library refuses any line break anyway).
     """The MIME message of one delivery; quoted-printable keeps the French text readable in a
     `.eml` and safe through servers without 8BITMIME; attachment names use RFC 2231."""
     email = EmailMessage()
@@ -116,9 +131,11 @@ def build_email(message: Message, recipient: str, *, sender: str, now: datetime)
 
 def send_messages(messages: Iterable[Message], *, config: Config, ledger: SendLog,
                   now: datetime, password: str | None = None,
-                  sleep: Callable[[float], None] = time.sleep) -> list[SendResult]:
-    """Deliver each message to each recipient not yet served, over one SMTP connection (or as
-    `.eml` files); returns one result per delivery, failures included, for the flow to show."""
+                  sleep: Callable[[float], None] = time.sleep,
+                  resend: Callable[[str], bool] | None = None) -> list[SendResult]:
+    """Deliver each message to each recipient role not yet served, over one SMTP connection (or
+    as `.eml` files); returns one result per delivery, failures included, for the flow to show.
+    `resend(key)`: the facilitator asks for these messages again (a new round in the log)."""
     mail = config.courriel
     if mail.smtp.hote:
         password = password if password is not None else smtp_password(config)
@@ -130,59 +147,83 @@ def send_messages(messages: Iterable[Message], *, config: Config, ledger: SendLo
         transport: _Transport = _SmtpTransport(mail.smtp, password)
     else:
         transport = _EmlTransport(config.outbox / "courriels" / now.date().isoformat())
+    messages = list(messages)
+    states = ledger.send_states([message.key for message in messages])  # one query per batch
+    claimed_by = f"{socket.gethostname()}:{os.getpid()}"
     results: list[SendResult] = []
     try:
         for message in messages:
-            for recipient in _recipients(message, mail.copie_guichet):
-                results.append(_deliver(message, recipient, transport, config=config,
-                                        ledger=ledger, now=now, sleep=sleep))
+            for role, addresses in _roles(message, mail.copie_guichet):
+                round_, status = states.get((message.key, role), (0, None))
+                if status is not None and resend is not None and resend(message.key):
+                    round_, status = round_ + 1, None
+                    states[message.key, role] = (round_, "demandé")  # once per run
+                results.append(_deliver(message, role, addresses, round_, status, transport,
+                                        config=config, ledger=ledger, now=now, sleep=sleep,
+                                        claimed_by=claimed_by))
     finally:
         transport.close()
     return results
 
 
-def _recipients(message: Message, copies: list[str]) -> list[str]:
+def _roles(message: Message, copies: list[str]) -> list[tuple[str, tuple[str, ...]]]:
     # The guichet's own copy is one more delivery, logged like the others: one copy per message.
-    unique = list(dict.fromkeys([*message.recipients, *copies]))
-    return unique if message.recipients else ["", *unique]
+    roles = [(RECIPIENTS, tuple(dict.fromkeys(message.recipients)))]
+    if copies:
+        roles.append((GUICHET_COPY, tuple(dict.fromkeys(copies))))
+    return roles
 
 
-def _deliver(message: Message, recipient: str, transport: _Transport, *, config: Config,
-             ledger: SendLog, now: datetime, sleep: Callable[[float], None]) -> SendResult:
+def _deliver(message: Message, role: str, addresses: tuple[str, ...], round_: int,
+             status: str | None, transport: _Transport, *, config: Config, ledger: SendLog,
+             now: datetime, sleep: Callable[[float], None], claimed_by: str) -> SendResult:
+    shown = ", ".join(addresses)
+
     def result(status: str, attempts: int = 0, error: str | None = None,
                eml: Path | None = None) -> SendResult:
-        return SendResult(message.key, recipient, message.subject, status, attempts, error, eml)
+        return SendResult(message.key, shown, message.subject, status, attempts, error, eml)
 
-    if not recipient:
+    if not addresses:
         # Not logged: once the register holds an address, the next run sends it.
         return result(FAILED, error="Aucune adresse électronique dans le registre.")
-    if ledger.already_sent(message.key, recipient):
+    if status in (SENT, SENDING):
+        # Sent, or being sent by another run (or by one that died mid-send: it may have left).
         return result(ALREADY_SENT)
     if transport.down:
         # The server could not be reached even after retries: fail the rest of the batch at
         # once (not logged) rather than wait through every retry again; the next run resends.
         return result(FAILED, error=f"Non tenté : {transport.down}")
-    missing = [str(path) for path in message.attachments if not path.is_file()]
-    if missing:
-        return result(FAILED, error=f"Pièce jointe introuvable : {', '.join(missing)}.")
-    sender = config.courriel.expediteur
-    email = build_email(message, recipient, sender=sender, now=now)
-    name = f"{slug(message.key)}--{slug(recipient)}"
-    attempts, failure, eml = _with_retries(
-        lambda: transport.send(email, parseaddr(sender)[1], recipient, name),
-        tries=config.courriel.tentatives,
-        first_wait=config.courriel.attente_initiale_secondes,
-        sleep=sleep,
-    )
-    error = _describe(failure) if failure else None
-    if failure and not isinstance(failure, _REPLIES):
-        transport.down = error
+    attachment = ", ".join(path.name for path in message.attachments) or None
+    if not ledger.claim_send(key=message.key, role=role, round_=round_, recipients=shown,
+                             subject=message.subject, attachment=attachment, at=now,
+                             claimed_by=claimed_by):
+        return result(ALREADY_SENT)  # another run took it a moment ago
+    attempts, error, eml = 0, None, None
+    try:
+        missing = [str(path) for path in message.attachments if not path.is_file()]
+        if missing:
+            raise _Refused(f"Pièce jointe introuvable : {', '.join(missing)}.")
+        sender = config.courriel.expediteur
+        email = build_email(message, shown, sender=sender, now=now)
+        name = f"{slug(message.key)}--{slug(addresses[0])}" + (f"-{round_}" if round_ else "")
+        attempts, failure, eml = _with_retries(
+            lambda: transport.send(email, parseaddr(sender)[1], list(addresses), name),
+            tries=config.courriel.tentatives,
+            first_wait=config.courriel.attente_initiale_secondes,
+            sleep=sleep,
+        )
+        error = _describe(failure) if failure else None
+        if failure and not isinstance(failure, _REPLIES):
+            transport.down = error
+    except WorkspaceError:
+        ledger.finish_send(key=message.key, role=role, round_=round_, status=FAILED,
+                           attempts=attempts, error="Dossier des courriels inaccessible.", at=now)
+        raise
+    except Exception as exc:  # noqa: BLE001 — one bad message never stops the others
+        attempts, error = max(attempts, 1), _describe(exc)
     status = FAILED if error else SENT
-    ledger.log_send(
-        key=message.key, recipient=recipient, subject=message.subject,
-        attachment=", ".join(path.name for path in message.attachments) or None,
-        status=status, attempts=attempts, error=error, at=now,
-    )
+    ledger.finish_send(key=message.key, role=role, round_=round_, status=status,
+                       attempts=attempts, error=error, at=now)
     return result(status, attempts, error, eml)
 
 
@@ -200,8 +241,12 @@ def _with_retries(send: Callable[[], Path | None], *, tries: int, first_wait: fl
     raise AssertionError("unreachable: tries >= 1")  # pragma: no cover
 
 
+class _Refused(smtplib.SMTPException):
+    """This message cannot go (its French reason); the next one may well."""
+
+
 # The server's answer to this very message: the next message may well go through.
-_REPLIES = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused)
+_REPLIES = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused, _Refused)
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -215,6 +260,8 @@ def _is_transient(exc: BaseException) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, _Refused):
+        return str(exc)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         refusals = "; ".join(
             f"{code} {_text(reply)}" for code, reply in exc.recipients.values()
@@ -226,6 +273,9 @@ def _describe(exc: BaseException) -> str:
         return f"Connexion au serveur SMTP perdue : {exc}"
     if isinstance(exc, smtplib.SMTPException):
         return f"Erreur SMTP : {exc}"
+    if not isinstance(exc, OSError):
+        return (f"Message impossible à construire ou à envoyer ({type(exc).__name__} : {exc}) : "
+                "vérifiez l'adresse du registre et le nom du fichier joint.")
     return f"Connexion au serveur SMTP impossible : {exc or type(exc).__name__}"
 
 
@@ -256,13 +306,30 @@ class _SmtpTransport:
         self._connection: smtplib.SMTP | None = None
         self.down: str | None = None
 
-    def send(self, email: EmailMessage, sender: str, recipient: str, name: str) -> Path | None:
+    def send(self, email: EmailMessage, sender: str, recipients: list[str],
+             name: str) -> Path | None:
         try:
             if self._connection is None:
                 self._connection = _connect(self._settings, self._password)
-            self._connection.sendmail(sender, [recipient], email.as_bytes(policy=policy.SMTP))
-        except OSError:
-            self.close()
+            connection = self._connection
+            utf8 = not all(address.isascii() for address in [sender, *recipients])
+            if utf8:
+                connection.ehlo_or_helo_if_needed()
+                if not connection.has_extn("smtputf8"):
+                    raise _Refused(
+                        "Le serveur SMTP n'accepte pas les adresses accentuées (extension "
+                        f"SMTPUTF8 absente) : « {', '.join(recipients)} » ne peut pas lui être "
+                        "confiée. Écrivez une adresse sans accent dans le registre, ou faites "
+                        "activer SMTPUTF8 sur le serveur.")
+            # When only some of the role's addresses are refused, the others were served: the
+            # message has left and must not be sent again (sendmail raises when all are refused).
+            connection.sendmail(
+                sender, recipients, email.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP),
+                mail_options=["SMTPUTF8"] if utf8 else [])
+        except _Refused:
+            raise
+        except Exception:
+            self.close()  # a fresh session is the safe state for the next message
             raise
         return None
 
@@ -313,10 +380,12 @@ class _EmlTransport:
         self._folder = folder
         self.down: str | None = None
 
-    def send(self, email: EmailMessage, sender: str, recipient: str, name: str) -> Path | None:
+    def send(self, email: EmailMessage, sender: str, recipients: list[str],
+             name: str) -> Path | None:
         target = self._folder / f"{name}.eml"
+        utf8 = not all(address.isascii() for address in recipients)
         try:
-            write_atomically(target, email.as_bytes(policy=policy.SMTP))
+            write_atomically(target, email.as_bytes(policy=policy.SMTPUTF8 if utf8 else policy.SMTP))
         except OSError as exc:
             # An unwritable outbox stops the run (SPEC §11), it is not a failed delivery.
             raise WorkspaceError(f"Impossible d'écrire le courriel {target} : {exc}.") from exc

@@ -1,0 +1,105 @@
+"""One ingest pass at a time per workspace, on any machine (issues 13.4, 14.3): the lock lives in
+the ledger database. Every test runs on SQLite and on PostgreSQL (throwaway cluster)."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from clauses.errors import PassInProgress
+from clauses.ledger import Ledger
+from clauses.ledger.tables import verrous
+from tests.postgres_cluster import empty_postgres
+
+REPO = Path(__file__).parent.parent
+BUSY = re.compile(r"^Une relève est déjà en cours depuis (\d\d:\d\d) \((.+), pid (\d+)\)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'clauses.sqlite'}"
+        return
+    postgres = request.getfixturevalue("postgres_url")
+    empty_postgres(postgres)
+    yield postgres
+    empty_postgres(postgres)
+
+
+def test_a_second_pass_is_refused_naming_the_first(url: str) -> None:
+    with Ledger(url) as first, Ledger(url) as second:
+        first.lock_pass()
+        with pytest.raises(PassInProgress) as busy:
+            second.lock_pass()
+    found = BUSY.match(str(busy.value))
+    assert found, str(busy.value)
+    assert found.group(2) == socket.gethostname()
+    assert int(found.group(3)) == os.getpid()
+    assert busy.value.exit_code == 5
+
+
+def test_the_lock_is_free_again_once_the_pass_ends(url: str) -> None:
+    with Ledger(url) as first:
+        first.lock_pass()
+    with Ledger(url) as second:
+        second.lock_pass()  # no error
+    with Ledger(url) as third:
+        third.lock_pass()
+
+
+def test_a_pass_killed_mid_way_does_not_block_the_next_one(url: str, tmp_path: Path) -> None:
+    ready = tmp_path / "pret"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time, pathlib; from clauses.ledger import Ledger; "
+         "ledger = Ledger(sys.argv[1]); ledger.lock_pass(); "
+         "pathlib.Path(sys.argv[2]).touch(); time.sleep(120)", url, str(ready)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ready.exists(), "le processus témoin n'a pas pris le verrou"
+        with Ledger(url) as blocked, pytest.raises(PassInProgress, match=f"pid {holder.pid}"):
+            blocked.lock_pass()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    # SIGKILL: no clean-up ran. PostgreSQL ended the session (and its lock); on SQLite the row of
+    # a dead process on this machine is taken over.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with Ledger(url) as after:
+                after.lock_pass()
+            break
+        except PassInProgress:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_a_lock_held_on_another_machine_is_never_taken_over(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'clauses.sqlite'}"
+    with Ledger(url) as ledger:
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(verrous.insert().values(
+                nom="relève", jeton="x" * 32, machine="serveur-b", pid=1,
+                depuis=datetime(2026, 11, 12, 9, 5)))
+        engine.dispose()
+        with pytest.raises(PassInProgress) as busy:
+            ledger.lock_pass()
+    assert str(busy.value).startswith(
+        "Une relève est déjà en cours depuis 09:05 le 12/11/2026 (serveur-b, pid 1)")
