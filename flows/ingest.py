@@ -76,7 +76,7 @@ def ingest_inbox_flow(
         # Another pass (CLI or flow, any machine) holds the workspace: this run ends visibly
         # skipped (state « Ignorée »), having touched nothing.
         logger.warning("%s", busy)
-        return Completed(name="Ignorée", message=str(busy), data=([], []))
+        return Completed(name="Ignorée", message=str(busy), data=([], []))  # type: ignore[return-value]
     try:
         candidates, waiting = scan_inbox(
             config.inbox, now=run.now, stable_seconds=config.depot.delai_stabilite_secondes

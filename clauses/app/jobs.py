@@ -23,7 +23,8 @@ from rich.table import Table
 from clauses.checking.months import replacement_sentence
 from clauses.clock import now_or
 from clauses.config import Config
-from clauses.ingest import FileResult, ingest_inbox, register_context
+from clauses.ingest import FileResult, ingest_inbox
+from clauses.ingest.inbox_pass import register_context
 from clauses.ledger import Ledger
 from clauses.mail.dispatch import (
     due_messages,

@@ -50,7 +50,8 @@ class PassLock:
 
     def __init__(self, engine: sa.Engine, name: str, token: str,
                  connection: sa.Connection | None) -> None:
-        self._engine, self.name, self._token = engine, name, token
+        self._engine, self.name = engine, name
+        self._token: str | None = token
         self._connection = connection  # PostgreSQL: the session holding the advisory lock
 
     def release(self) -> None:
