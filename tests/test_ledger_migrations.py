@@ -255,7 +255,8 @@ def test_pre_alembic_ledger_is_adopted_with_every_row_kept(url: str) -> None:
     assert files["recu_le"].tolist() == [datetime(2026, 11, 5, 9, 30), datetime(2026, 11, 12, 10, 5)]
     assert files["arrive_le"].tolist() == files["modifie_le"].tolist()
     assert tracking["recu_le"].tolist() == [datetime(2026, 11, 12, 10, 5)]
-    assert sends["at"].tolist() == [datetime(2026, 11, 15, 8, 0)]
+    # Revision 0007 copies each delivered message to both recipient roles (nothing resent).
+    assert sends["at"].tolist() == [datetime(2026, 11, 15, 8, 0)] * 2
     assert _tables_and_revision(url) == (LEDGER_TABLES | {"alembic_version"}, HEAD)
 
 

@@ -25,7 +25,7 @@ from clauses.errors import WorkspaceError
 from clauses.ledger import passlock, sendlog
 from clauses.ledger.engine import create_ledger_engine, lock, unreachable, writing
 from clauses.ledger.migrations import current_revision, upgrade
-from clauses.ledger.rows import FILE_COLUMNS, FileRecord, instant, to_frame, to_rows
+from clauses.ledger.rows import FILE_COLUMNS, FileRecord, instant, shown, to_frame, to_rows
 from clauses.ledger.tables import (
     HOUR_REQUIRED,
     TRACKING_REQUIRED,
@@ -595,6 +595,7 @@ class Ledger:
         (`recipient` holds the addresses it went to)."""
         found = sendlog.rows(self._engine)
         frame = pd.DataFrame([tuple(row) for row in found], columns=list(sendlog.SEND_COLUMNS))
+        frame["at"] = shown(frame["at"], self.zone)  # stored in UTC, read as wall-clock time
         return frame.rename(columns={"recipients": "recipient"})
 
     # --- report editions (SPEC §7: each edition recorded, never overwritten) ----------------------
