@@ -34,7 +34,7 @@ _OVERLAP = 4096
 class ReadLimits:
     """What one file may hold once read."""
 
-    max_cells: int = 2_000_000  # cells of the rectangle of one sheet
+    max_cells: int = 5_000_000  # cells of the rectangle of one sheet (registers: 60 000 × 26 fit)
     max_xml_bytes: int = 256 * 1024 * 1024  # one XML part, uncompressed
     max_shared_bytes: int = 64 * 1024 * 1024  # the shared strings, uncompressed
     max_text: int = 500  # characters of one cell's text; longer texts are cut
