@@ -345,7 +345,7 @@ def test_status_prints_the_deposit_table(ingested, monkeypatch):
     assert reply.exit_code == 0, reply.output
     out = reply.stdout
     assert "Suivi des dépôts — octobre 2026" in out
-    assert "AI-NIORT" in out and "À temps" in out
+    assert "AI-NIORT" in out and "Dans les délais" in out
     assert "ETTI-SUD" in out and "Manquant" in out
     assert no_traceback(reply.stdout, reply.stderr)
 
@@ -356,6 +356,17 @@ def test_status_table_fits_an_80_column_terminal(ingested):
     assert reply.returncode == 0
     assert "Manquant" in reply.stdout
     assert "159,17 h" in reply.stdout
+    assert max(len(line) for line in reply.stdout.splitlines()) <= 80
+
+
+def test_status_shows_the_deadline_and_a_total_in_the_workbooks_words(ingested):
+    reply = clauses("--config", str(ingested.config.source), "status", "2026-10",
+                    cwd=ingested.cwd, env=clean_env(PYTHONPATH=str(REPO), COLUMNS="80"))
+    out = reply.stdout
+    assert "Date limite de dépôt : 10/11/2026" in out
+    assert "Dans les délais : 1" in out and "Manquant : 1" in out
+    (total,) = [line for line in out.splitlines() if line.startswith("Total")]
+    assert "159,17 h" in total
 
 
 @pytest.mark.parametrize(("args", "sentence"), [

@@ -38,6 +38,7 @@ from clauses.mail.reminders import reminder_messages, structures_to_remind
 from clauses.mail.sending import send_messages
 from clauses.periods import (
     PeriodNotOver,
+    deadline_of,
     french_date,
     is_period_over,
     month_end,
@@ -49,7 +50,7 @@ from clauses.reading.notations import french_hours, french_number
 from clauses.registers.load import load_registers
 from clauses.reports.annual.writer import write_annual_report
 from clauses.reports.editions import Editions
-from clauses.reports.monthly.deposits import LATE, MISSING, deposit_followup
+from clauses.reports.monthly.deposits import LATE, MISSING, ON_TIME, deposit_followup
 from clauses.reports.monthly.writer import write_monthly_reports
 from clauses.reports.semester import write_semester_reports
 from clauses.reports.templates import write_templates
@@ -351,6 +352,68 @@ def run_templates(config: Config, month: str) -> JobReport:
     return JobReport([f"{len(written)} relevés pré-remplis pour {month} dans {out}."], written)
 
 
+def deposit_table(followup: pd.DataFrame, month: str, deadline) -> Table:
+    """The deposit follow-up for an 80-column terminal, in the workbook's words and formats
+    (« Dans les délais », « 2 250,50 h »), with the deadline and a total row."""
+    counts = followup["Dépôt"].value_counts()
+    caption = (f"Date limite de dépôt : {deadline:%d/%m/%Y} — "
+               + ", ".join(f"{state} : {int(counts.get(state, 0))}"
+                           for state in (ON_TIME, LATE, MISSING))
+               + ".\nLignes : acceptées/avec alerte/rejetées.")
+    table = Table(title=f"Suivi des dépôts — {month_label(month)}", title_justify="left",
+                  caption=caption, caption_justify="left", show_footer=True,
+                  box=box.SIMPLE_HEAD, show_edge=False, padding=0)
+    lines = followup[["Lignes acceptées", "Lignes avec alerte", "Lignes rejetées"]].sum()
+    footers = {"Structure": "Total", "Lignes": "/".join(str(int(n)) for n in lines),
+               "Heures": french_hours(float(pd.to_numeric(followup["Heures comptées"]).sum())),
+               "Pièces": str(int(followup["Pièces justificatives"].sum())),
+               "Quarant.": str(int(followup["Fichiers en quarantaine"].sum()))}
+    columns: tuple[tuple[str, Literal["left", "right"]], ...] = (
+        ("Structure", "left"), ("Dépôt", "left"), ("Le", "left"), ("Lignes", "right"),
+        ("Heures", "right"), ("Pièces", "right"), ("Quarant.", "right"))
+    for heading, justify in columns:
+        table.add_column(heading, justify=justify, no_wrap=True, footer=footers.get(heading, ""))
+    colours = {LATE: "yellow", MISSING: "red"}
+    for _, row in followup.iterrows():
+        deposited = row["Déposé le"]
+        table.add_row(
+            str(row["Code structure"]), str(row["Dépôt"]),
+            "" if pd.isna(deposited) else f"{pd.Timestamp(deposited):%d/%m}",
+            f"{row['Lignes acceptées']}/{row['Lignes avec alerte']}/{row['Lignes rejetées']}",
+            french_hours(float(row["Heures comptées"] or 0)),
+            str(row["Pièces justificatives"]), str(row["Fichiers en quarantaine"]),
+            style=colours.get(row["Dépôt"]),
+        )
+    return table
+
+
+EDITION_KINDS = {"rapport-mensuel-mo": "rapports MO", "rapport-mensuel-entreprise":
+                 "rapports entreprises", "suivi-depots": "suivi des dépôts",
+                 "tableau-semestriel": "tableaux semestriels", "bilan-annuel": "bilan annuel"}
+
+
+def editions_summary(editions: pd.DataFrame, sends: pd.DataFrame) -> str:
+    """The month's report editions and where each went (the send log names its attachment):
+    a count per kind, then every later edition (`-ed2`…) with its recipients."""
+    if editions.empty:
+        return "Aucun rapport édité pour ce mois."
+    sent = sends[sends["status"] == "envoyé"] if not sends.empty else sends
+    went: dict[str, list[str]] = {}
+    for row in sent.itertuples():
+        for name in str(row.attachment or "").split(", "):
+            went.setdefault(name, []).append(str(row.recipient))
+    names = editions["chemin"].map(lambda c: Path(c).name)
+    unsent = int((~names.isin(list(went))).sum())
+    kinds = editions["type"].value_counts()
+    lines = ["Éditions : " + ", ".join(f"{n} {EDITION_KINDS.get(kind, kind)}"
+                                       for kind, n in sorted(kinds.items()))
+             + f" ; {len(editions) - unsent} envoyée(s), {unsent} non envoyée(s)."]
+    for name, number in zip(names, editions["numero"], strict=True):
+        if number > 1:
+            lines.append(f"  {name} → {', '.join(went.get(name, [])) or 'non envoyée'}")
+    return "\n".join(lines)
+
+
 def show_status(config: Config, month: str, *, now: datetime | None = None) -> None:
     """`clauses status M`: the deposit follow-up in the terminal, and e-mails in failure."""
 
@@ -360,30 +423,12 @@ def show_status(config: Config, month: str, *, now: datetime | None = None) -> N
         followup = deposit_followup(registers, ledger.hours(month=month),
                                     ledger.files_by_month(), month)
         sends = ledger.sends()
+        editions = ledger.editions(period=month)
     finally:
         ledger.close()
     console = Console()
-    # Compact: the table must fit an 80-column terminal; the workbook has every detail.
-    table = Table(title=f"Suivi des dépôts — {month_label(month)}", title_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
-    columns: tuple[tuple[str, Literal["left", "right"]], ...] = (
-        ("Structure", "left"), ("Dépôt", "left"), ("Le", "left"), ("Acc/Alr/Rej", "right"),
-        ("Heures", "right"), ("Pièces", "right"), ("Quarant.", "right"))
-    for heading, justify in columns:
-        table.add_column(heading, justify=justify, no_wrap=True)
-    shown = {"Dans les délais": "À temps"}
-    colours = {LATE: "yellow", MISSING: "red"}
-    for _, row in followup.iterrows():
-        deposited = row["Déposé le"]
-        table.add_row(
-            str(row["Code structure"]), shown.get(row["Dépôt"], row["Dépôt"]),
-            "" if pd.isna(deposited) else f"{pd.Timestamp(deposited):%d/%m}",
-            f"{row['Lignes acceptées']}/{row['Lignes avec alerte']}/{row['Lignes rejetées']}",
-            f"{french_number(float(row['Heures comptées'] or 0))} h",
-            str(row["Pièces justificatives"]), str(row["Fichiers en quarantaine"]),
-            style=colours.get(row["Dépôt"]),
-        )
-    console.print(table)
+    console.print(deposit_table(followup, month, deadline_of(month, config.depot.jour_limite)))
+    console.print(editions_summary(editions, sends))
     failed = sends[sends["status"] == "échec"] if not sends.empty else sends
     if failed.empty:
         console.print("Aucun courriel en échec.")
