@@ -139,7 +139,7 @@ def test_ingest_result_names_only_the_late_month(two_months):
     assert two_months.result.mois_en_retard == ["2026-09"]
 
 
-@pytest.mark.parametrize("month, shown", [("2026-09", "Hors délai"), ("2026-10", "À temps")],
+@pytest.mark.parametrize("month, shown", [("2026-09", "Hors délai"), ("2026-10", "Dans les délais")],
                          ids=["september-late", "october-on-time"])
 def test_status_command_judges_each_month_on_its_own(two_months, capsys, month, shown):
     show_status(two_months.config, month)
