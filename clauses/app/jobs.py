@@ -405,7 +405,7 @@ def editions_summary(editions: pd.DataFrame, sends: pd.DataFrame) -> str:
     names = editions["chemin"].map(lambda c: Path(c).name)
     unsent = int((~names.isin(list(went))).sum())
     kinds = editions["type"].value_counts()
-    lines = ["Éditions : " + ", ".join(f"{n} {EDITION_KINDS.get(kind, kind)}"
+    lines = ["Éditions : " + ", ".join(f"{n} {EDITION_KINDS.get(str(kind), kind)}"
                                        for kind, n in sorted(kinds.items()))
              + f" ; {len(editions) - unsent} envoyée(s), {unsent} non envoyée(s)."]
     for name, number in zip(names, editions["numero"], strict=True):
