@@ -367,6 +367,18 @@ def test_decision_to_invalidate_turns_an_alert_into_a_rejection() -> None:
     assert checked.loc[0, "decision"] == "Heures invalidées par décision du 05/11/2025."
 
 
+@pytest.mark.parametrize("motif", ["STRUCTURE_DIFFERENTE", "AUTRE", None],
+                         ids=["code-not-broken", "no-rule-code", "no-code"])
+def test_decision_to_invalidate_rejects_a_clean_accepted_line(motif) -> None:
+    """SPEC §4: « invalider » removes an accepted line's hours, whatever code it names."""
+    checked = check({}, overrides=[{"motif": motif, "decision": "invalider",
+                                    "auteur": "CAN", "commentaire": "heures contestées"}])
+    assert checked.loc[0, "statut"] == REJECTED
+    assert checked.loc[0, "decision"] == (
+        "Heures invalidées par décision de CAN du 05/11/2025 : heures contestées.")
+    assert checked.loc[0, "explications"] == checked.loc[0, "decision"]
+
+
 def test_newest_decision_wins_for_the_same_line_and_motif() -> None:
     checked = check(
         EARLY_MISSION,

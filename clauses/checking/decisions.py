@@ -5,7 +5,9 @@ says « valider » or « invalider ». A decision « valider » whose code is a 
 line turns it into an alert; a decision « invalider » whose code is an alert of the line turns
 it into a rejection (the maître d'ouvrage's choice either way, the mirror of « valider »). The
 code stays listed on the line and its explanation cites the decision. For the same line and
-code, the newest decision wins.
+code, the newest decision wins. « invalider » removes an accepted line's hours whatever code it
+names (SPEC §4): a line it names that broke no alert of that code is rejected all the same,
+citing the decision (`invalidated_outright`).
 """
 
 from __future__ import annotations
@@ -104,6 +106,20 @@ def applied_decisions(
     keep = (named["decision"].to_numpy(dtype=object) == flipping) & broken[positions, column]
     return Applied(positions[keep], column[keep],
                    named["citation"].to_numpy(dtype=object)[keep])
+
+
+def invalidated_outright(
+    named: pd.DataFrame, applied: Applied, rejects: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lines an « invalider » decision rejects although its code is no alert the line broke
+    (a clean line, or a code of no rule): their positions and the newest such decision's citation.
+    Lines already rejected through an alert the decision named are left to `applied`."""
+    rows = named[named["decision"] == INVALIDATE]
+    if rows.empty:
+        return np.zeros(0, np.int64), np.zeros(0, dtype=object)
+    flipped = applied.positions[~rejects[applied.rules]]
+    rows = rows[~rows["_pos"].isin(flipped.tolist())].drop_duplicates("_pos", keep="last")
+    return rows["_pos"].to_numpy(dtype=np.int64), rows["citation"].to_numpy(dtype=object)
 
 
 def _citations(rows: pd.DataFrame) -> pd.Series:

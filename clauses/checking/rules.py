@@ -26,7 +26,12 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from clauses.checking.decisions import Applied, applied_decisions, decisions_naming
+from clauses.checking.decisions import (
+    Applied,
+    applied_decisions,
+    decisions_naming,
+    invalidated_outright,
+)
 from clauses.checking.explanations import explain_lines, joined_codes
 from clauses.checking.facts import (
     REQUIRED_VALUES,
@@ -263,8 +268,13 @@ def check_lines(
     broken = np.zeros((len(facts), len(RULES)), dtype=bool)
     for i, rule in enumerate(RULES):
         broken[:, i] = rule.broken(facts, ctx)
-    rejected, applied = _rejected(facts, ctx, broken, index)
+    rejected, applied, (outright, citations) = _rejected(facts, ctx, broken, index)
     explanations, cited = explain_lines(RULES, broken, applied, facts, ctx)
+    if outright.size:
+        rejected[outright] = True
+        for column in (explanations, cited):
+            column[outright] = [f"{text} ; {citation}" if text else citation
+                                for text, citation in zip(column[outright], citations, strict=True)]
     status = np.select(
         [rejected, broken.any(axis=1)],
         [LineStatus.REJECTED.value, LineStatus.ALERT.value],
@@ -293,21 +303,24 @@ def check_lines(
 
 def _rejected(
     facts: Facts, ctx: Context, broken: np.ndarray, index: RegisterIndex
-) -> tuple[np.ndarray, Applied]:
+) -> tuple[np.ndarray, Applied, tuple[np.ndarray, np.ndarray]]:
     """Per line, whether it is rejected once the severities and the Décisions apply (a
-    decision flips the severity of the rule it names on its line), and the decisions that
-    did (`decisions.applied_decisions`)."""
+    decision flips the severity of the rule it names on its line), the decisions that
+    did (`decisions.applied_decisions`), and the lines an « invalider » rejects outright with
+    their citations (`decisions.invalidated_outright`)."""
     severity = severities(ctx.settings)
     rejects = np.array([severity[rule.code] == REJECT for rule in RULES], dtype=bool)
     applied = Applied.none()
+    outright = (np.zeros(0, np.int64), np.zeros(0, dtype=object))
     if index.decided:
         keys = list(zip(normalised_codes(facts["id_participant"]).tolist(),
                         facts["cle_marche"].tolist(), facts["mois"].tolist(), strict=True))
         named = decisions_naming(keys, facts["mois"], index.decisions, index.decided)
         applied = applied_decisions(named, [rule.code for rule in RULES], rejects, broken)
+        outright = invalidated_outright(named, applied, rejects)
     flipped = np.zeros_like(broken)
     flipped[applied.positions, applied.rules] = True
-    return (broken & (rejects != flipped)).any(axis=1), applied
+    return (broken & (rejects != flipped)).any(axis=1), applied, outright
 
 
 def total_message(lines: pd.DataFrame, declared_total: float | None,
