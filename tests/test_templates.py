@@ -3,7 +3,6 @@ product's own reader once filled in."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -77,6 +76,48 @@ def registers() -> Registers:
     )
 
 
+def _line(id_: str, market: str, month: str, start: str, *, end: str | None = None,
+          contract: str | None = "CDDI", structure: str = "AI-NIORT") -> dict[str, Any]:
+    """A current relevé line of the ledger, as `Ledger.hours` gives it."""
+    return {"code_structure": structure, "id_participant": id_, "code_marche": market,
+            "mois": month, "heures": 35.0, "date_debut_mission": pd.Timestamp(start),
+            "date_fin_mission": pd.Timestamp(end) if end else pd.NaT,
+            "type_contrat": contract}
+
+
+def _tracked(id_: str, market: str, start: str, *, end: str | None = None,
+             contract: str | None = "CDDI", exit_: str | None = None,
+             structure: str = "AI-NIORT") -> dict[str, Any]:
+    """A line of the structure's current tableau de suivi, as `Ledger.tracking` gives it."""
+    return {"code_structure": structure, "id_participant": id_, "code_marche": market,
+            "date_debut_mission": pd.Timestamp(start),
+            "date_fin_mission": pd.Timestamp(end) if end else pd.NaT,
+            "type_contrat": contract, "date_sortie": pd.Timestamp(exit_) if exit_ else pd.NaT,
+            "recu_le": pd.Timestamp("2026-10-02"), "actif": True}
+
+
+# October 2026, by hand: P-000001 runs (September line, no end) on M-ECOLE since 2026-09-01;
+# P-000123's latest mission is M-CRECHE from 2026-10-15 (mission d'intérim), its older M-ECOLE
+# one ended in August; P-000004 left in May (end 2026-05-31): not listed; P-000005 is only in
+# the tableau de suivi, on M-ECOLE from 2026-10-20, CDD; P-000006 exited on 2026-09-15 per the
+# tableau de suivi: not listed; P-000007's mission starts in November: not listed; P-000003
+# runs for ETTI-SUD.
+LINES = pd.DataFrame([
+    _line("P-000001", "M-ECOLE", "2026-09", "2026-09-01"),
+    _line("P-000123", "M-ECOLE", "2026-08", "2026-03-02", end="2026-08-31"),
+    _line("P-000123", "M-CRECHE", "2026-10", "2026-10-15", contract="mission d'intérim"),
+    _line("P-000004", "M-ECOLE", "2026-05", "2026-02-01", end="2026-05-31"),
+    _line("P-000006", "M-ECOLE", "2026-09", "2026-06-01"),
+    _line("P-000007", "M-FUTUR", "2026-11", "2026-11-02"),
+    _line("P-000003", "M-ECOLE", "2026-09", "2026-07-01", contract="CDI",
+          structure="ETTI-SUD"),
+])
+TRACKING = pd.DataFrame([
+    _tracked("P-000005", "M-ECOLE", "2026-10-20", contract="CDD"),
+    _tracked("P-000006", "M-ECOLE", "2026-06-01", exit_="2026-09-15"),
+])
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Config:
     return Config().model_copy(update={"root": tmp_path})
@@ -84,12 +125,12 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 def template(config: Config, registers: Registers) -> Path:
-    return write_templates(config, registers, MONTH)[0]
+    return write_templates(config, registers, MONTH, LINES, TRACKING)[0]
 
 
 def test_one_template_per_structure_in_the_outbox(config: Config, registers: Registers,
                                                   tmp_path: Path) -> None:
-    paths = write_templates(config, registers, MONTH)
+    paths = write_templates(config, registers, MONTH, LINES, TRACKING)
     folder = tmp_path / "outbox" / "modeles" / MONTH
     assert paths == [folder / "AI-NIORT-releve-2026-10.xlsx",
                      folder / "ETTI-SUD-releve-2026-10.xlsx"]
@@ -98,7 +139,8 @@ def test_one_template_per_structure_in_the_outbox(config: Config, registers: Reg
 
 def test_template_can_go_to_another_folder(config: Config, registers: Registers,
                                            tmp_path: Path) -> None:
-    paths = write_templates(config, registers, MONTH, tmp_path / "ailleurs")
+    paths = write_templates(config, registers, MONTH, LINES, TRACKING,
+                            out_dir=tmp_path / "ailleurs")
     assert {p.parent for p in paths} == {tmp_path / "ailleurs"}
 
 
@@ -111,20 +153,63 @@ def test_title_block_names_the_period_above_the_header(template: Path) -> None:
     assert sheet.freeze_panes == "A6"
 
 
-def test_prefilled_rows_are_the_eligible_participants_of_the_structure(template: Path) -> None:
+def test_prefilled_rows_are_the_participants_whose_latest_mission_runs_in_the_month(
+    template: Path,
+) -> None:
     sheet = openpyxl.load_workbook(template)["Relevé"]
-    rows = [[c.value for c in row[:6]] for row in sheet.iter_rows(min_row=6)]
+    rows = [[row[i] for i in (0, 1, 2, 4, 5, 6, 7, 8, 10)]
+            for row in sheet.iter_rows(min_row=6, values_only=True)]
     assert rows == [
-        ["P-000001", "Dupont", "Léa", datetime(1990, 3, 14), None, MONTH],
-        ["P-000123", "Ébrard", "Jean-Noël", datetime(1990, 3, 14), None, MONTH],
+        ["P-000001", "Dupont", "Léa", "M-ECOLE", MONTH, datetime(2026, 9, 1), None, None,
+         "CDDI"],
+        ["P-000123", "Ébrard", "Jean-Noël", "M-CRECHE", MONTH, datetime(2026, 10, 15), None,
+         None, "mission d'intérim"],
+        ["P-000005", "Validé", "Après", "M-ECOLE", MONTH, datetime(2026, 10, 20), None, None,
+         "CDD"],
     ]
     assert sheet["D6"].number_format == "dd/mm/yyyy"
+    assert sheet["G6"].number_format == "dd/mm/yyyy"
+
+
+@pytest.mark.parametrize(("lines", "tracking", "expected"), [
+    pytest.param([_line("P-000001", "M-ECOLE", "2026-10", "2026-10-31")], [], ["P-000001"],
+                 id="starts-on-the-last-day"),
+    pytest.param([_line("P-000001", "M-ECOLE", "2026-09", "2026-09-01", end="2026-10-01")],
+                 [], ["P-000001"], id="ends-on-the-first-day"),
+    pytest.param([_line("P-000001", "M-ECOLE", "2026-09", "2026-09-01", end="2026-09-30")],
+                 [], [], id="ended-the-day-before"),
+    pytest.param([_line("P-000001", "M-ECOLE", "2026-09", "2026-09-01"),
+                  _line("P-000001", "M-ECOLE", "2026-05", "2026-01-01", end="2026-05-31")],
+                 [], ["P-000001"], id="older-ended-mission-ignored"),
+    pytest.param([_line("P-000001", "M-ECOLE", "2026-09", "2026-01-01")],
+                 [_tracked("P-000001", "M-CRECHE", "2026-03-01", end="2026-06-30")],
+                 [], id="latest-mission-from-tracking-ended"),
+    pytest.param([], [], [], id="nothing-known"),
+])
+def test_only_a_latest_mission_running_in_the_month_is_prefilled(
+    config: Config, registers: Registers, lines: list[dict[str, Any]],
+    tracking: list[dict[str, Any]], expected: list[str],
+) -> None:
+    path = write_templates(config, registers, MONTH, pd.DataFrame(lines),
+                           pd.DataFrame(tracking))[0]
+    sheet = openpyxl.load_workbook(path)["Relevé"]
+    assert [row[0] for row in sheet.iter_rows(min_row=6, values_only=True)] == expected
+
+
+def test_tracking_facts_fill_what_the_last_line_left_empty(config: Config,
+                                                          registers: Registers) -> None:
+    lines = pd.DataFrame([_line("P-000001", "M-ECOLE", "2026-09", "2026-09-01", contract=None)])
+    tracking = pd.DataFrame([_tracked("P-000001", "M-ECOLE", "2026-09-01", contract="CDDI")])
+    path = write_templates(config, registers, MONTH, lines, tracking)[0]
+    sheet = openpyxl.load_workbook(path)["Relevé"]
+    assert (sheet["E6"].value, sheet["G6"].value, sheet["K6"].value) == (
+        "M-ECOLE", datetime(2026, 9, 1), "CDDI")
 
 
 def test_drop_downs_and_hour_check(template: Path) -> None:
     book = openpyxl.load_workbook(template)
     validations = {str(v.sqref): v for v in book["Relevé"].data_validations.dataValidation}
-    last = 6 + 2 + 60 - 1
+    last = 6 + 3 + 60 - 1
     markets = validations[f"E6:E{last}"]
     assert (markets.type, markets.formula1) == ("list", "Listes!$A$2:$A$3")
     contracts = validations[f"K6:K{last}"]
@@ -159,15 +244,15 @@ def test_notice_sheet_explains_in_french(template: Path) -> None:
 
 def test_each_structure_gets_only_its_own_participants(config: Config,
                                                       registers: Registers) -> None:
-    path = write_templates(config, registers, MONTH)[1]
+    path = write_templates(config, registers, MONTH, LINES, TRACKING)[1]
     sheet = openpyxl.load_workbook(path)["Relevé"]
     assert [row[0] for row in sheet.iter_rows(min_row=6, values_only=True)] == ["P-000003"]
+    assert (sheet["E6"].value, sheet["K6"].value) == ("M-ECOLE", "CDI")
 
 
-def test_structure_without_participants_gets_an_empty_template(config: Config,
-                                                               registers: Registers) -> None:
-    empty = dataclasses.replace(registers, participants=registers.participants.iloc[:0])
-    path = write_templates(config, empty, MONTH)[0]
+def test_structure_without_missions_gets_an_empty_template(config: Config,
+                                                           registers: Registers) -> None:
+    path = write_templates(config, registers, MONTH)[0]
     book = openpyxl.load_workbook(path)
     assert book["Relevé"].max_row == 5
     assert len(book["Relevé"].data_validations.dataValidation) == 5
@@ -176,13 +261,10 @@ def test_structure_without_participants_gets_an_empty_template(config: Config,
 def _fill(template: Path) -> Path:
     book = openpyxl.load_workbook(template)
     sheet = book["Relevé"]
-    lines = {6: ("M-ECOLE", 35, "CDDI"), 7: ("M-CRECHE", 151.67, "mission d'intérim")}
-    for row, (market, hours, contract) in lines.items():
-        sheet[f"E{row}"] = market
-        sheet[f"G{row}"] = datetime(2026, 10, 1)
+    # Hours on the two first rows, as pre-filled otherwise; the third row is left untouched.
+    for row, hours in {6: 35, 7: 151.67}.items():
         sheet[f"I{row}"] = hours
         sheet[f"J{row}"] = "BTP Sèvre"
-        sheet[f"K{row}"] = contract
         sheet[f"L{row}"] = "Maçon"
     book.save(template)
     return template
@@ -197,16 +279,14 @@ def test_a_filled_template_reads_back_without_loss(template: Path) -> None:
     assert lines["code_marche"].tolist() == ["M-ECOLE", "M-CRECHE"]
     assert lines["heures"].tolist() == [35.0, 151.67]
     assert lines["type_contrat"].tolist() == ["CDDI", "mission d'intérim"]
-    assert lines["date_debut_mission"].tolist() == [pd.Timestamp(2026, 10, 1)] * 2
+    assert lines["date_debut_mission"].tolist() == [pd.Timestamp(2026, 9, 1),
+                                                    pd.Timestamp(2026, 10, 15)]
     assert lines["ligne"].tolist() == [6, 7]
 
 
 def test_rows_left_as_prefilled_are_not_lines(template: Path) -> None:
-    from clauses.reading.submission import read_submission
-
     book = openpyxl.load_workbook(template)
-    sheet = book["Relevé"]
-    sheet["E6"], sheet["G6"], sheet["I6"] = "M-ECOLE", datetime(2026, 10, 1), 35
+    book["Relevé"]["I6"] = 35
     book.save(template)
     lines = read_submission(template).lines
     assert lines["id_participant"].tolist() == ["P-000001"]
@@ -224,7 +304,11 @@ def test_a_filled_template_dropped_in_the_inbox_is_ingested_with_every_line_acce
 
     config = make_workspace(tmp_path)
     registers = load_registers(config.registers_path)
-    path = next(p for p in write_templates(config, registers, MONTH) if "AI-NIORT" in p.name)
+    # Both AI-NIORT participants (P001, P002) worked on M-001 in September, missions open.
+    lines = pd.DataFrame([_line(id_, "M-001", "2026-09", "2026-09-01")
+                          for id_ in ("P001", "P002")])
+    path = next(p for p in write_templates(config, registers, MONTH, lines)
+                if "AI-NIORT" in p.name)
     book = openpyxl.load_workbook(path)
     sheet = book["Relevé"]
     ids = [sheet[f"A{row}"].value for row in (6, 7)]

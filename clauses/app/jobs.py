@@ -346,9 +346,13 @@ def run_send(config: Config, *, now: datetime | None = None,
 
 def run_templates(config: Config, month: str) -> JobReport:
     parse_month(month)
-    registers = load_registers(config.registers_path, extra_aliases=config.entetes)
+    registers, ledger = _open(config)
+    try:
+        lines, tracking = ledger.hours(until_month=month), ledger.tracking()
+    finally:
+        ledger.close()
     out = config.outbox / "modeles" / month
-    written = write_templates(config, registers, month, out)
+    written = write_templates(config, registers, month, lines, tracking, out)
     return JobReport([f"{len(written)} relevés pré-remplis pour {month} dans {out}."], written)
 
 

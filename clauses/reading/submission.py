@@ -255,9 +255,12 @@ def _rows_that_are_not_lines(
     return total_rows, subtotal_rows | repeated_header | empty
 
 
-# A pre-filled template (clauses templates) lists every participant of the structure; a row
-# the structure left with only who and when declares no work: it is not a line.
-_NOT_WORK = {"id_participant", "nom", "prenom", "date_naissance", "mois"}
+# A pre-filled template (clauses templates) lists the structure's participants with a mission
+# running in the month, with the marché, mission start and contract type of their last line; a
+# row the structure left as pre-filled (who, when, and those carried-over facts) declares no
+# work: it is not a line.
+_NOT_WORK = {"id_participant", "nom", "prenom", "date_naissance", "mois", "code_marche",
+             "date_debut_mission", "type_contrat"}
 
 
 def _identity_only(cells: np.ndarray, mapped: list[int], names: list[str]) -> np.ndarray:

@@ -1,9 +1,11 @@
 """Pre-filled relevé d'heures templates, one per structure and month (SPEC §11 `templates`).
 
-Fewer mistakes at the source: each structure gets a workbook with its eligible participants
-already identified, the month already written, drop-down lists for the marchés in progress and
-the contract types, and a check on hours, so most control rules of SPEC §6 cannot be broken by
-a slip of the keyboard. The column labels are those the reader recognises (SPEC §5.2).
+Fewer mistakes at the source: each structure gets a workbook with the participants whose
+latest mission runs in the month already identified, with the marché, mission start and
+contract type of their last line carried over (issue 16.3), the month already written,
+drop-down lists for the marchés in progress and the contract types, and a check on hours, so
+most control rules of SPEC §6 cannot be broken by a slip of the keyboard.
+The column labels are those the reader recognises (SPEC §5.2).
 """
 
 from __future__ import annotations
@@ -21,26 +23,27 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from clauses.atomic import atomic_path
-from clauses.checking.facts import eligibility_end, prescription_deadline
-from clauses.config import Config, Rules
-from clauses.periods import deadline_of, french_date, month_label
+from clauses.config import Config
+from clauses.periods import deadline_of, french_date, month_end, month_label, month_start
 from clauses.reading.notations import fold_text
 from clauses.registers.load import Registers
+from clauses.reports.missions import FACTS, KEY, missions
 from clauses.vocabulary import CONTRACT_TYPES
 
-# Column label → register column pre-filled from the participants register (None: left empty).
+# Column label → column pre-filled from the register's identity and the latest mission
+# (None: left empty).
 COLUMNS: dict[str, str | None] = {
     "Identifiant": "id_participant",
     "Nom": "nom",
     "Prénom": "prenom",
     "Date de naissance": "date_naissance",
-    "Code marché": None,
+    "Code marché": "code_marche",
     "Mois": None,
-    "Date de début de mission": None,
+    "Date de début de mission": "date_debut_mission",
     "Date de fin de mission": None,
     "Heures": None,
     "Entreprise": None,
-    "Type de contrat": None,
+    "Type de contrat": "type_contrat",
     "Poste": None,
 }
 LABELS = list(COLUMNS)
@@ -52,17 +55,19 @@ WIDTHS = (12, 16, 14, 11, 12, 9, 11, 11, 8, 20, 16, 14)
 
 
 def write_templates(config: Config, registers: Registers, month: str,
+                    lines: pd.DataFrame | None = None, tracking: pd.DataFrame | None = None,
                     out_dir: Path | None = None) -> list[Path]:
     """Write `<code_structure>-releve-<month>.xlsx` for every structure of the register, by
-    default in `outbox/modeles/<month>/`; returns the paths written."""
+    default in `outbox/modeles/<month>/`; returns the paths written. `lines`: the ledger's
+    current relevé lines, `tracking`: its current tableau de suivi lines (None: none known)."""
     out_dir = out_dir if out_dir is not None else config.outbox / "modeles" / month
     out_dir.mkdir(parents=True, exist_ok=True)
     markets = active_markets(registers.markets, registers.companies, month)
     paths = []
     for _, structure in registers.structures.iterrows():
         code = str(structure["code_structure"])
-        participants = eligible_participants(registers.participants, code, month,
-                                             config.regles)
+        participants = running_participants(registers.participants, lines, tracking,
+                                            code, month)
         path = out_dir / f"{_file_safe(code)}-releve-{month}.xlsx"
         with _atomic_workbook(path) as workbook:
             _write_releve(workbook, structure, participants, markets, month, config)
@@ -72,26 +77,41 @@ def write_templates(config: Config, registers: Registers, month: str,
     return paths
 
 
-def eligible_participants(participants: pd.DataFrame, code_structure: str, month: str,
-                          rules: Rules) -> pd.DataFrame:
-    """Participants registered with the structure whose hours of `month` can count: validated
-    by the guichet by the month's end, on an unexpired prescription, and not past the
-    eligibility period (SPEC §6 ELIGIBILITE_*, PRESCRIPTION_EXPIREE)."""
-    period = pd.Period(month, freq="M")
-    start, end = period.start_time, period.end_time
-    validation = participants["date_validation"]
-    # The same window as the control rules (ELIGIBILITE_EXPIREE, PRESCRIPTION_EXPIREE).
-    prescription_limit = prescription_deadline(
-        participants["date_prescription"].to_numpy(dtype="datetime64[us]"), rules)
-    last_day = eligibility_end(validation.to_numpy(dtype="datetime64[us]"), rules)
-    keep = (
-        (participants["code_structure"] == code_structure)
-        & validation.notna()
-        & (validation <= end)
-        & (validation <= prescription_limit)
-        & (start <= last_day)
-    )
-    return participants[keep].sort_values(["nom", "prenom"], key=fold_text).reset_index(drop=True)
+def running_participants(participants: pd.DataFrame, lines: pd.DataFrame | None,
+                         tracking: pd.DataFrame | None, code_structure: str,
+                         month: str) -> pd.DataFrame:
+    """The structure's participants whose latest known mission (relevé lines and current
+    tableau de suivi, by precedence of `clauses.reports.missions`) runs in `month`: started by
+    its end, not ended nor exited before its start. One row each, with the register's identity
+    and the `code_marche`, `date_debut_mission`, `type_contrat` of that mission."""
+    if lines is None:
+        lines = pd.DataFrame(columns=[*KEY, "mois", *FACTS])
+    facts = missions(_of_structure(lines, code_structure),
+                     None if tracking is None else _of_structure(tracking, code_structure))
+    for column in ("date_debut_mission", "date_fin_mission", "date_sortie"):
+        facts[column] = pd.to_datetime(facts[column])
+    # A participant's latest mission: the latest start (the marché code breaks a tie, so the
+    # template is the same from one run to the next).
+    latest = (facts.sort_values(["id_participant", "date_debut_mission", "code_marche"],
+                                na_position="first", kind="stable")
+              .groupby("id_participant", as_index=False).tail(1))
+    first, last = pd.Timestamp(month_start(month)), pd.Timestamp(month_end(month))
+    start, end, exit_ = (latest["date_debut_mission"], latest["date_fin_mission"],
+                         latest["date_sortie"])
+    running = latest[(start <= last) & (end.isna() | (end >= first)) & ~(exit_ < first)]
+    identity = participants[["id_participant", "nom", "prenom", "date_naissance"]]
+    identity = identity.drop_duplicates("id_participant")
+    chosen = running[["id_participant", "code_marche", "date_debut_mission", "type_contrat"]]
+    rows = chosen.merge(identity, on="id_participant", how="left")
+    return rows.sort_values(["nom", "prenom", "id_participant"], key=fold_text,
+                            na_position="last").reset_index(drop=True)
+
+
+def _of_structure(frame: pd.DataFrame, code_structure: str) -> pd.DataFrame:
+    """`frame`'s rows of one structure (a frame without lines may have no columns at all)."""
+    if frame.empty:
+        return pd.DataFrame(columns=[*KEY, "mois", *FACTS])
+    return frame[frame["code_structure"] == code_structure]
 
 
 def active_markets(markets: pd.DataFrame, companies: pd.DataFrame, month: str) -> pd.DataFrame:
@@ -238,8 +258,10 @@ def _notice_lines(month: str, config: Config) -> list[str]:
     due = french_date(deadline_of(month, config.depot.jour_limite))
     return [
         "1. Une ligne par participant, par marché et par mois. Les participants de votre "
-        "structure dont l'éligibilité est validée sont déjà inscrits : supprimez les lignes "
-        "de ceux qui n'ont pas travaillé sur un marché ce mois-ci.",
+        "structure dont la mission est en cours ce mois-ci sont déjà inscrits, avec le marché, "
+        "la date de début de mission et le type de contrat de leur dernière ligne : vérifiez-les, "
+        "saisissez les heures, et supprimez les lignes de ceux qui n'ont pas travaillé ce "
+        "mois-ci.",
         "2. Un participant qui a travaillé sur plusieurs marchés : copiez sa ligne, une par "
         "marché.",
         "3. Un participant absent de la liste : ajoutez une ligne avec son identifiant, ou ses "
