@@ -161,6 +161,9 @@ class Mail(_Section):
 
 class Reminders(_Section):
     jour_rappel: int = _field(5, "un jour du mois entre 1 et 28", ge=1, le=28)
+    # The pre-filled template of the month goes to each structure this many days before the
+    # deadline (issue 16.3): early enough to be used, late enough to hold the month's missions.
+    modele_jours_avant: int = _field(5, "un nombre de jours entre 0 et 27", ge=0, le=27)
 
 
 Cron = Annotated[str, Field(pattern=r"^\S+ \S+ \S+ \S+ \S+$")]

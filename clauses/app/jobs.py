@@ -34,7 +34,12 @@ from clauses.mail.dispatch import (
     unsent_files,
 )
 from clauses.mail.messages import annual_messages, count
-from clauses.mail.reminders import reminder_messages, structures_to_remind
+from clauses.mail.reminders import (
+    reminder_messages,
+    structures_for_template,
+    structures_to_remind,
+    template_messages,
+)
 from clauses.mail.sending import send_messages
 from clauses.periods import (
     PeriodNotOver,
@@ -47,7 +52,7 @@ from clauses.periods import (
     previous_month,
 )
 from clauses.reading.notations import french_hours, french_number
-from clauses.registers.load import load_registers
+from clauses.registers.load import Registers, load_registers
 from clauses.reports.annual.writer import write_annual_report
 from clauses.reports.editions import Editions
 from clauses.reports.monthly.deposits import LATE, MISSING, ON_TIME, deposit_followup
@@ -305,8 +310,10 @@ def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
     report = JobReport()
     try:
         month = previous_month(now.date())
+        files = ledger.files_by_month()
+        _send_templates(config, registers, ledger, files, month, now, report)
         to_remind = structures_to_remind(
-            registers.structures, ledger.files_by_month(), month, now.date(),
+            registers.structures, files, month, now.date(),
             config.relances.jour_rappel, config.depot.jour_limite,
         )
         if to_remind.empty:
@@ -319,6 +326,24 @@ def run_reminders(config: Config, *, now: datetime | None = None) -> JobReport:
     finally:
         ledger.close()
     return report
+
+
+def _send_templates(config: Config, registers: Registers, ledger: Ledger,
+                    files: pd.DataFrame, month: str, now: datetime, report: JobReport) -> None:
+    """A few days before the deadline, each structure whose relevé has not arrived gets its
+    pre-filled template of the month by e-mail, once (issue 16.3)."""
+    to_send = structures_for_template(registers.structures, files, month, now.date(),
+                                      config.relances.modele_jours_avant,
+                                      config.depot.jour_limite)
+    if to_send.empty:
+        return
+    written = write_templates(config, registers, month, ledger.hours(until_month=month),
+                              ledger.tracking())
+    # write_templates writes one workbook per row of the structures register, in its order.
+    paths = dict(zip(registers.structures["code_structure"].astype(str), written, strict=True))
+    report.lines.append(f"Modèles pré-remplis de {month} : {len(to_send)} structure(s) sans "
+                        "relevé.")
+    _send(config, ledger, template_messages(config, to_send, paths), now, report)
 
 
 def run_send(config: Config, *, now: datetime | None = None,

@@ -4,11 +4,16 @@ The convention asks each structure for its relevé of month M by the `jour_limit
 From `jour_rappel` (5) until that day a structure without one gets a « rappel »; from the day
 after, a « retard » notice. The reminders flow runs every day: the send log makes each kind go
 once per structure and month, whatever the number of runs.
+
+The pre-filled template of M (`clauses templates`) goes to each structure whose relevé has not
+arrived from `modele_jours_avant` (5) days before the deadline until the deadline, once per
+structure and month (send-log key `modele-releve/<M>/<code_structure>`).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 
@@ -20,6 +25,7 @@ from clauses.vocabulary import Kind
 
 REMINDER = "rappel"
 OVERDUE = "retard"
+TEMPLATE = "modele-releve"
 REMINDER_COLUMNS = ["code_structure", "nom", "email", "mois", "relance", "date_limite"]
 
 
@@ -44,6 +50,54 @@ def structures_to_remind(structures: pd.DataFrame, files: pd.DataFrame, month: s
         "relance": kind,
         "date_limite": pd.Timestamp(due),
     }, columns=REMINDER_COLUMNS).reset_index(drop=True)
+
+
+def structures_for_template(structures: pd.DataFrame, files: pd.DataFrame, month: str,
+                            today: date, days_before: int, jour_limite: int) -> pd.DataFrame:
+    """Structures with no processed relevé for `month` that get its template `today`: from
+    `days_before` days before the deadline to the deadline itself; empty otherwise.
+    Columns: REMINDER_COLUMNS, `relance` being TEMPLATE."""
+    due = deadline_of(month, jour_limite)
+    if not due - timedelta(days=days_before) <= today <= due:
+        return pd.DataFrame(columns=REMINDER_COLUMNS)
+    missing = structures[~structures["code_structure"].isin(_senders(files, month))]
+    return pd.DataFrame({
+        "code_structure": missing["code_structure"],
+        "nom": missing["nom"],
+        "email": missing["email"],
+        "mois": month,
+        "relance": TEMPLATE,
+        "date_limite": pd.Timestamp(due),
+    }, columns=REMINDER_COLUMNS).reset_index(drop=True)
+
+
+def template_messages(config: Config, to_send: pd.DataFrame,
+                      templates: dict[str, Path]) -> list[Message]:
+    """One French e-mail per structure with its pre-filled template attached (`templates`:
+    path by code_structure; a structure without one gets nothing)."""
+    return [_template(config, row, templates[str(row["code_structure"])])
+            for _, row in to_send.iterrows() if str(row["code_structure"]) in templates]
+
+
+def _template(config: Config, row: pd.Series, path: Path) -> Message:
+    month, due = str(row["mois"]), pd.Timestamp(row["date_limite"]).date()
+    what = f"relevé d'heures {of_month(month)}"
+    text = (
+        f"Vous trouverez ci-joint le {what} de votre structure ({row['nom']}), pré-rempli avec "
+        "les participants dont la mission est en cours ce mois-ci, leur marché, leur date de "
+        "début de mission et leur type de contrat. Vérifiez ces lignes, saisissez les heures "
+        "du mois, ajoutez les participants manquants et supprimez ceux qui n'ont pas travaillé "
+        "(la feuille « Mode d'emploi » explique chaque colonne)."
+    )
+    deposit = (f"Merci de le déposer au plus tard le {french_date(due)} dans votre dossier de "
+               "dépôt partagé.")
+    return Message(
+        key=f"{TEMPLATE}/{month}/{row['code_structure']}",
+        recipients=addresses(row["email"]),
+        subject=f"Modèle pré-rempli : {what}, à déposer au plus tard le {french_date(due)}",
+        body=letter(config, text, deposit),
+        attachments=(path,),
+    )
 
 
 def _senders(files: pd.DataFrame, month: str) -> set[str]:
