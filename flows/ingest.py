@@ -18,7 +18,8 @@ from prefect.runtime import flow_run
 from prefect.states import Completed
 
 from clauses.app.jobs import send_control_reports, summarise_ingest
-from clauses.config import load_config
+from clauses.clock import now_or
+from clauses.config import Config, load_config
 from clauses.errors import PassInProgress
 from clauses.ingest.inbox_pass import (
     FileResult,
@@ -32,6 +33,7 @@ from clauses.ingest.one_file import Checked, Received
 from clauses.workspace.inbox import scan_inbox
 from flows.artifacts import publish_ingest_artifacts, publish_month_reviews, rename_flow_run
 from flows.clock import run_clock
+from flows.lots import run_lots
 
 # The file a task is about to record, by hash: set by the flow just before it calls the task.
 _HANDED_OVER: dict[str, tuple[IngestRun, Received, Checked | str]] = {}
@@ -64,12 +66,15 @@ def _run_name() -> str:
 @flow(name="ingest-inbox", flow_run_name=_run_name, log_prints=False)
 def ingest_inbox_flow(
     config_path: str = "config.yaml", now: datetime | None = None,
-    structures: list[str] | None = None,
+    structures: list[str] | None = None, lots: int = 1,
 ) -> tuple[list[FileResult], list[Path]]:
-    """One pass over the inbox; `structures`: only these structures' files (one batch of a
-    pass split across workers, see docs/PREFECT.md)."""
+    """One pass over the inbox. `structures`: only these structures' files (one batch).
+    `lots` > 1: split the structures with files waiting into that many batches, each ingested
+    by a run of the `releve-par-lot` deployment on whichever worker is free (docs/PREFECT.md)."""
     logger = get_run_logger()
     config = load_config(config_path)
+    if lots > 1 and structures is None:
+        return _dispatch(config, config_path, now, lots)
     try:
         run = IngestRun.open(config, now)
     except PassInProgress as busy:
@@ -113,3 +118,20 @@ def batches(structures: Collection[str], count: int) -> list[list[str]]:
     """Split structures into `count` batches of about the same size, each structure in one."""
     ordered = sorted(structures)
     return [batch for batch in (ordered[i::count] for i in range(max(count, 1))) if batch]
+
+
+BATCH_DEPLOYMENT = "ingest-inbox/releve-par-lot"
+
+
+def _dispatch(config: Config, config_path: str, now: datetime | None,
+              lots: int) -> tuple[list[FileResult], list[Path]]:
+    """Scan only (cheap), then one batch run per group of structures; a structure's files all
+    go to one batch, so its relevés are still recorded in the order they were dropped."""
+    candidates, waiting = scan_inbox(config.inbox, now=now_or(now, config.zone),
+                                     stable_seconds=config.depot.delai_stabilite_secondes)
+    groups = batches({c.structure for c in candidates}, lots)
+    if groups:
+        stamp = None if now is None else now.isoformat()
+        run_lots(BATCH_DEPLOYMENT, [{"config_path": config_path, "now": stamp,
+                                     "structures": group} for group in groups])
+    return [], waiting

@@ -14,6 +14,9 @@ from clauses.config import Config, load_config
 from clauses.periods import previous_month, previous_semester, previous_year
 from flows.artifacts import log_report, publish_job_artifacts
 from flows.clock import run_clock
+from flows.lots import run_lots
+
+MONTHLY_BATCHES = "monthly-reports/rapports-mensuels-par-lot"
 
 
 def _now(now: datetime | None, config: Config) -> datetime:
@@ -45,16 +48,25 @@ def _annual_name() -> str:
 
 @flow(name="monthly-reports", flow_run_name=_monthly_name)
 def monthly_reports_flow(config_path: str = "config.yaml", month: str | None = None,
-                         now: datetime | None = None) -> list[str]:
-    """Month M defaults to the month before today: run on the 11th, after the deadline."""
+                         now: datetime | None = None, lots: int = 1,
+                         lot: int | None = None) -> list[str]:
+    """Month M defaults to the month before today: run on the 11th, after the deadline.
+    `lots` > 1: the recipients are split into that many batches, each written and sent by a run
+    of the `rapports-mensuels-par-lot` deployment (`lot` set) on whichever worker is free."""
     logger = get_run_logger()
     config = load_config(config_path)
     now = _now(now, config)
     month = month or previous_month(now.date())
+    if lots > 1 and lot is None:
+        runs = run_lots(MONTHLY_BATCHES, [
+            {"config_path": config_path, "month": month, "now": now.isoformat(), "lots": lots,
+             "lot": index} for index in range(lots)])
+        return [f"Rapports mensuels de {month} : {len(runs)} lots terminés."]
     logger.info("Rapports mensuels de %s : calcul depuis le registre des heures.", month)
-    report = run_monthly(config, month, now=now)
+    report = run_monthly(config, month, now=now, lot=lot, lots=lots)
     report.overview = monthly_overview_of(config, month, report, now)
-    publish_job_artifacts(f"rapports-mensuels-{month}", report, config)
+    suffix = "" if lot is None else f"-lot-{lot + 1}"
+    publish_job_artifacts(f"rapports-mensuels-{month}{suffix}", report, config)
     log_report(report)
     return report.lines
 

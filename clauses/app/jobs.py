@@ -8,6 +8,7 @@ Prefect server is already up, the CLI runs the flow instead so that the run is r
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -224,8 +225,17 @@ def _edition_count(editions) -> str:
     return f"{text}, {count(same, 'inchangée', 'inchangées')}" if same else text
 
 
+def in_lot(code: str, lot: int, lots: int) -> bool:
+    """Whether a recipient's reports belong to batch `lot` of `lots`: a stable hash of its code,
+    so every worker agrees without talking to the others and each report is written once."""
+    digest = hashlib.sha256(code.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % lots == lot
+
+
 def run_monthly(config: Config, month: str, *, now: datetime | None = None,
-                send: bool = True) -> JobReport:
+                send: bool = True, lot: int | None = None, lots: int = 1) -> JobReport:
+    """The month's workbooks and their e-mails; with `lot`, only that batch of recipients (of
+    `lots`; the deposit follow-up goes with one of them), the others left to other workers."""
     parse_month(month)
     now = now_or(now, config.zone)
     if not is_period_over(month, now.date()):
@@ -241,11 +251,13 @@ def run_monthly(config: Config, month: str, *, now: datetime | None = None,
             config, registers, ledger.hours(until_month=month), ledger.files_by_month(),
             month,
             generated_at=now, tracking=ledger.tracking(), editions=editions,
+            recipients=None if lot is None else (lambda code: in_lot(code, lot, lots)),
         )
         ledger.record_editions(editions.new)
         report.written += written
         report.editions = editions
-        report.lines.append(f"Rapports mensuels de {month} : {_edition_count(editions)} "
+        batch = "" if lot is None else f" (lot {lot + 1} sur {lots})"
+        report.lines.append(f"Rapports mensuels de {month}{batch} : {_edition_count(editions)} "
                             f"dans {config.outbox / month}.")
         if send:
             _send(config, ledger, monthly_messages(config, registers, month, written), now, report)

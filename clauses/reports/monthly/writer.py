@@ -17,6 +17,7 @@ d'ouvrage and per company; this module only lays them out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -189,7 +190,8 @@ def month_notes(inputs: MonthlyInputs, files: pd.DataFrame, tracking: pd.DataFra
 def write_monthly_reports(config: Config, registers: Registers, hours_until_m: pd.DataFrame,
                           files: pd.DataFrame, month: str, generated_at: datetime,
                           tracking: pd.DataFrame | None = None,
-                          editions: ed.Editions | None = None) -> list[Path]:
+                          editions: ed.Editions | None = None,
+                          recipients: Callable[[str], bool] | None = None) -> list[Path]:
     """Every monthly workbook for `month`; returns their paths (MO, companies, deposits): the
     new editions, and the previous ones left as they were when nothing changed.
 
@@ -197,7 +199,9 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     `ledger.files_by_month()`; `tracking` = `ledger.tracking()`, for the structures expected on
     a marché and the mission dates (none when omitted); `editions`: the editions recorded so far (for
     the file names and the « Rectificatif » notes); the ones written here are added to its
-    `new` list."""
+    `new` list. `recipients`: write only the workbooks of the codes it accepts (`code_mo`,
+    SIRET, and `suivi-depots`): one batch of the month, the others written by other workers."""
+    wanted = recipients or (lambda _code: True)
     editions = editions if editions is not None else ed.Editions(config.outbox)
     coverage = coverage_of(files, hours_until_m, registers.markets)
     inputs = MonthlyInputs(config, registers, hours_until_m, month, generated_at, coverage)
@@ -210,7 +214,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
               for kind in ("structure", "contrat")]
     for _, buyer in registers.buyers.sort_values("code_mo").iterrows():
         code, group = buyer["code_mo"], buyers.get(buyer["code_mo"])
-        if group is None:  # no marché of this maître d'ouvrage is reported in `month`
+        if group is None or not wanted(code):  # no marché reported in `month`, or not ours
             continue
         planned = editions.plan(ed.MONTHLY_BUYER, month, str(code),
                                 folder / "maitres-ouvrage")
@@ -225,7 +229,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     people = fig.participant_tables(figures, registers.participants, registers.structures,
                                     tracking)
     companies = fig.group_figures(figures, "siret")
-    for siret in sorted(companies):
+    for siret in sorted(code for code in companies if wanted(code)):
         group = companies[siret]
         planned = editions.plan(ed.MONTHLY_COMPANY, month, str(siret), folder / "entreprises")
         shown = ed.figures_of(hours_until_m, group.codes)
@@ -235,12 +239,13 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
             people=people[siret], inputs=inputs, notes=said)
         paths.append(editions.keep(planned, as_of=generated_at, figures=shown,
                                    note="\n".join(said) or None))
-    planned = editions.plan(ed.DEPOSITS, month, ed.GUICHET, folder)
-    write_deposit_report(planned.staging, config=config, registers=registers,
-                         hours=hours_until_m, files=files, month=month,
-                         generated_at=generated_at,
-                         notes=ed.edition_note(planned, files, [month]))
-    paths.append(editions.keep(planned, as_of=generated_at))
+    if wanted("suivi-depots"):
+        planned = editions.plan(ed.DEPOSITS, month, ed.GUICHET, folder)
+        write_deposit_report(planned.staging, config=config, registers=registers,
+                             hours=hours_until_m, files=files, month=month,
+                             generated_at=generated_at,
+                             notes=ed.edition_note(planned, files, [month]))
+        paths.append(editions.keep(planned, as_of=generated_at))
     return paths
 
 

@@ -1,0 +1,90 @@
+"""Benchmark of the reports on a national network (not a test): time and peak memory.
+
+    .venv/bin/python bench/national_reports.py                 # 12 months: M1, M12, S1, 2026
+    .venv/bin/python bench/national_reports.py --months 36     # and the monthly reports at M36
+    .venv/bin/python bench/national_reports.py --workspace /tmp/nat --keep   # reuse a build
+
+Builds the ledger of bench/national.py (370 structures × 162 lines a month, 1 500 marchés), then
+runs each report job (`clauses report …`, without sending: writing is what grows with history)
+in a fresh process, and prints its wall time and the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.national import FIRST_MONTH, build  # noqa: E402
+from clauses.periods import add_months  # noqa: E402
+
+# Run in a child process so that its peak memory is its own (ru_maxrss of that process only).
+CHILD = """
+import json, resource, sys, time
+from datetime import datetime
+from clauses.app import jobs
+from clauses.config import load_config
+config = load_config(sys.argv[1])
+kind, period = sys.argv[2], sys.argv[3]
+now = datetime(2030, 1, 1, 7, 0)
+start = time.perf_counter()
+if kind == "monthly":
+    report = jobs.run_monthly(config, period, now=now, send=False)
+elif kind == "semester":
+    report = jobs.run_semester(config, period, now=now, send=False)
+else:
+    report = jobs.run_annual(config, int(period), now=now, send=False)
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": elapsed, "peak": peak, "written": len(report.written)}))
+"""
+
+
+def measure(config_path: Path, kind: str, period: str) -> dict[str, float]:
+    reply = subprocess.run([sys.executable, "-c", CHILD, str(config_path), kind, period],
+                           cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    if reply.returncode:
+        raise SystemExit(f"{kind} {period} a échoué :\n{reply.stderr[-3000:]}")
+    return json.loads(reply.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--workspace", type=Path, help="espace déjà construit (ou à construire)")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    root = args.workspace or Path(tempfile.mkdtemp(prefix="clauses-national-")) / "ws"
+    if not (root / "config.yaml").exists():
+        start = time.perf_counter()
+        build(root, args.months)
+        print(f"registre national de {args.months} mois construit en "
+              f"{time.perf_counter() - start:.0f} s : {root}")
+    config_path = root / "config.yaml"
+    last = add_months(FIRST_MONTH, args.months - 1)
+    runs = [("monthly", FIRST_MONTH, "rapports mensuels M1"),
+            ("monthly", add_months(FIRST_MONTH, 11), "rapports mensuels M12"),
+            ("semester", "2026-S1", "tableaux semestriels 2026-S1"),
+            ("annual", "2026", "bilan annuel 2026 (720 000 lignes)")]
+    if args.months >= 36:
+        runs.append(("monthly", last, f"rapports mensuels M{args.months}"))
+    for kind, period, label in runs:
+        if period > last and kind == "monthly":
+            continue
+        figures = measure(config_path, kind, period)
+        print(f"{label:38s} {figures['seconds']:7.1f} s   pic mémoire "
+              f"{figures['peak'] / 2**20:7.0f} Mio   {figures['written']} classeur(s)")
+    if not args.keep and not args.workspace:
+        shutil.rmtree(root.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
