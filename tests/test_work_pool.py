@@ -122,12 +122,15 @@ def test_two_workers_ingest_and_report_each_file_and_report_once(pool):
     assert len(batches) == 2 and all(run.state.is_completed() for run in batches)
     written = sorted(p.relative_to(config.outbox / "2026-10").as_posix()
                      for p in (config.outbox / "2026-10").rglob("*.xlsx"))
-    assert "suivi-depots.xlsx" in written
+    assert "suivi-depots-2026-10.xlsx" in written
     assert not [name for name in written if "-ed" in name]  # each written once
+    recorded = _rows(config.database_url,
+                     "SELECT type, destinataire, numero FROM editions WHERE periode = '2026-10'")
+    assert len(recorded) == len(written) and {n for *_, n in recorded} == {1}
     sends = _rows(config.database_url, "SELECT key, recipient, status FROM envois")
     monthly = [s for s in sends if s[0].startswith("rapport-mensuel")]
     assert monthly, sends
     assert max(Counter((key, recipient) for key, recipient, _ in sends).values()) == 1
-    reports = [name for name in written if name != "suivi-depots.xlsx"]
+    reports = [name for name in written if not name.startswith("suivi-depots")]
     assert len([s for s in monthly if s[2] == "envoyé"]) == len(reports)
     assert time.monotonic() - started < 240
