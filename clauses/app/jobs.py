@@ -50,10 +50,11 @@ from clauses.periods import (
     month_end,
     month_label,
     parse_month,
+    parse_semester,
     previous_month,
 )
 from clauses.reading.notations import french_hours, french_number
-from clauses.registers.load import Registers, load_registers
+from clauses.registers.load import Registers
 from clauses.reports.annual.writer import write_annual_report
 from clauses.reports.editions import Editions
 from clauses.reports.monthly.deposits import LATE, MISSING, ON_TIME, deposit_followup
@@ -199,7 +200,16 @@ class JobReport:
 
 
 def _open(config: Config):
-    return load_registers(config.registers_path, extra_aliases=config.entetes), Ledger.from_config(config)
+    # Cached per register version (clauses/ingest): a national register takes 10 s to load.
+    return register_context(config)[0], Ledger.from_config(config)
+
+
+# What the monthly reports read of each line up to M (a year of a national network is 720 000
+# lines): not the per-line texts (explications, motifs, poste, decision) nor where the line was
+# in its file. A report that comes to need one of them adds it here.
+MONTHLY_HOUR_COLUMNS = ("sha256", "code_structure", "id_participant", "code_marche", "mois",
+                        "heures", "date_debut_mission", "date_fin_mission", "type_contrat",
+                        "entreprise", "statut", "en_retard", "recu_le", "actif")
 
 
 def _send(config: Config, ledger, messages, now: datetime, report: JobReport,
@@ -248,8 +258,8 @@ def run_monthly(config: Config, month: str, *, now: datetime | None = None,
     try:
         editions = _editions(config, ledger)
         written = write_monthly_reports(
-            config, registers, ledger.hours(until_month=month), ledger.files_by_month(),
-            month,
+            config, registers, ledger.hours(until_month=month, columns=MONTHLY_HOUR_COLUMNS),
+            ledger.files_by_month(), month,
             generated_at=now, tracking=ledger.tracking(), editions=editions,
             recipients=None if lot is None else (lambda code: in_lot(code, lot, lots)),
         )
@@ -273,8 +283,11 @@ def run_semester(config: Config, period: str, *, provisoire: bool = False,
     report = JobReport()
     try:
         editions = _editions(config, ledger)
+        # Nothing after the half-year counts in its tables (cumulated hours stop at its end).
+        last = parse_semester(period)[1]
         written = write_semester_reports(
-            config, registers, ledger.hours(), ledger.tracking(), period, generated_at=now,
+            config, registers, ledger.hours(until_month=last), ledger.tracking(), period,
+            generated_at=now,
             today=now.date(), provisoire=provisoire, editions=editions, files=ledger.files(),
         )
         ledger.record_editions(editions.new)
@@ -298,10 +311,12 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
     report = JobReport()
     try:
         editions = _editions(config, ledger)
+        last = f"{int(year):04d}-12"  # the years after Y never count in its bilan
         path = write_annual_report(
-            config, registers, ledger.hours(), ledger.tracking(), year, generated_at=now,
-            today=now.date(), provisoire=provisoire, editions=editions,
-            files=ledger.files_by_month(), all_hours=ledger.hours(counted_only=False),
+            config, registers, ledger.hours(until_month=last), ledger.tracking(), year,
+            generated_at=now, today=now.date(), provisoire=provisoire, editions=editions,
+            files=ledger.files_by_month(),
+            all_hours=ledger.hours(until_month=last, counted_only=False),
         )
         ledger.record_editions(editions.new)
         report.written.append(path)

@@ -8,8 +8,9 @@ from clauses.ingest.inbox_pass import (
     failed_result,
     ingest_candidate,
     ingest_inbox,
+    register_context,
     run_pass,
 )
 
 __all__ = ["FileResult", "IngestRun", "failed_result", "ingest_candidate", "ingest_inbox",
-           "run_pass"]
+           "register_context", "run_pass"]

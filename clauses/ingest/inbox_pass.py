@@ -128,7 +128,7 @@ class IngestRun:
 # are kept in this process and pickled in `state/cache/` (0.2 s to load), keyed by the register's
 # bytes, the header aliases and the code that builds them (an upgrade rebuilds the cache).
 _REGISTERS: dict[str, tuple[Registers, RegisterIndex]] = {}
-_CODE = Path(__file__).resolve().parent
+_CODE = Path(__file__).resolve().parents[1]  # the whole clauses package
 
 
 def _code_identity() -> str:
