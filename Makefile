@@ -33,6 +33,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/timings.py
+	$(BIN)/python bench/national_reports.py
 
 serve: $(STAMP)
 	cd demo && ../$(BIN)/clauses serve

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from prefect import Flow, serve
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval
 
@@ -32,9 +33,11 @@ def build_deployments(config: Config, config_path: str) -> list[RunnerDeployment
         _deployment(ingest_inbox_flow,
             name="releve-du-depot", parameters=parameters,
             schedules=[Interval(timedelta(minutes=plan.ingestion_minutes), timezone=tz)],
-            # Every deployment that writes or sends runs one at a time: a slow pass (a national
-            # month) waits for the previous one instead of overlapping it on the same inbox.
-            concurrency_limit=1,
+            # Every deployment that writes or sends runs one at a time. A pass due while the
+            # previous one still runs (a national month) is cancelled, not queued: the running
+            # pass or the next one takes its files, and runs never pile up behind a slow one.
+            concurrency_limit=ConcurrencyLimitConfig(
+                limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
             description="Relève le dossier de dépôt des structures et contrôle chaque fichier.",
         ),
         _deployment(monthly_reports_flow,

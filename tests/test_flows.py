@@ -80,8 +80,11 @@ def test_serve_registers_every_deployment_with_its_schedule_in_paris_time(prefec
     assert monthly.timezone == "Europe/Paris"
     interval = found["releve-du-depot"].schedules[0].schedule
     assert interval.interval.total_seconds() == 5 * 60
-    # One pass at a time on the inbox.
-    assert found["releve-du-depot"].global_concurrency_limit.limit == 1
+    # Every deployment writes or sends: one run at a time each; a pass due while one runs is
+    # cancelled rather than queued behind it.
+    assert {name: d.global_concurrency_limit.limit for name, d in found.items()} == dict.fromkeys(
+        found, 1)
+    assert found["releve-du-depot"].concurrency_options.collision_strategy == "CANCEL_NEW"
     assert found["tableaux-semestriels"].schedules[0].schedule.cron == "0 7 15 1,7 *"
 
 

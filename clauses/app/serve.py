@@ -31,6 +31,10 @@ def prefect_environment(config: Config) -> dict[str, str]:
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
         "PREFECT_UI_API_URL": f"http://127.0.0.1:{config.prefect.port}/api",
         "PREFECT_LOGGING_LEVEL": "WARNING",
+        # Retention (docs/PREFECT.md): runs, their logs and artifacts go after 90 days; the
+        # ledger, not Prefect, is the audit trail.
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
+        "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD": str(90 * 24 * 3600),
     }
 
 
