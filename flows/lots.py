@@ -23,8 +23,12 @@ def run_lots(deployment: str, parameter_sets: list[dict[str, Any]]) -> list[Flow
     """Start one run of `deployment` per parameter set, wait for all, return their final runs;
     raise if one did not complete (its batch is retried by the next pass)."""
     logger = get_run_logger()
-    started = [run_deployment(deployment, parameters=parameters, timeout=0)
-               for parameters in parameter_sets]
+    started: list[FlowRun] = []
+    for parameters in parameter_sets:
+        run = run_deployment(deployment, parameters=parameters, timeout=0)
+        # Called from sync code, run_deployment returns the run, never a coroutine.
+        assert isinstance(run, FlowRun), run
+        started.append(run)
     logger.info("%d lot(s) confiés aux workers (%s).", len(started), deployment)
     with get_client(sync_client=True) as client:
         while True:
