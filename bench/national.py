@@ -18,7 +18,7 @@ import pandas as pd
 from clauses.config import Config, load_config
 from clauses.ledger import FileRecord, Ledger
 from clauses.periods import add_months
-from clauses.siret import luhn_complete
+from clauses.siret import complete_siret
 from clauses.workspace.init import init_workspace
 from schemas.registers import REGISTER_COLUMNS
 
@@ -27,7 +27,7 @@ FIRST_MONTH = "2026-01"
 
 
 def _sirets(count: int) -> list[str]:
-    return [luhn_complete(f"{100000000 + i:09d}0001") for i in range(count)]
+    return [complete_siret(f"{10000000 + i:08d}00001") for i in range(count)]
 
 
 def write_registers(path: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from workspace_factory import drop_statement, make_workspace
 
-from clauses.app.jobs import prefect_api
+from clauses.app.prefect_api import prefect_api
 from clauses.app.serve import local_prefect_server
 from clauses.config import load_config
 from tests.postgres_cluster import empty_postgres
