@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -314,3 +315,20 @@ def test_a_word_merely_starting_with_total_is_not_a_total_line(tmp_path) -> None
     path = workbook(tmp_path / "releve.xlsx", {"Octobre 2026": [
         HEADERS + ["Heures", "Poste"], ["P-1", "A", "B", "M-1", "02/10/2026", 7, "Totaliseur"]]})
     assert len(read_submission(path).lines) == 1
+
+
+def test_a_line_without_hours_outside_a_template_is_read_and_flagged(tmp_path) -> None:
+    """Only a pre-filled template may carry rows with a marché and no hours that are no lines:
+    in any other file such a row is a line whose hours are missing (VALEUR_INVALIDE later)."""
+    path = tmp_path / "releve.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["N° participant", "Code marché", "Date de début de mission", "Heures", "Mois",
+                  "Type de contrat"])
+    sheet.append(["P-000001", "M-001", "03/10/2026", 35, "2026-10", "CDDI"])
+    sheet.append(["P-000002", "M-001", "05/10/2026", None, "2026-10", "CDDI"])
+    book.save(path)
+    submission = read_submission(path)
+    assert submission.lines["id_participant"].tolist() == ["P-000001", "P-000002"]
+    assert submission.unreadable["heures"].tolist() == [False, False]
+    assert pd.isna(submission.lines["heures"].iloc[1])

@@ -125,7 +125,8 @@ def read_submission(
     tables = [t for t in (find_table(s, g, index) for s, g in grids.items()) if t]
     kind, tables = _choose_kind(path, grids, tables)
     _check_columns(path, kind, tables, several=len(grids) > 1)
-    parts = [_part(table, kind) for table in tables]
+    from_template = TEMPLATE_SHEETS <= set(grids)
+    parts = [_part(table, kind, from_template=from_template) for table in tables]
     count = sum(len(p.rows) for p in parts)
     if count > max_lines:
         raise FileRejected("FICHIER_TROP_VOLUMINEUX", (
@@ -199,7 +200,7 @@ def _check_columns(path: Path, kind: Kind, tables: list[Table], *, several: bool
             f"Il manque {plural} {names} dans {where} « {path.name} »."))
 
 
-def _part(table: Table, kind: Kind) -> _Part:
+def _part(table: Table, kind: Kind, *, from_template: bool = False) -> _Part:
     body = table.body
     cells = body.to_numpy(dtype=object)
     shown = display_cells(cells)
@@ -207,7 +208,8 @@ def _part(table: Table, kind: Kind) -> _Part:
     names = list(table.columns.values())
     total_rows, skipped = _rows_that_are_not_lines(table, cells, shown, mapped)
     if kind is Kind.RELEVE:
-        skipped |= _identity_only(cells, mapped, names)
+        skipped |= _identity_only(cells, mapped, names,
+                                  _PREFILLED if from_template else _IDENTITY_AND_MONTH)
     keep = ~(total_rows | skipped)
     total = None
     if "heures" in names and total_rows.any():
@@ -255,16 +257,21 @@ def _rows_that_are_not_lines(
     return total_rows, subtotal_rows | repeated_header | empty
 
 
-# A pre-filled template (clauses templates) lists the structure's participants with a mission
-# running in the month, with the marché, mission start and contract type of their last line; a
-# row the structure left as pre-filled (who, when, and those carried-over facts) declares no
-# work: it is not a line.
-_NOT_WORK = {"id_participant", "nom", "prenom", "date_naissance", "mois", "code_marche",
-             "date_debut_mission", "type_contrat"}
+# A row with only who and when declares no work: it is not a line. A pre-filled template
+# (`clauses templates`, recognised by its notice and lists sheets) also carries the marché,
+# mission start and contract type of each participant's last line: a row left as pre-filled
+# declares no work either. Anywhere else such a row is a line with its hours missing, which
+# the rules refuse with VALEUR_INVALIDE rather than drop silently.
+TEMPLATE_NOTICE_SHEET, TEMPLATE_LISTS_SHEET = "Mode d'emploi", "Listes"
+TEMPLATE_SHEETS = frozenset({TEMPLATE_NOTICE_SHEET, TEMPLATE_LISTS_SHEET})
+_IDENTITY_AND_MONTH = frozenset({"id_participant", "nom", "prenom", "date_naissance", "mois"})
+_PREFILLED = _IDENTITY_AND_MONTH | {"code_marche", "date_debut_mission", "type_contrat"}
 
 
-def _identity_only(cells: np.ndarray, mapped: list[int], names: list[str]) -> np.ndarray:
-    work = [p for p, n in zip(mapped, names, strict=True) if n not in _NOT_WORK]
+def _identity_only(
+    cells: np.ndarray, mapped: list[int], names: list[str], not_work: frozenset[str]
+) -> np.ndarray:
+    work = [p for p, n in zip(mapped, names, strict=True) if n not in not_work]
     if not work:
         return np.zeros(len(cells), dtype=bool)
     return np.asarray(pd.isna(cells[:, work]).all(axis=1))

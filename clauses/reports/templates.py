@@ -26,6 +26,8 @@ from clauses.atomic import atomic_path
 from clauses.config import Config
 from clauses.periods import deadline_of, french_date, month_end, month_label, month_start
 from clauses.reading.notations import fold_text
+from clauses.reading.submission import TEMPLATE_LISTS_SHEET as LISTS_SHEET
+from clauses.reading.submission import TEMPLATE_NOTICE_SHEET as NOTICE_SHEET
 from clauses.registers.load import Registers
 from clauses.reports.missions import FACTS, KEY, missions
 from clauses.vocabulary import CONTRACT_TYPES
@@ -47,7 +49,7 @@ COLUMNS: dict[str, str | None] = {
     "Poste": None,
 }
 LABELS = list(COLUMNS)
-RELEVE_SHEET, NOTICE_SHEET, LISTS_SHEET = "Relevé", "Mode d'emploi", "Listes"
+RELEVE_SHEET = "Relevé"  # the notice and lists sheets are how the reader recognises a template
 HEADER_ROW = 4  # 0-based: title, period, deadline, blank line, then the header
 SPARE_ROWS = 60  # empty rows below the participants that keep the drop-downs and checks
 # One A4 landscape width at print (issue 16.1): about 155 characters in all.
