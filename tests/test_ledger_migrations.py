@@ -1,13 +1,12 @@
 """Alembic owns the ledger's schema: new ledgers are created by the revisions, ledgers made by the
 pre-Alembic code are adopted with their data, a ledger at the head opens without migrating.
 
-Every test runs on SQLite; on PostgreSQL too when CLAUSES_TEST_POSTGRES_URL is set (a throw-away
-database: every table is dropped before and after each test).
+Every test runs on SQLite and on PostgreSQL (the session's throwaway cluster, or
+CLAUSES_TEST_POSTGRES_URL; emptied before and after each test).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -22,8 +21,8 @@ from alembic.runtime.migration import MigrationContext
 from clauses.errors import ClausesError
 from clauses.ledger import FileRecord, Ledger, migrations
 from clauses.ledger.tables import METADATA
+from tests.postgres_cluster import empty_postgres
 
-POSTGRES_URL = os.environ.get("CLAUSES_TEST_POSTGRES_URL", "")
 HEAD = "0007_exactly_once"
 OLD_TABLES = {"fichiers", "heures", "suivi", "envois"}  # what the pre-Alembic code created
 LEDGER_TABLES = OLD_TABLES | {"editions", "fichiers_mois", "registres", "courriels", "verrous"}
@@ -106,30 +105,16 @@ INSERT INTO schema_version (id, version, applied_at) VALUES (1, 1, '2026-11-05 0
 """
 
 
-def _drop_everything(url: str) -> None:
-    engine = sa.create_engine(url)
-    reflected = sa.MetaData()
-    reflected.reflect(engine)
-    reflected.drop_all(engine)
-    engine.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(not POSTGRES_URL, reason="CLAUSES_TEST_POSTGRES_URL non défini"),
-        ),
-    ]
-)
+@pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'clauses.sqlite'}"
         return
-    _drop_everything(POSTGRES_URL)
-    yield POSTGRES_URL
-    _drop_everything(POSTGRES_URL)
+    # The session's throwaway cluster (tests/conftest.py), or CLAUSES_TEST_POSTGRES_URL.
+    postgres = request.getfixturevalue("postgres_url")
+    empty_postgres(postgres)
+    yield postgres
+    empty_postgres(postgres)
 
 
 def _execute(url: str, script: str) -> None:
