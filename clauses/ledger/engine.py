@@ -6,6 +6,8 @@ event hooks below and is only attached when the URL is a SQLite one.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -80,10 +82,25 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # unlinking only after a checkpoint, would keep files in the inbox across passes and need a
     # list of "done, not yet removed" files; FULL costs one WAL fsync per file, as much as the
     # fsync of its archived copy, measured within noise on bench/ingest.py.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    # Switching a new database to WAL needs it alone for a moment, and SQLite answers « database
+    # is locked » at once instead of calling its busy handler: two processes opening a new
+    # ledger together would fail. Wait for the other one as the busy timeout would.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
