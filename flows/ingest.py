@@ -6,7 +6,10 @@ reference: Prefect walks every task parameter, and walking a national register t
 per file. The spreadsheets are checked in worker processes exactly as the CLI does.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in a module that defines flows: a served flow runs
+# from a copy pickled by value whose parameter model resolves the annotations in the copy's
+# own globals; as strings they named types it lacked (tests/test_flow_parameters.py).
+
 
 from collections.abc import Collection
 from datetime import datetime

@@ -1,6 +1,8 @@
 """Flow `reminders`: structures whose relevé of last month is missing get a reminder (SPEC §9)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` in a module that defines flows: a served flow runs
+# from a copy pickled by value whose parameter model resolves the annotations in the copy's
+# own globals; as strings they named types it lacked (tests/test_flow_parameters.py).
 
 from datetime import datetime
 

@@ -1,6 +1,8 @@
 """Flows `monthly-reports`, `semester-reports`, `annual-report`: write, then send (SPEC §8–§10)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` in a module that defines flows: a served flow runs
+# from a copy pickled by value whose parameter model resolves the annotations in the copy's
+# own globals; as strings they named types it lacked (tests/test_flow_parameters.py).
 
 from datetime import date, datetime
 

@@ -70,9 +70,18 @@ def test_serve_registers_every_deployment_with_its_schedule_in_paris_time(prefec
             time.sleep(1)
             found = _deployments(prefect_server)
             assert process.poll() is None, process.stdout.read().decode()
+        # Scheduled runs are executed by this served process, as in production: the flows load
+        # there from a pickled copy, with their parameter models rebuilt from their annotations.
+        from prefect.deployments import run_deployment
+
+        drop_statement(config, "AI-NIORT", "releve-octobre.xlsx")
+        ingest = run_deployment("ingest-inbox/releve-du-depot", timeout=120, poll_interval=1,
+                                as_subflow=False, parameters={"now": NOW_ISO})
     finally:
         process.terminate()
         process.wait(timeout=30)
+    assert ingest.state.is_completed(), ingest.state.message
+    assert list((config.archive).rglob("*.xlsx")), "the served ingest archived the relevé"
     assert set(found) == {"releve-du-depot", "rapports-mensuels", "tableaux-semestriels",
                           "bilan-annuel", "relances"}
     monthly = found["rapports-mensuels"].schedules[0].schedule
