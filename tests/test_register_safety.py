@@ -114,7 +114,7 @@ def test_a_register_with_a_far_away_cell_is_refused_without_aborting(tmp_path: P
         [sys.executable, "-m", "clauses.cli", "--config", str(config.source), "templates",
          "2026-11"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert done.returncode == 3, done.stderr
-    assert ("déclare une cellule très éloignée (ligne 1\u202f048\u202f576, colonne 16\u202f384)"
+    assert ("(jusqu'à la ligne 1\u202f048\u202f576, colonne 16\u202f384)"
             in done.stderr)
     assert "Traceback" not in done.stderr
 

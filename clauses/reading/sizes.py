@@ -52,14 +52,23 @@ def _mo(size: int) -> str:
     return f"{french_number(round(size / 1024 / 1024, 1))} Mo"
 
 
-def _too_large(name: str, what: str) -> FileRejected:
-    return FileRejected("FICHIER_TROP_VOLUMINEUX", (
-        f"Le fichier « {name} » {what} : enregistrez-le à nouveau en ne gardant que le relevé "
-        "(sans cellules lointaines ni textes démesurés), ou découpez-le en plusieurs fichiers."))
+STATEMENT_ADVICE = ("enregistrez-le à nouveau en ne gardant que le relevé (sans cellules "
+                    "lointaines ni textes démesurés), ou découpez-le en plusieurs fichiers")
+REGISTER_ADVICE = ("supprimez les lignes et colonnes vides en fin de feuille, puis "
+                   "enregistrez-le à nouveau")
+# A register is read once per version (then cached), by the pass itself: a national one is
+# 60 000 participants × 26 columns; far below the 17 billion cells of a stray XFD1048576.
+REGISTER_LIMITS = ReadLimits(max_cells=10_000_000)
 
 
-def check_sizes(path: Path, name: str, limits: ReadLimits) -> None:
-    """Raise FICHIER_TROP_VOLUMINEUX when the xlsx/xlsm/ods at `path` would not fit `limits`."""
+def _too_large(name: str, what: str, advice: str = STATEMENT_ADVICE) -> FileRejected:
+    return FileRejected("FICHIER_TROP_VOLUMINEUX", f"Le fichier « {name} » {what} : {advice}.")
+
+
+def check_sizes(path: Path, name: str, limits: ReadLimits, *,
+                advice: str = STATEMENT_ADVICE) -> None:
+    """Raise FICHIER_TROP_VOLUMINEUX when the xlsx/xlsm/ods at `path` would not fit `limits`;
+    the message ends with `advice` (what the sender should do)."""
     suffix = Path(name).suffix.lower() or Path(path).suffix.lower()
     if suffix not in {".xlsx", ".xlsm", ".ods"}:
         return
@@ -71,15 +80,15 @@ def check_sizes(path: Path, name: str, limits: ReadLimits) -> None:
         for info in archive.infolist():
             part = info.filename
             if part == "xl/sharedStrings.xml":
-                _measure(archive, info, name, limits.max_shared_bytes, "textes")
+                _measure(archive, info, name, limits.max_shared_bytes, "textes", advice)
             elif part.startswith("xl/worksheets/") and part.endswith(".xml"):
-                _sheet_cells(archive, info, name, limits, _XlsxCells())
+                _sheet_cells(archive, info, name, limits, _XlsxCells(), advice)
             elif part == "content.xml":
-                _sheet_cells(archive, info, name, limits, _OdsCells())
+                _sheet_cells(archive, info, name, limits, _OdsCells(), advice)
 
 
 def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
-            limit: int, what: str) -> Iterator[bytes]:
+            limit: int, what: str, advice: str) -> Iterator[bytes]:
     """The part decompressed chunk by chunk, stopping (refused) past `limit` bytes: the size
     the zip declares is not trusted."""
     seen = 0
@@ -89,15 +98,15 @@ def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
                 seen += len(chunk)
                 if seen > limit:
                     raise _too_large(name, f"contient plus de {_mo(limit)} de {what} une fois "
-                                           "décompressé")
+                                           "décompressé", advice)
                 yield chunk
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
         return  # damaged or encrypted part: the reader says it cannot read the file
 
 
 def _measure(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limit: int,
-             what: str) -> None:
-    for _ in _chunks(archive, info, name, limit, what):
+             what: str, advice: str) -> None:
+    for _ in _chunks(archive, info, name, limit, what, advice):
         pass
 
 
@@ -204,21 +213,24 @@ class _OdsCells:
 
 
 def _sheet_cells(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str,
-                 limits: ReadLimits, counter: _XlsxCells | _OdsCells) -> None:
-    _scan(archive, info, name, limits, counter)
+                 limits: ReadLimits, counter: _XlsxCells | _OdsCells, advice: str) -> None:
+    _scan(archive, info, name, limits, counter, advice)
     if counter.cells() > limits.max_cells and (exact := counter.exact()) is not None:
         counter = exact
-        _scan(archive, info, name, limits, counter)
+        _scan(archive, info, name, limits, counter, advice)
     if counter.cells() > limits.max_cells:
+        # Where the farthest cell is, when known: what the sender has to find and delete.
+        far = (f" (jusqu'à la ligne {french_number(counter.rows)}, colonne "
+               f"{french_number(counter.columns)})" if isinstance(counter, _XlsxCells) else "")
         raise _too_large(name, (
-            f"s'étend sur {french_number(counter.cells())} cellules, au-delà de la limite de "
-            f"{french_number(limits.max_cells)}"))
+            f"s'étend sur {french_number(counter.cells())} cellules{far}, au-delà de la limite "
+            f"de {french_number(limits.max_cells)}"), advice)
 
 
 def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: ReadLimits,
-          counter: _XlsxCells | _OdsCells) -> None:
+          counter: _XlsxCells | _OdsCells, advice: str) -> None:
     tail = b""
-    for chunk in _chunks(archive, info, name, limits.max_xml_bytes, "données"):
+    for chunk in _chunks(archive, info, name, limits.max_xml_bytes, "données", advice):
         text = tail + chunk
         cut = text.rfind(b"<", max(0, len(text) - _OVERLAP))
         cut = cut if cut > 0 else len(text)

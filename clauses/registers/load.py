@@ -22,10 +22,10 @@ import xlsxwriter
 from clauses.atomic import atomic_path
 from clauses.errors import FileRejected, RegisterError
 from clauses.reading.cells import Parsed
-from clauses.reading.extent import refuse_far_cells
 from clauses.reading.grids import display_cells, find_table, load_grids
 from clauses.reading.headers import REGISTER_ALIASES, REGISTER_SHEET_ALIASES, alias_index, sheet_key
 from clauses.reading.notations import fold, parse_dates, parse_hours, parse_months, parse_yes_no
+from clauses.reading.sizes import REGISTER_ADVICE, REGISTER_LIMITS, check_sizes
 from clauses.registers.checks import (
     Problem,
     ReadSheet,
@@ -100,7 +100,9 @@ def _load(path: Path, extra_aliases: dict[str, str] | None) -> Registers:
             f"Registre introuvable : {path}. Créez-le avec « clauses init » ou indiquez son "
             "chemin dans config.yaml (chemins.registres).")
     try:
-        refuse_far_cells(path)  # before calamine: a far cell aborts the process (no exception)
+        # Before calamine: a far cell makes it allocate every cell up to it and abort the
+        # process (no exception to catch).
+        check_sizes(path, path.name, REGISTER_LIMITS, advice=REGISTER_ADVICE)
         grids = load_grids(path)
     except FileRejected as error:
         raise RegisterError(f"Registre illisible ({path}) : {error.message}") from error
