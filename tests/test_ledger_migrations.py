@@ -23,7 +23,7 @@ from clauses.ledger import FileRecord, Ledger, migrations
 from clauses.ledger.tables import METADATA
 from tests.postgres_cluster import empty_postgres
 
-HEAD = "0007_exactly_once"
+HEAD = "0008_participant_month"
 OLD_TABLES = {"fichiers", "heures", "suivi", "envois"}  # what the pre-Alembic code created
 LEDGER_TABLES = OLD_TABLES | {"editions", "fichiers_mois", "registres", "courriels", "verrous"}
 

@@ -9,6 +9,7 @@ float, flags as bool, text as `str`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -184,8 +185,19 @@ def to_frame(rows: Sequence[sa.Row[Any] | tuple[Any, ...]], table: sa.Table, nam
              zone: ZoneInfo | str = DEFAULT_ZONE) -> pd.DataFrame:
     """A frame of `names` (columns of `table`) with the dtypes reports expect, even when empty;
     instants as the wall-clock time of the workspace's `zone` (see `shown`)."""
+    if not rows:
+        # Typing two dozen empty columns costs ≈ 10 ms, and the ingest asks several times per
+        # file for lines that are usually not there (replaced months, other structures).
+        return _empty_frame(table, tuple(names), zone).copy()
     frame = pd.DataFrame.from_records([tuple(row) for row in rows], columns=list(names), coerce_float=False)
     return pd.DataFrame(
         {name: _typed(frame[name].astype(object), table.c[name].type, zone) for name in names},
         index=pd.RangeIndex(len(frame)),
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _empty_frame(table: sa.Table, names: tuple[str, ...], zone: ZoneInfo | str) -> pd.DataFrame:
+    frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
+    return pd.DataFrame({name: _typed(frame[name], table.c[name].type, zone) for name in names},
+                        index=pd.RangeIndex(0))

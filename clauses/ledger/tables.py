@@ -146,6 +146,8 @@ heures = sa.Table(
     # The two questions every report asks: one structure's month, and everything up to a month.
     sa.Index("ix_heures_structure_mois_actif", "code_structure", "mois", "actif"),
     sa.Index("ix_heures_mois_actif", "mois", "actif"),
+    # What other structures declared for a relevé's participants (SPEC §6), asked per file.
+    sa.Index("ix_heures_participant_mois", "id_participant", "mois"),
 )
 
 # One row per received relevé and month it holds lines of (SPEC §6, §7). Lateness, counts and
