@@ -27,6 +27,7 @@ from clauses.errors import PassInProgress
 from clauses.ingest.inbox_pass import (
     FileResult,
     IngestRun,
+    batch_codes,
     commit_checked,
     in_batch,
     run_pass,
@@ -79,10 +80,11 @@ def ingest_inbox_flow(
     if lots > 1 and structures is None:
         return _dispatch(config, config_path, now, lots)
     try:
-        run = IngestRun.open(config, now)
+        run = IngestRun.open(config, now, structures)
     except PassInProgress as busy:
-        # Another pass (CLI or flow, any machine) holds the workspace: this run ends visibly
-        # skipped (state « Ignorée »), having touched nothing.
+        # Another pass (CLI or flow, any machine) holds the workspace or one of this batch's
+        # structures: this run ends visibly skipped (state « Ignorée »), having touched nothing;
+        # its files wait in the inbox for the next pass.
         logger.warning("%s", busy)
         return Completed(name="Ignorée", message=str(busy), data=([], []))  # type: ignore[return-value]
     try:
@@ -132,7 +134,9 @@ def _dispatch(config: Config, config_path: str, now: datetime | None,
     go to one batch, so its relevés are still recorded in the order they were dropped."""
     candidates, waiting = scan_inbox(config.inbox, now=now_or(now, config.zone),
                                      stable_seconds=config.depot.delai_stabilite_secondes)
-    groups = batches({c.structure for c in candidates}, lots)
+    # By register code as the pass matches folders (`ai-niort` is AI-NIORT): one structure's
+    # folders always go to one batch, which holds that structure's lock.
+    groups = batches(batch_codes(c.structure for c in candidates), lots)
     if groups:
         stamp = None if now is None else now.isoformat()
         run_lots(BATCH_DEPLOYMENT, [{"config_path": config_path, "now": stamp,

@@ -159,7 +159,9 @@ def test_a_second_ingest_while_one_runs_exits_5_with_the_holder(tmp_path: Path) 
         (reply,) = _finish([_start(config, "ingest")])
     code, stdout, stderr = reply
     assert code == 5, stdout + stderr
-    assert stderr.startswith(f"Erreur : Une relève est déjà en cours depuis {datetime.now():%H}")
+    # Shown in the workspace's time zone (stored in UTC).
+    assert stderr.startswith("Erreur : Une relève est déjà en cours depuis "
+                             f"{datetime.now(config.zone):%H}")
     assert f"({socket.gethostname()}, pid {os.getpid()})" in stderr
     assert "Traceback" not in stderr
 

@@ -18,7 +18,7 @@ import hashlib
 import os
 import pickle
 import traceback
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,7 +51,13 @@ from clauses.ingest.one_file import (
     statement_report,
     tracking_report,
 )
-from clauses.ledger import AlreadyRecorded, FileRecord, Ledger
+from clauses.ledger import (
+    AlreadyRecorded,
+    ElsewhereChanged,
+    FileRecord,
+    JudgedElsewhere,
+    Ledger,
+)
 from clauses.periods import add_months
 from clauses.reading.notations import fold_code, french_number
 from clauses.reading.sizes import ReadLimits
@@ -63,8 +69,8 @@ from clauses.workspace.archive import archive_file, remove_from_inbox
 from clauses.workspace.folders import ensure_writable
 from clauses.workspace.inbox import Candidate, scan_inbox
 
-__all__ = ["WAITING", "FileResult", "IngestRun", "failed_result", "ingest_candidate",
-           "ingest_inbox", "open_guard", "run_pass"]
+__all__ = ["WAITING", "FileResult", "IngestRun", "batch_codes", "failed_result",
+           "ingest_candidate", "ingest_inbox", "open_guard", "run_pass"]
 
 # Status of a file left in the inbox because it changed while being read (not a FileRecord
 # status: nothing is recorded).
@@ -89,12 +95,17 @@ class IngestRun:
     guard: GuardedPool | None = None  # the worker of `ingest_candidate`, one file at a time
 
     @classmethod
-    def open(cls, config: Config, now: datetime | None = None) -> IngestRun:
+    def open(cls, config: Config, now: datetime | None = None,
+             structures: Collection[str] | None = None) -> IngestRun:
+        """A pass over the whole inbox, or over `structures`' folders only (one batch)."""
         ensure_writable(config.inbox, config.archive, config.quarantine, config.outbox / "controles")
         registers, index = register_context(config)
         run = cls(config, registers, Ledger.from_config(config), now_or(now, config.zone), index)
         try:
-            run.ledger.lock_pass()  # one pass per workspace, CLI or flow, on any machine
+            # One pass at a time per structure, CLI or flow, on any machine: a batch holds
+            # only its structures, so batches of other structures run beside it (issue 14.2).
+            run.ledger.lock_pass(structures=None if structures is None
+                                 else batch_codes(structures))
             run.reevaluated = reevaluate_received_lines(run)
             run.untold = run.ledger.reevaluations_untold()
         except BaseException:
@@ -290,15 +301,13 @@ def receive(run: IngestRun, candidate: Candidate) -> Received | Checked | FileRe
     return received
 
 
-def _across_structures(run: IngestRun, checked: Checked) -> Checked:
-    """A relevé judged with what other structures already declared for its participants and
-    months (SPEC §6), looked up in one query now that every earlier file is recorded."""
+def _judged_with_nothing_elsewhere(checked: Checked) -> JudgedElsewhere | None:
+    """What a relevé's cross-structure rules (SPEC §6) were judged with as checked: no other
+    structure's line. None when it declares no participant (nothing to judge across)."""
     participants, months = participant_months(checked)
     if not participants:
-        return checked
-    elsewhere = run.ledger.declared_elsewhere(checked.received.candidate.structure,
-                                              participants, months)
-    return across_structures(run.context, checked, elsewhere)
+        return None
+    return JudgedElsewhere(frozenset(participants), frozenset(months))
 
 
 def _replacing(run: IngestRun, checked: Checked) -> pd.DataFrame | None:
@@ -340,17 +349,46 @@ def _disagreeing(run: IngestRun, checked: Checked) -> None:
                                                         checked.raw, gaps)
 
 
-def commit(run: IngestRun, checked: Checked) -> FileResult:
-    """Record a checked file in the ledger (one transaction), then take it out of the inbox."""
-    checked = _across_structures(run, checked)
+# How many times a file is judged again because other structures' lines for its participants
+# changed while it was being recorded (another batch recording at the same moment).
+JUDGING_ATTEMPTS = 5
+
+
+def _record_judged(run: IngestRun, checked: Checked, elsewhere: JudgedElsewhere | None) -> FileResult:
+    """One attempt at recording a file judged with `elsewhere` (raises `ElsewhereChanged`)."""
     result = checked.result
-    received = checked.received
     _disagreeing(run, checked)
     months = _replacing(run, checked)
+    run.ledger.record_file(_record(run, checked.received, result, result.statut),
+                           hours=checked.hours, tracking=checked.tracking, months=months,
+                           revised=checked.revised, elsewhere=elsewhere)
+    return result
+
+
+def commit(run: IngestRun, checked: Checked) -> FileResult:
+    """Record a checked file in the ledger (one transaction), then take it out of the inbox.
+
+    What other structures declared for its participants and months (SPEC §6) is read inside
+    the recording transaction, under the ledger's write lock, so that batches recording in
+    parallel never miss each other's lines (issue 14.2). Usually there is none and the file is
+    recorded as checked; otherwise it is judged again with those lines, outside the lock, and
+    recorded if they have not changed meanwhile."""
+    received = checked.received
+    judged, elsewhere = checked, _judged_with_nothing_elsewhere(checked)
     try:
-        run.ledger.record_file(_record(run, received, result, result.statut),
-                               hours=checked.hours, tracking=checked.tracking, months=months,
-                               revised=checked.revised)
+        for _ in range(JUDGING_ATTEMPTS):
+            try:
+                result = _record_judged(run, judged, elsewhere)
+                break
+            except ElsewhereChanged as changed:
+                assert elsewhere is not None  # only raised for a file judged across structures
+                judged = across_structures(run.context, checked, changed.lines,
+                                           rewrite=judged is not checked)
+                elsewhere = dataclasses.replace(
+                    elsewhere, ids=frozenset(int(i) for i in changed.lines["id"]))
+        else:
+            raise RuntimeError("les lignes des autres structures pour les mêmes participants "
+                               f"ont changé {JUDGING_ATTEMPTS} fois pendant l'enregistrement")
     except AlreadyRecorded:
         # Another pass counted these bytes meanwhile (the ledger asks inside its transaction):
         # logged as a re-send, nothing counted twice.
@@ -520,24 +558,32 @@ def without_waiting(candidates: list[Candidate], results: list[FileResult],
     return [r for r in results if r.statut != WAITING], waiting
 
 
+def batch_codes(structures: Iterable[str]) -> set[str]:
+    """The structures of a batch as drop folders are matched to the register (`ai-niort` is
+    AI-NIORT): what batches are split by, and locked by."""
+    return {fold_code(structure) for structure in structures}
+
+
 def in_batch(candidates: list[Candidate], structures: Collection[str] | None) -> list[Candidate]:
     """The files of these structures only (all when None): a batch of structures is ingested by
     one run, so several runs on several machines never touch the same structure's files."""
     if structures is None:
         return candidates
-    wanted = set(structures)
-    return [candidate for candidate in candidates if candidate.structure in wanted]
+    wanted = batch_codes(structures)
+    return [candidate for candidate in candidates if fold_code(candidate.structure) in wanted]
 
 
 def ingest_inbox(
-    config: Config, *, now: datetime | None = None
+    config: Config, *, now: datetime | None = None, structures: Collection[str] | None = None
 ) -> tuple[list[FileResult], list[Path]]:
-    """One pass over the inbox without Prefect: the results and the files left waiting."""
-    run = IngestRun.open(config, now)
+    """One pass over the inbox without Prefect (only `structures`' folders when given: one
+    batch): the results and the files left waiting."""
+    run = IngestRun.open(config, now, structures)
     try:
         candidates, waiting = scan_inbox(
             config.inbox, now=run.now, stable_seconds=config.depot.delai_stabilite_secondes
         )
+        candidates = in_batch(candidates, structures)
         return without_waiting(candidates, run_pass(run, candidates), waiting)
     finally:
         run.close()

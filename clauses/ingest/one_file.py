@@ -228,12 +228,14 @@ def participant_months(checked: Checked) -> tuple[set[str], set[str]]:
 
 
 def across_structures(context: CheckContext, checked: Checked,
-                      elsewhere: pd.DataFrame) -> Checked:
+                      elsewhere: pd.DataFrame, *, rewrite: bool = False) -> Checked:
     """A relevé checked again with what other structures declared for its participants and
     months (SPEC §6: HEURES_HORS_LIMITES on the participant's month, DOUBLE_DECLARATION on
     both lines), its control report rewritten; the other structures' lines it also declares
-    come back in `revised`. Runs at commit time, in drop order, with the ledger's answer."""
-    if elsewhere.empty or checked.submission is None:
+    come back in `revised`. Runs at commit time, in drop order, with the ledger's answer.
+    `rewrite`: its control report was already rewritten with other lines, rewrite it even when
+    nothing is declared elsewhere any more."""
+    if (elsewhere.empty and not rewrite) or checked.submission is None:
         return checked
     again = _hour_statement(context, checked.received, checked.submission, elsewhere)
     if again.hours is None:  # a relevé's check always has its lines; for the type checker

@@ -9,6 +9,6 @@ the send log, in one SQLAlchemy database (SQLite in `state/` by default, Postgre
 """
 
 from clauses.ledger.rows import FileRecord
-from clauses.ledger.store import AlreadyRecorded, Ledger
+from clauses.ledger.store import AlreadyRecorded, ElsewhereChanged, JudgedElsewhere, Ledger
 
-__all__ = ["AlreadyRecorded", "FileRecord", "Ledger"]
+__all__ = ["AlreadyRecorded", "ElsewhereChanged", "FileRecord", "JudgedElsewhere", "Ledger"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -79,6 +80,26 @@ _MONTH = re.compile(MONTH_PATTERN)
 
 class AlreadyRecorded(Exception):
     """These bytes were recorded as processed by another pass meanwhile: nothing was written."""
+
+
+@dataclass(frozen=True)
+class JudgedElsewhere:
+    """What a relevé was judged with across structures (SPEC §6): the other structures' current
+    counted lines (`ids`) for its participants and months. `record_file` checks it is still
+    what they declare, under the ledger's write lock (issue 14.2: batches record in parallel)."""
+
+    participants: frozenset[str]
+    months: frozenset[str]
+    ids: frozenset[int] = frozenset()
+
+
+class ElsewhereChanged(Exception):
+    """Another structure's lines for the file's participants and months changed since the file
+    was judged: nothing was written; `lines` is what they declare now (`declared_elsewhere`)."""
+
+    def __init__(self, lines: pd.DataFrame) -> None:
+        super().__init__("les déclarations des autres structures ont changé")
+        self.lines = lines
 
 
 _PROCESSED_QUERY = sa.select(fichiers.c.id).where(
@@ -175,10 +196,12 @@ class Ledger:
             self._locks.clear()
             self._engine.dispose()
 
-    def lock_pass(self, name: str = passlock.INGEST) -> None:
-        """Hold the workspace's pass lock until `close()`, or raise `PassInProgress` naming the
-        run that holds it (on any machine: the lock lives in this database)."""
-        self._locks.append(passlock.acquire(self._engine, name))
+    def lock_pass(self, name: str = passlock.INGEST,
+                  structures: Collection[str] | None = None) -> None:
+        """Hold the workspace's pass lock (only `structures`' part of it for a batch) until
+        `close()`, or raise `PassInProgress` naming the run that holds it (on any machine: the
+        lock lives in this database)."""
+        self._locks.append(passlock.acquire(self._engine, name, structures, self.zone))
 
     def __enter__(self) -> Ledger:
         return self
@@ -217,6 +240,7 @@ class Ledger:
         tracking: pd.DataFrame | None = None,
         months: pd.DataFrame | None = None,
         revised: pd.DataFrame | None = None,
+        elsewhere: JudgedElsewhere | None = None,
     ) -> None:
         """Record a file and its lines in one transaction (all or nothing).
 
@@ -230,6 +254,8 @@ class Ledger:
         `explications`, `cause`): another structure's line it also declares
         (DOUBLE_DECLARATION, clauses/checking/elsewhere.py); each gets a new version, the old
         one kept inactive (SPEC §7: nothing is deleted).
+        `elsewhere`: what the lines were judged with across structures; when other structures'
+        lines changed since, nothing is written and `ElsewhereChanged` says what they are now.
         """
         has_lines = any(frame is not None and len(frame) for frame in (hours, tracking))
         if has_lines and record.statut != PROCESSED:
@@ -246,7 +272,8 @@ class Ledger:
         else:
             replaced = sorted({row["mois"] for row in hour_rows if row["mois"] is not None})
         try:
-            self._record_file(record, hour_rows, tracking_rows, month_rows, replaced, revised)
+            self._record_file(record, hour_rows, tracking_rows, month_rows, replaced, revised,
+                              elsewhere)
         except sa.exc.IntegrityError as exc:
             if record.statut == PROCESSED and self.is_known_file(record.sha256):
                 raise AlreadyRecorded(record.sha256) from exc  # lost a race on the unique index
@@ -254,7 +281,8 @@ class Ledger:
 
     def _record_file(self, record: FileRecord, hour_rows: list[dict[str, Any]],
                      tracking_rows: list[dict[str, Any]], month_rows: list[dict[str, Any]],
-                     replaced: list[str], revised: pd.DataFrame | None) -> None:
+                     replaced: list[str], revised: pd.DataFrame | None,
+                     elsewhere: JudgedElsewhere | None = None) -> None:
         with writing(self._engine) as connection:
             _one_writer_at_a_time(connection)
             # "Already received?" is asked again inside the recording transaction: another pass
@@ -262,6 +290,13 @@ class Ledger:
             if record.statut == PROCESSED and connection.execute(
                     _PROCESSED_QUERY, {"sha": record.sha256}).first() is not None:
                 raise AlreadyRecorded(record.sha256)
+            if elsewhere is not None:
+                # Read under the write lock: no other file is recorded between this read and
+                # this file's lines, so two batches never miss each other's (SPEC §6).
+                now = self.declared_elsewhere(record.code_structure, elsewhere.participants,
+                                              elsewhere.months, connection=connection)
+                if set(now["id"].astype(int)) != elsewhere.ids:
+                    raise ElsewhereChanged(now)
             # Values as parameters, not in the statement: one cached compiled INSERT for all files.
             file_id = _inserted_id(connection.execute(fichiers.insert(), record.as_row(self.zone)))
             if month_rows:
@@ -440,10 +475,12 @@ class Ledger:
             connection.execute(heures.insert(), rows)
 
     def declared_elsewhere(self, code_structure: str, participants: Collection[str],
-                           months: Collection[str]) -> pd.DataFrame:
+                           months: Collection[str], *,
+                           connection: sa.Connection | None = None) -> pd.DataFrame:
         """The current counted lines other structures declared for these participants and
         months (SPEC §6: a participant's month is judged across structures), in one query:
-        `clauses.checking.elsewhere.ELSEWHERE_COLUMNS`."""
+        `clauses.checking.elsewhere.ELSEWHERE_COLUMNS`; inside `connection`'s transaction
+        when given."""
         participants, months = sorted(set(participants)), sorted(set(months))
         names = ("id", "code_structure", "id_participant", "code_marche", "mois", "heures",
                  "statut", "motifs", "explications")
@@ -458,6 +495,8 @@ class Ledger:
                    heures.c.mois.in_([_checked_month(m) for m in months]))
             .order_by(heures.c.id)
         )
+        if connection is not None:
+            return to_frame(connection.execute(query).all(), heures, names, self.zone)
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
         return to_frame(rows, heures, names, self.zone)
