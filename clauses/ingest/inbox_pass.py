@@ -14,6 +14,7 @@ their lookups) stays in this process, cached per register file, and is never a t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import pickle
@@ -129,8 +130,12 @@ class IngestRun:
     def registered_structure(self, folder: str) -> str | None:
         """The register's `code_structure` a drop folder stands for: `ai-niort` is AI-NIORT
         (case, accents and spaces ignored, as the rules compare codes); None when unknown."""
-        codes = {fold_code(code): code for code in self.known_structures}
-        return codes.get(fold_code(folder)) if folder else None
+        return self._folded_structures.get(fold_code(folder)) if folder else None
+
+    @functools.cached_property
+    def _folded_structures(self) -> dict[str, str]:
+        # Once per pass, not once per file: 370 codes folded for each of 370 files was 4 ms each.
+        return {fold_code(code): code for code in self.known_structures}
 
 
 # The registers and their lookups, per register file version: a national register (60 000

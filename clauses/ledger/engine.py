@@ -129,3 +129,24 @@ def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
         connection.execution_options(**{_WRITE: True})
         with connection.begin():
             yield connection
+
+
+def insert_many(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys) in one DBAPI executemany. Each column's values go
+    through its type's bind processor, as SQLAlchemy's own insert would do, but a column at a
+    time: SQLAlchemy builds and processes every row's parameters one by one, which cost more than
+    the database itself (12 ms for a relevé of 162 lines, the largest cost of recording it)."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    names = list(rows[0])
+    values: list[list[Any]] = []
+    for name in names:
+        column = [row[name] for row in rows]
+        process = table.c[name].type.bind_processor(dialect)
+        values.append(column if process is None else [process(value) for value in column])
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    statement = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+                 f"VALUES ({', '.join([marker] * len(names))})")
+    connection.exec_driver_sql(statement, list(zip(*values, strict=True)))

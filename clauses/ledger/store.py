@@ -24,7 +24,7 @@ from clauses.clock import DEFAULT_ZONE, zone_of
 from clauses.config import Config
 from clauses.errors import WorkspaceError
 from clauses.ledger import passlock, sendlog
-from clauses.ledger.engine import create_ledger_engine, lock, unreachable, writing
+from clauses.ledger.engine import create_ledger_engine, insert_many, lock, unreachable, writing
 from clauses.ledger.migrations import current_revision, upgrade
 from clauses.ledger.rows import FILE_COLUMNS, FileRecord, instant, shown, to_frame, to_rows
 from clauses.ledger.tables import (
@@ -369,8 +369,8 @@ class Ledger:
     def _insert(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], file_id: int) -> None:
         for row in rows:
             row["fichier_id"] = file_id
-        # A list of dicts → one DBAPI executemany (psycopg pipelines it): no round trip per line.
-        connection.execute(table.insert(), rows)
+        # One DBAPI executemany (psycopg pipelines it): no round trip per line.
+        insert_many(connection, table, rows)
 
     def files(self, *, month: str | None = None,
               sha256s: Collection[str] | None = None) -> pd.DataFrame:
