@@ -139,7 +139,12 @@ def publish_ingest_artifacts(results: list[FileResult], waiting: list[Path],
 def publish_month_reviews(config: Config, results: list[FileResult], now) -> list[str]:
     """`a-examiner-<M>` for each month the pass touched: the month's open points, cumulated
     from the ledger (an artifact key keeps its history; the newest version is the page)."""
-    reviews = month_reviews(config, months_of(results, now), now)
+    return publish_reviews(config, months_of(results, now), now)
+
+
+def publish_reviews(config: Config, months: list[str], now) -> list[str]:
+    """`a-examiner-<M>` for each of `months`, from the ledger."""
+    reviews = month_reviews(config, months, now)
     for month, markdown in reviews.items():
         create_markdown_artifact(
             key=f"a-examiner-{month}", markdown=markdown,

@@ -21,7 +21,8 @@ from prefect.runtime import flow_run
 from prefect.states import Completed
 
 from clauses.app.jobs import send_control_reports, summarise_ingest
-from clauses.clock import now_or
+from clauses.app.review import months_received_since
+from clauses.clock import as_shown, now_or
 from clauses.config import Config, load_config
 from clauses.errors import PassInProgress
 from clauses.ingest.inbox_pass import (
@@ -35,7 +36,12 @@ from clauses.ingest.inbox_pass import (
 )
 from clauses.ingest.one_file import Checked, Received
 from clauses.workspace.inbox import scan_inbox
-from flows.artifacts import publish_ingest_artifacts, publish_month_reviews, rename_flow_run
+from flows.artifacts import (
+    publish_ingest_artifacts,
+    publish_month_reviews,
+    publish_reviews,
+    rename_flow_run,
+)
 from flows.clock import run_clock
 from flows.lots import run_lots
 
@@ -138,7 +144,15 @@ def _dispatch(config: Config, config_path: str, now: datetime | None,
     # folders always go to one batch, which holds that structure's lock.
     groups = batches(batch_codes(c.structure for c in candidates), lots)
     if groups:
+        started = now_or(now, config.zone)
         stamp = None if now is None else now.isoformat()
         run_lots(BATCH_DEPLOYMENT, [{"config_path": config_path, "now": stamp,
                                      "structures": group} for group in groups])
+        # Each batch published its months' pages as it ended, maybe before the other batch
+        # recorded its files: the page of each month is published again once all are in.
+        months = months_received_since(config, as_shown(started))
+        reviewed = publish_reviews(config, months, started)
+        if reviewed:
+            get_run_logger().info("À examiner, mois par mois : %s.",
+                                  ", ".join(f"a-examiner-{m}" for m in reviewed))
     return [], waiting

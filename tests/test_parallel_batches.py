@@ -17,6 +17,7 @@ import pytest
 import yaml
 from workspace_factory import drop_statement, make_workspace, register_frames, write_registers
 
+from clauses.app.review import months_received_since
 from clauses.config import Config, load_config
 from clauses.errors import PassInProgress
 from clauses.ingest import ingest_inbox
@@ -179,3 +180,12 @@ def test_a_relevé_checked_while_another_batch_records_is_judged_with_its_lines(
     assert (lines.loc["AI-NIORT", "statut"], lines.loc["AI-NIORT", "motifs"]) == (
         "acceptée avec alerte", "DOUBLE_DECLARATION")
     assert result.rejetees == 1
+
+
+def test_the_months_a_split_pass_recorded_are_read_back_for_the_review_pages(
+        config: Config) -> None:
+    _drop_month(config)
+    ingest_inbox(config, now=NOW, structures=["AI-NIORT"])
+    ingest_inbox(config, now=NOW, structures=["ETTI-SUD"])
+    assert months_received_since(config, NOW) == ["2026-10"]
+    assert months_received_since(config, NOW + timedelta(seconds=1)) == []

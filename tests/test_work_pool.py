@@ -111,8 +111,13 @@ def test_two_workers_ingest_and_report_each_file_and_report_once(pool):
                    rows=[("P003", "M-002", "16/10/2026", "", "20", "CDD")])
     started = time.monotonic()
 
-    # One pass (the pass lock covers the whole workspace, so prefect.yaml does not split it).
+    # prefect.yaml splits the pass into two batches of structures (`lots: 2`), one per worker;
+    # each batch locks only its structures, so neither is « Ignorée ».
     _run("ingest-inbox/releve-du-depot", now=NOW_ISO)
+    ingests = _batch_runs("releve-par-lot")
+    assert len(ingests) == 2, ingests
+    assert all(run.state.is_completed() and run.state.name == "Completed" for run in ingests), [
+        run.state for run in ingests]
     files = _rows(config.database_url, "SELECT code_structure, statut FROM fichiers")
     assert sorted(files) == [("AI-NIORT", "traité"), ("ETTI-SUD", "traité")]
     assert not [p for p in config.inbox.rglob("*") if p.is_file()]

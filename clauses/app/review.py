@@ -43,6 +43,15 @@ def _month_of_file(row: pd.Series) -> str:
     return previous_month(pd.Timestamp(row["recu_le"]).date())
 
 
+def months_received_since(config: Config, since: datetime) -> list[str]:
+    """The months of the files recorded at or after `since` (the workspace's wall-clock time):
+    what the batch runs of a split pass touched (flows/ingest.py), read back from the ledger."""
+    with Ledger.from_config(config) as ledger:
+        files = ledger.files_by_month()
+    recent = files[files["recu_le"] >= pd.Timestamp(since)]
+    return sorted({_month_of_file(row) for _, row in recent.iterrows()})
+
+
 def _day(moment) -> str:
     return f"{pd.Timestamp(moment):%d/%m/%Y à %H:%M}"
 
