@@ -250,6 +250,7 @@ def breakdowns(figures: MonthFigures, structures: pd.DataFrame, by: str,
            else missions.contract_types(lines, tracking).fillna("non précisé"))
     table = lines.assign(_key=key.astype(str)).groupby([by, "_key"]).agg(
         month=("_month", "sum"), total=("heures", "sum"))
+    table[["month", "total"]] = round_hours(table[["month", "total"]].to_numpy())
     table = table.rename_axis([by, label]).reset_index().rename(
         columns={"month": "Heures du mois", "total": "Heures cumulées"})
     table = table.sort_values([by, label], ignore_index=True)
@@ -283,6 +284,7 @@ def participant_tables(figures: MonthFigures, participants: pd.DataFrame,
                        .assign(heures=0.0, _month=0.0)], ignore_index=True)
     lines = lines.assign(_structure=_structure_names(lines, structures).astype(str))
     grouped = lines.groupby(keys).agg(month=("_month", "sum"), total=("heures", "sum"))
+    grouped[["month", "total"]] = round_hours(grouped[["month", "total"]].to_numpy())
     grouped["structure"] = _joined(lines, keys, "_structure")
     grouped = grouped.join(dated)
     grouped = grouped[(grouped["month"] > 0) | grouped["running"].fillna(False).astype(bool)]
