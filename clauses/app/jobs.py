@@ -51,14 +51,19 @@ from clauses.periods import (
     month_label,
     parse_month,
     parse_semester,
+    period_months,
     previous_month,
+    semester_code,
 )
 from clauses.reading.notations import french_hours, french_number
 from clauses.registers.load import Registers
 from clauses.reports.annual.writer import write_annual_report
 from clauses.reports.editions import Editions
+from clauses.reports.monthly import history
+from clauses.reports.monthly.arrivals import received_since
 from clauses.reports.monthly.deposits import LATE, MISSING, ON_TIME, deposit_followup
-from clauses.reports.monthly.writer import write_monthly_reports
+from clauses.reports.monthly.writer import late_since, write_monthly_reports
+from clauses.reports.semester import LINE_COLUMNS as SEMESTER_COLUMNS
 from clauses.reports.semester import write_semester_reports
 from clauses.reports.templates import write_templates
 
@@ -204,14 +209,6 @@ def _open(config: Config):
     return register_context(config)[0], Ledger.from_config(config)
 
 
-# What the monthly reports read of each line up to M (a year of a national network is 720 000
-# lines): not the per-line texts (explications, motifs, poste, decision) nor where the line was
-# in its file. A report that comes to need one of them adds it here.
-MONTHLY_HOUR_COLUMNS = ("sha256", "code_structure", "id_participant", "code_marche", "mois",
-                        "heures", "date_debut_mission", "date_fin_mission", "type_contrat",
-                        "entreprise", "statut", "en_retard", "recu_le", "actif")
-
-
 def _send(config: Config, ledger, messages, now: datetime, report: JobReport,
           resend=None) -> None:
     results = send_messages(messages, config=config, ledger=ledger, now=now, resend=resend)
@@ -257,9 +254,12 @@ def run_monthly(config: Config, month: str, *, now: datetime | None = None,
     report = JobReport()
     try:
         editions = _editions(config, ledger)
+        files = ledger.files_by_month()
+        # M's lines, and sums of the months before: not every line since the beginning.
+        late = received_since(files, late_since(config, editions, month, now))
+        past = history.from_ledger(ledger, month, registers.markets, late)
         written = write_monthly_reports(
-            config, registers, ledger.hours(until_month=month, columns=MONTHLY_HOUR_COLUMNS),
-            ledger.files_by_month(), month,
+            config, registers, past, files, month,
             generated_at=now, tracking=ledger.tracking(), editions=editions,
             recipients=None if lot is None else (lambda code: in_lot(code, lot, lots)),
         )
@@ -283,12 +283,17 @@ def run_semester(config: Config, period: str, *, provisoire: bool = False,
     report = JobReport()
     try:
         editions = _editions(config, ledger)
-        # Nothing after the half-year counts in its tables (cumulated hours stop at its end).
+        # The half-year's lines, and each participant's hours up to its end summed by the
+        # database: nothing after it counts, and nothing before it is read line by line.
         last = parse_semester(period)[1]
+        totals = ledger.hour_sums(["id_participant"], until_month=last).dropna(
+            subset=["id_participant"])
         written = write_semester_reports(
-            config, registers, ledger.hours(until_month=last), ledger.tracking(), period,
-            generated_at=now,
+            config, registers,
+            ledger.hours(months=period_months(semester_code(period)), columns=SEMESTER_COLUMNS),
+            ledger.tracking(), period, generated_at=now,
             today=now.date(), provisoire=provisoire, editions=editions, files=ledger.files(),
+            cumulated=totals.set_index("id_participant")["heures"],
         )
         ledger.record_editions(editions.new)
         report.written += written
@@ -312,11 +317,13 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
     try:
         editions = _editions(config, ledger)
         last = f"{int(year):04d}-12"  # the years after Y never count in its bilan
+        # Read once: the counted lines are the others less the rejected ones (SPEC §6).
+        every = ledger.hours(until_month=last, counted_only=False)
         path = write_annual_report(
-            config, registers, ledger.hours(until_month=last), ledger.tracking(), year,
-            generated_at=now, today=now.date(), provisoire=provisoire, editions=editions,
-            files=ledger.files_by_month(),
-            all_hours=ledger.hours(until_month=last, counted_only=False),
+            config, registers, every[every["statut"] != "rejetée"].reset_index(drop=True),
+            ledger.tracking(), year, generated_at=now, today=now.date(),
+            provisoire=provisoire, editions=editions, files=ledger.files_by_month(),
+            all_hours=every,
         )
         ledger.record_editions(editions.new)
         report.written.append(path)

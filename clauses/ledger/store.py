@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from clauses.clock import DEFAULT_ZONE, zone_of
 from clauses.config import Config
 from clauses.errors import WorkspaceError
-from clauses.ledger import passlock, sendlog
+from clauses.ledger import passlock, sendlog, sums
 from clauses.ledger.engine import create_ledger_engine, insert_many, lock, unreachable, writing
 from clauses.ledger.migrations import current_revision, upgrade
 from clauses.ledger.rows import FILE_COLUMNS, FileRecord, instant, shown, to_frame, to_rows
@@ -449,6 +449,56 @@ class Ledger:
         if counted_only:
             query = query.where(heures.c.statut != REJECTED)
         return self._frame(query, heures, names)
+
+    # --- sums for the reports (issue 14.4: a report reads its period, and sums of the rest) ---
+
+    def hour_sums(self, by: Sequence[str], *, until_month: str | None = None,
+                  before_month: str | None = None, from_month: str | None = None,
+                  balances: Mapping[str, str] | None = None,
+                  positive_only: bool = False) -> pd.DataFrame:
+        """Current counted hours summed in the database per `by` (columns of HOUR_COLUMNS):
+        `by` then `heures`, one row per distinct `by` (a missing value is a group too), ordered
+        by `by`; of months up to `until_month`, before `before_month`, from `from_month`;
+        without the lines an opening balance holds (`balances`: marché → month of its
+        `reprise_au`); only lines with hours above 0 when `positive_only`."""
+        conditions = sums.counted(
+            until_month=until_month and _checked_month(until_month),
+            before_month=before_month and _checked_month(before_month),
+            from_month=from_month and _checked_month(from_month))
+        conditions += sums.after_balances(balances or {})
+        query = sums.summed(by, conditions, positive_only=positive_only)
+        return self._frame(query, heures, (*by, "heures"))
+
+    def latest_hours(self, key: Sequence[str], columns: Sequence[str], *,
+                     before_month: str | None = None,
+                     balances: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """Per `key` of current counted lines (none of it missing), its latest line's `key` and
+        `columns` (see `clauses.ledger.sums.latest`), of the months before `before_month`,
+        without the lines an opening balance holds."""
+        conditions = sums.counted(before_month=before_month and _checked_month(before_month))
+        conditions += sums.after_balances(balances or {})
+        names = (*key, *(c for c in columns if c not in key))
+        return self._frame(sums.latest(key, names, conditions), heures, names)
+
+    def hours_of_files(self, sha256s: Collection[str], *, until_month: str | None = None,
+                       late_only: bool = False,
+                       columns: Collection[str] | None = None) -> pd.DataFrame:
+        """Current counted lines of these files (of months up to `until_month`; flagged late
+        only, when `late_only`), in the order recorded: the late lines a monthly report names
+        come from the few files received since the previous one, not from the whole ledger."""
+        names = HOUR_COLUMNS if columns is None else tuple(
+            name for name in HOUR_COLUMNS if name in set(columns))
+        wanted = sorted(set(sha256s))
+        parts = []
+        for start in range(0, max(len(wanted), 1), sums.CHUNK_KEYS):
+            query = (sa.select(*(heures.c[name] for name in names))
+                     .where(*sums.counted(until_month=until_month and _checked_month(until_month)),
+                            heures.c.sha256.in_(wanted[start:start + sums.CHUNK_KEYS]))
+                     .order_by(heures.c.id))
+            if late_only:
+                query = query.where(heures.c.en_retard)
+            parts.append(self._frame(query, heures, names))
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
     def _new_versions(self, connection: sa.Connection, verdicts: pd.DataFrame,
                       at: datetime) -> None:

@@ -66,6 +66,10 @@ PLAN_TO_FILL: dict[str, str] = {
     "Observations pour le comité": "wrap",
 }
 WRITING_WIDTH = 22  # characters: room to type in the plan's empty columns
+# What the tables read of each line of the half-year: not the per-line texts.
+LINE_COLUMNS = ("sha256", "code_structure", "id_participant", "code_marche", "mois", "heures",
+                "date_debut_mission", "date_fin_mission", "type_contrat", "entreprise",
+                "statut", "recu_le", "actif")
 
 
 def employees_columns(employees: pd.DataFrame) -> list[str]:
@@ -124,10 +128,21 @@ def _tracking_situation(tracking: pd.DataFrame, code_structure: str) -> pd.DataF
     })
 
 
+def cumulated_hours(hours: pd.DataFrame, period: str) -> pd.Series:
+    """Each participant's counted hours up to the half-year's last month, every structure
+    (`CUMULATED`), rounded: computed once for all the structures' workbooks."""
+    last = parse_semester(period)[1]
+    return round_hours(hours[hours["mois"] <= last].groupby("id_participant")["heures"].sum())
+
+
 def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.DataFrame,
-                    code_structure: str, period: str) -> pd.DataFrame:
-    """The `Salariés` sheet of one structure (one row per participant, sorted by name)."""
-    lines = _period_lines(hours, code_structure, period)
+                    code_structure: str, period: str, *, lines: pd.DataFrame | None = None,
+                    cumulated: pd.Series | None = None) -> pd.DataFrame:
+    """The `Salariés` sheet of one structure (one row per participant, sorted by name).
+    `lines` (the structure's lines of the half-year) and `cumulated` (`cumulated_hours`) save
+    a national run from filtering every hour once per structure; `hours` is read without them."""
+    if lines is None:
+        lines = _period_lines(hours, code_structure, period)
     # Contract type and mission end: the relevé's, else the tableau de suivi's (issue 15).
     lines = lines.assign(
         societe=_companies(lines, registers),
@@ -135,13 +150,12 @@ def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.Data
         date_fin_mission=pd.to_datetime(
             missions.filled_from_tracking(lines, tracking, "date_fin_mission")))
     months = period_months(period)
-    last = months[-1]
     grouped = lines.groupby("id_participant")
     ids = pd.Index(sorted(map(str, grouped.groups)), dtype="str", name="id_participant")
     people = registers.participants.set_index("id_participant").reindex(ids)
     per_month = lines.pivot_table(index="id_participant", columns="mois", values="heures",
                                   aggfunc="sum").reindex(index=ids, columns=months)
-    until = round_hours(hours[hours["mois"] <= last].groupby("id_participant")["heures"].sum())
+    until = cumulated if cumulated is not None else cumulated_hours(hours, period)
     situation = _tracking_situation(tracking, code_structure).reindex(ids)
     table = pd.DataFrame({
         "Identifiant": ids, "Nom": people["nom"], "Prénom": people["prenom"],
@@ -213,13 +227,16 @@ def write_semester_reports(config: Config, registers: Registers, hours: pd.DataF
                            tracking: pd.DataFrame, period: str, generated_at: datetime,
                            today: date, provisoire: bool = False,
                            editions: ed.Editions | None = None,
-                           files: pd.DataFrame | None = None) -> list[Path]:
+                           files: pd.DataFrame | None = None,
+                           cumulated: pd.Series | None = None) -> list[Path]:
     """One workbook per structure with employees in the half-year; paths in structure order.
     Each is an edition (`<code>-salaries-<YYYY-Sn>.xlsx`, then `-ed2`…), recorded in
     `editions.new`; a provisional one is `…-provisoire.xlsx`, replaced at each run.
 
     `hours` = `Ledger.hours(current_only=True, counted_only=True)` over every month,
-    `tracking` = `Ledger.tracking(current_only=True)`. Refuses a half-year not over yet
+    `tracking` = `Ledger.tracking(current_only=True)`; with `cumulated` (each participant's
+    counted hours up to the half-year's end, `cumulated_hours`), `hours` need only hold the
+    half-year's lines. Refuses a half-year not over yet
     (`PeriodNotOver`) unless `provisoire`, which marks every sheet « PROVISOIRE »."""
     period = semester_code(period)
     require_period_over(period, today, provisoire=provisoire)
@@ -231,8 +248,13 @@ def write_semester_reports(config: Config, registers: Registers, hours: pd.DataF
     editions = editions if editions is not None else ed.Editions(config.outbox)
     folder = config.outbox / period / "structures"
     paths = []
-    for code in sorted(in_period["code_structure"].dropna().unique()):
-        employees = employees_table(hours, registers, tracking, code, period)
+    # One split of the half-year's lines and one sum of the whole path, not one filter of
+    # every hour per structure (a national half-year has 370 structures).
+    own = {str(code): lines for code, lines in in_period.groupby("code_structure", sort=True)}
+    cumulated = cumulated if cumulated is not None else cumulated_hours(hours, period)
+    for code in sorted(own):
+        employees = employees_table(hours, registers, tracking, code, period, lines=own[code],
+                                    cumulated=cumulated)
         if provisoire:
             planned, path = None, ed.provisional_path(folder, ed.SEMESTER, period, code)
         else:

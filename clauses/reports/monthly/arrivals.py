@@ -99,6 +99,15 @@ def late_arrivals(hours: pd.DataFrame, files: pd.DataFrame | None, month: str,
     return grouped[LATE_COLUMNS].sort_values(LATE_COLUMNS[:3], ignore_index=True)
 
 
+def received_since(files: pd.DataFrame | None, since: datetime) -> set[str]:
+    """The files (sha256) that arrived after `since`: the only ones whose late lines
+    `late_arrivals` may name."""
+    if files is None or files.empty:
+        return set()
+    arrived = pd.to_datetime(files["arrive_le"]) > pd.Timestamp(as_shown(since))
+    return set(files.loc[arrived, "sha256"].dropna())
+
+
 def arrival_notes(missing: pd.DataFrame, late: pd.DataFrame, names: pd.Series, month: str,
                   at: datetime) -> dict[str, list[str]]:
     """French sentences per marché: relevés not received, then late ones received since the

@@ -38,6 +38,7 @@ from clauses.periods import (
 from clauses.registers.load import Registers
 from clauses.reports import missions
 from clauses.reports.coverage import Coverage, after_balances, coverage_of
+from clauses.reports.monthly import history
 from schemas.reports import CompanyParticipant, MarketSynthesis
 
 DONE, ON_TRACK, BEHIND = "Objectif atteint", "À l'heure ou en avance", "En retard"
@@ -94,8 +95,12 @@ class MonthFigures:
     month: str
     markets: pd.DataFrame    # reported marchés by code, register columns; index 0..n-1
     synthesis: pd.DataFrame  # SYNTHESIS_COLUMNS, one row per marché of `markets`, same order
-    lines: pd.DataFrame      # counted lines up to M on these marchés + code_mo, siret, _in_month,
-    #                          _month (the hours when in M, else 0)
+    lines: pd.DataFrame      # on these marchés: M's counted lines, then the hours of each
+    #                          mission before M (`history.MISSION`), + code_mo, siret,
+    #                          _in_month, _month (the hours when in M, else 0)
+    by_month: pd.DataFrame   # hours per marché and month up to M on these marchés (+ code_mo,
+    #                          siret), opening balances left out
+    latest: pd.DataFrame     # each mission's latest line up to M (`history.LATEST_COLUMNS`)
     window: list[str]        # the months the `Évolution` sheet may show (EVOLUTION_MONTHS),
     #                          none before coverage
     prorata: pd.DataFrame    # target × elapsed share, per marché (rows) and month of `window`
@@ -127,9 +132,9 @@ def _length(markets: pd.DataFrame) -> pd.Series:
     return ((markets["date_fin"] - markets["date_debut"]).dt.days + 1).clip(lower=0)
 
 
-def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, lines: pd.DataFrame,
-               elapsed: pd.Series, judged: pd.Series, coverage: Coverage) -> pd.DataFrame:
-    in_month = lines[lines["_in_month"]]
+def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, in_month: pd.DataFrame,
+               by_month: pd.DataFrame, elapsed: pd.Series, judged: pd.Series,
+               coverage: Coverage) -> pd.DataFrame:
     codes = markets["code_marche"]
     table = pd.DataFrame({
         "Code marché": codes, "Intitulé": markets["intitule"],
@@ -139,7 +144,7 @@ def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, lines: pd.DataFra
         "Heures du mois": round_hours(
             codes.map(in_month.groupby("code_marche")["heures"].sum()).fillna(0.0)),
         "Heures cumulées": round_hours(
-            codes.map(lines.groupby("code_marche")["heures"].sum()).fillna(0.0)
+            codes.map(by_month.groupby("code_marche")["heures"].sum()).fillna(0.0)
             + coverage.balance_of(codes)),
     })
     table["Taux de réalisation"] = achievement_rate(table["Heures cumulées"],
@@ -152,28 +157,40 @@ def _synthesis(markets: pd.DataFrame, companies: pd.DataFrame, lines: pd.DataFra
     return MarketSynthesis.validate(table[SYNTHESIS_COLUMNS])
 
 
-def month_figures(registers: Registers, hours: pd.DataFrame, month: str,
-                  coverage: Coverage | None = None) -> MonthFigures:
-    """One pass over `hours` (current, counted, up to M) for every marché reported in M.
-    `coverage` defaults to what `hours` alone show (no files, the register's balances)."""
-    coverage = coverage or coverage_of(None, hours, registers.markets)
-    markets = reported_markets(registers.markets, hours, month)
-    lines = after_balances(counted(hours), coverage)
-    lines = lines[(lines["mois"] <= month) & lines["code_marche"].isin(markets["code_marche"])]
+def month_figures(registers: Registers, hours: pd.DataFrame | history.MonthHistory,
+                  month: str, coverage: Coverage | None = None) -> MonthFigures:
+    """One pass over M's lines and the sums of the months before (`history.MonthHistory`, or
+    counted lines up to M, summed here) for every marché reported in M. `coverage` defaults to
+    what the hours alone show (no files, the register's balances)."""
+    past = hours if isinstance(hours, history.MonthHistory) else history.from_lines(
+        hours, month, registers.markets)
+    coverage = coverage or coverage_of(None, past.by_month, registers.markets)
+    markets = reported_markets(registers.markets, past.lines, month)
+    reported = markets["code_marche"]
     by_code = markets.set_index("code_marche")
-    in_month = lines["mois"] == month
-    lines = lines.assign(code_mo=lines["code_marche"].map(by_code["code_mo"]),
-                         siret=lines["code_marche"].map(by_code["siret"]), _in_month=in_month,
-                         _month=lines["heures"].where(in_month, 0.0))
+
+    def on_reported(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame[frame["code_marche"].isin(reported)]
+        return frame.assign(code_mo=frame["code_marche"].map(by_code["code_mo"]),
+                            siret=frame["code_marche"].map(by_code["siret"]))
+
+    current = on_reported(after_balances(counted(past.lines), coverage))
+    lines = pd.concat([current.assign(_in_month=True, _month=current["heures"]),
+                       on_reported(past.missions).assign(_in_month=False, _month=0.0)],
+                      ignore_index=True)
+    by_month = on_reported(after_balances(past.by_month, coverage))
+    by_month = by_month[by_month["mois"] <= month]
+    latest = pd.concat([on_reported(past.latest), current], ignore_index=True).reindex(
+        columns=history.LATEST_COLUMNS)
     start = max(add_months(month, 1 - EVOLUTION_MONTHS), min(coverage.first_month or month,
                                                               month))
     window = months_between(start, month)
     shares = elapsed_shares(markets, window)
     prorata = shares.mul(markets["heures_objectif"].astype(float), axis=0)
-    synthesis = _synthesis(markets, registers.companies, lines, shares[month],
+    synthesis = _synthesis(markets, registers.companies, current, by_month, shares[month],
                            covered_share(markets, month, coverage), coverage)
-    return MonthFigures(month, markets, synthesis, lines, window, prorata, coverage,
-                        coverage.balance_of(markets["code_marche"]))
+    return MonthFigures(month, markets, synthesis, lines, by_month, latest, window, prorata,
+                        coverage, coverage.balance_of(markets["code_marche"]))
 
 
 @dataclass(frozen=True)
@@ -190,7 +207,7 @@ def evolutions(figures: MonthFigures, by: str) -> dict[str, pd.DataFrame]:
     """Each group's `Évolution` table, month by month up to M: hours, cumulated hours, target,
     target pro rata of time. One pivot (groups × months of the window) for all groups; a group's
     table starts at its first marché's start or first hours, at most EVOLUTION_MONTHS back."""
-    markets, lines, window = figures.markets, figures.lines, figures.window
+    markets, lines, window = figures.markets, figures.by_month, figures.window
     keys = sorted(markets[by].dropna().unique())
     # pandas-stubs types unstack's fill_value as int | str; a float is what pandas takes here.
     per_month = round_hours(lines.groupby([by, "mois"])["heures"].sum()).unstack(
@@ -250,6 +267,7 @@ def breakdowns(figures: MonthFigures, structures: pd.DataFrame, by: str,
            else missions.contract_types(lines, tracking).fillna("non précisé"))
     table = lines.assign(_key=key.astype(str)).groupby([by, "_key"]).agg(
         month=("_month", "sum"), total=("heures", "sum"))
+    # Exact hundredths (clauses/hours.py): sums of a month's lines and of earlier sums alike.
     table[["month", "total"]] = round_hours(table[["month", "total"]].to_numpy())
     table = table.rename_axis([by, label]).reset_index().rename(
         columns={"month": "Heures du mois", "total": "Heures cumulées"})
@@ -275,7 +293,7 @@ def participant_tables(figures: MonthFigures, participants: pd.DataFrame,
     (SPEC §8: no birth date, no criteria)."""
     keys = ["id_participant", "code_marche"]
     codes = figures.markets["code_marche"]
-    facts = missions.missions(figures.lines, tracking)
+    facts = missions.missions(figures.latest, tracking)
     facts = facts[facts["code_marche"].isin(codes)]
     facts = facts.assign(_running=missions.running_in(facts, figures.month))
     dated = facts.groupby(keys).agg(start=("date_debut_mission", "min"),
@@ -284,6 +302,7 @@ def participant_tables(figures: MonthFigures, participants: pd.DataFrame,
                        .assign(heures=0.0, _month=0.0)], ignore_index=True)
     lines = lines.assign(_structure=_structure_names(lines, structures).astype(str))
     grouped = lines.groupby(keys).agg(month=("_month", "sum"), total=("heures", "sum"))
+    # Exact hundredths (clauses/hours.py): sums of a month's lines and of earlier sums alike.
     grouped[["month", "total"]] = round_hours(grouped[["month", "total"]].to_numpy())
     grouped["structure"] = _joined(lines, keys, "_structure")
     grouped = grouped.join(dated)

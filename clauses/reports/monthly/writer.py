@@ -31,7 +31,7 @@ from clauses.registers.load import Registers
 from clauses.reports import editions as ed
 from clauses.reports import missions
 from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
-from clauses.reports.monthly import arrivals
+from clauses.reports.monthly import arrivals, history
 from clauses.reports.monthly import figures as fig
 from clauses.reports.monthly.deposits import write_deposit_report
 from clauses.reports.workbook import ReportWorkbook, Total
@@ -62,7 +62,7 @@ class MonthlyInputs:
 
     config: Config
     registers: Registers
-    hours: pd.DataFrame  # ledger.hours(until_month=month): current version, counted lines
+    history: history.MonthHistory  # M's lines, sums of the months before
     month: str
     generated_at: datetime
     coverage: Coverage | None = None
@@ -110,7 +110,8 @@ def _write_evolution(book: ReportWorkbook, evolution: pd.DataFrame) -> None:
 
 def _context(group: fig.GroupFigures, inputs: MonthlyInputs) -> list[str]:
     """Coverage (first), then the definition of an expected relevé."""
-    coverage = inputs.coverage or coverage_of(None, inputs.hours, inputs.registers.markets)
+    coverage = inputs.coverage or coverage_of(None, inputs.history.by_month,
+                                              inputs.registers.markets)
     return [coverage_sentence(coverage, group.codes), arrivals.EXPECTED_DEFINITION]
 
 
@@ -171,23 +172,32 @@ def _book(path: Path, inputs: MonthlyInputs, title: str) -> ReportWorkbook:
                           period=month_label(inputs.month), generated_at=inputs.generated_at)
 
 
+def late_since(config: Config, editions: ed.Editions, month: str, at: datetime) -> datetime:
+    """Late relevés are named when received since the previous monthly run: its recorded
+    deposit follow-up, else the day after the last deadline."""
+    previous = editions.latest(ed.DEPOSITS, ed.GUICHET, until=month)
+    if previous is not None and previous.arrete_au < ed.wall_clock(at):
+        return previous.arrete_au
+    return fig.previous_report_time(month, config.depot.jour_limite)
+
+
 def month_notes(inputs: MonthlyInputs, files: pd.DataFrame, tracking: pd.DataFrame | None,
                 editions: ed.Editions) -> dict[str, list[str]]:
     """The red notes of each marché: relevés missing, or late and received since the previous
-    monthly run (its recorded deposit follow-up; else the day after the last deadline)."""
-    config, registers, hours, month = inputs.config, inputs.registers, inputs.hours, inputs.month
+    monthly run (`late_since`)."""
+    config, registers, past, month = inputs.config, inputs.registers, inputs.history, inputs.month
     at = inputs.generated_at
-    missing = arrivals.missing_statements(hours, tracking, files, month)
-    previous = editions.latest(ed.DEPOSITS, ed.GUICHET, until=month)
-    since = previous.arrete_au if previous is not None \
-        and previous.arrete_au < ed.wall_clock(at) else \
-        fig.previous_report_time(month, config.depot.jour_limite)
-    late = arrivals.late_arrivals(hours, files, month, since, at)
+    # M's lines say who sent M's relevé; the sums of the months before, who was expected.
+    missing = arrivals.missing_statements(pd.concat([past.lines, past.recent], ignore_index=True),
+                                          tracking, files, month)
+    late = arrivals.late_arrivals(past.late, files, month, late_since(config, editions, month, at),
+                                  at)
     names = registers.structures.set_index("code_structure")["nom"]
     return arrivals.arrival_notes(missing, late, names, month, at)
 
 
-def write_monthly_reports(config: Config, registers: Registers, hours_until_m: pd.DataFrame,
+def write_monthly_reports(config: Config, registers: Registers,
+                          hours_until_m: pd.DataFrame | history.MonthHistory,
                           files: pd.DataFrame, month: str, generated_at: datetime,
                           tracking: pd.DataFrame | None = None,
                           editions: ed.Editions | None = None,
@@ -195,7 +205,8 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     """Every monthly workbook for `month`; returns their paths (MO, companies, deposits): the
     new editions, and the previous ones left as they were when nothing changed.
 
-    `hours_until_m` = `ledger.hours(until_month=month)` (current, counted); `files` =
+    `hours_until_m` = `history.from_ledger(…)` (M's lines and sums of the months before), or
+    `ledger.hours(until_month=month)` (current, counted lines, summed here); `files` =
     `ledger.files_by_month()`; `tracking` = `ledger.tracking()`, for the structures expected on
     a marché and the mission dates (none when omitted); `editions`: the editions recorded so far (for
     the file names and the « Rectificatif » notes); the ones written here are added to its
@@ -203,9 +214,11 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     SIRET, and `suivi-depots`): one batch of the month, the others written by other workers."""
     wanted = recipients or (lambda _code: True)
     editions = editions if editions is not None else ed.Editions(config.outbox)
-    coverage = coverage_of(files, hours_until_m, registers.markets)
-    inputs = MonthlyInputs(config, registers, hours_until_m, month, generated_at, coverage)
-    figures = fig.month_figures(registers, hours_until_m, month, coverage)
+    past = hours_until_m if isinstance(hours_until_m, history.MonthHistory) else \
+        history.from_lines(hours_until_m, month, registers.markets)
+    coverage = coverage_of(files, past.by_month, registers.markets)
+    inputs = MonthlyInputs(config, registers, past, month, generated_at, coverage)
+    figures = fig.month_figures(registers, past, month, coverage)
     notes = month_notes(inputs, files, tracking, editions)
     folder, paths = config.outbox / month, []
     buyers = fig.group_figures(figures, "code_mo")
@@ -218,7 +231,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
             continue
         planned = editions.plan(ed.MONTHLY_BUYER, month, str(code),
                                 folder / "maitres-ouvrage")
-        shown = ed.figures_of(hours_until_m, group.codes)
+        shown = ed.figures_of(past.by_month, group.codes)
         said = _notes(planned, shown, files, month, group.codes, notes)
         write_buyer_report(planned.staging, buyer=buyer, group=group,
                            breakdowns=[split[code] for split in splits], inputs=inputs,
@@ -232,7 +245,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     for siret in sorted(code for code in companies if wanted(code)):
         group = companies[siret]
         planned = editions.plan(ed.MONTHLY_COMPANY, month, str(siret), folder / "entreprises")
-        shown = ed.figures_of(hours_until_m, group.codes)
+        shown = ed.figures_of(past.by_month, group.codes)
         said = _notes(planned, shown, files, month, group.codes, notes)
         write_company_report(
             planned.staging, company_name=str(names.get(siret, siret)), group=group,
@@ -242,7 +255,7 @@ def write_monthly_reports(config: Config, registers: Registers, hours_until_m: p
     if wanted("suivi-depots"):
         planned = editions.plan(ed.DEPOSITS, month, ed.GUICHET, folder)
         write_deposit_report(planned.staging, config=config, registers=registers,
-                             hours=hours_until_m, files=files, month=month,
+                             hours=past.lines, files=files, month=month,
                              generated_at=generated_at,
                              notes=ed.edition_note(planned, files, [month]))
         paths.append(editions.keep(planned, as_of=generated_at))
