@@ -6,7 +6,8 @@
 
 Builds the ledger of bench/national.py (370 structures × 162 lines a month, 1 500 marchés), then
 runs each report job (`clauses report …`, without sending: writing is what grows with history)
-in a fresh process, and prints its wall time and the process's peak resident memory.
+in a fresh process, and prints its wall time, its CPU time (the wall time on a shared
+machine counts the others too) and the process's peak resident memory.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ elif kind == "semester":
 else:
     report = jobs.run_annual(config, int(period), now=now, send=False)
 elapsed = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({"seconds": elapsed, "peak": peak, "written": len(report.written)}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime,
+                  "peak": usage.ru_maxrss * 1024, "written": len(report.written)}))
 """
 
 
@@ -80,8 +82,9 @@ def main() -> None:
         if period > last and kind == "monthly":
             continue
         figures = measure(config_path, kind, period)
-        print(f"{label:38s} {figures['seconds']:7.1f} s   pic mémoire "
-              f"{figures['peak'] / 2**20:7.0f} Mio   {figures['written']} classeur(s)")
+        # CPU time beside wall time: on a shared machine the wall time also counts the others.
+        print(f"{label:38s} {figures['seconds']:7.1f} s (CPU {figures['cpu']:6.1f} s)   "
+              f"pic mémoire {figures['peak'] / 2**20:7.0f} Mio   {figures['written']} classeur(s)")
     if not args.keep and not args.workspace:
         shutil.rmtree(root.parent, ignore_errors=True)
 
