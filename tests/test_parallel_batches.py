@@ -189,3 +189,27 @@ def test_the_months_a_split_pass_recorded_are_read_back_for_the_review_pages(
     ingest_inbox(config, now=NOW, structures=["ETTI-SUD"])
     assert months_received_since(config, NOW) == ["2026-10"]
     assert months_received_since(config, NOW + timedelta(seconds=1)) == []
+
+
+def test_a_reevaluation_of_lines_another_batch_changed_leaves_the_registers_for_next_time(
+        config: Config) -> None:
+    """Two batches started after a register change both re-evaluate the lines received; the
+    one that records second judged lines the first has since given a new version: it changes
+    nothing and leaves the registers' fingerprint unrecorded, so the next pass looks again."""
+    drop_statement(config, "AI-NIORT", "releve.xlsx",
+                   rows=[("P009", "M-001", "01/10/2026", "", "12", "CDDI")])
+    ingest_inbox(config, now=NOW, structures=["AI-NIORT"])
+    with Ledger.from_config(config) as first, Ledger.from_config(config) as second:
+        [line] = first.reevaluation_lines()["id"]  # P009 is unknown: a rejected line
+        before = first.register_fingerprint()
+        verdicts = pd.DataFrame({
+            "id": [int(line)], "id_participant": ["P001"], "code_marche": ["M-001"],
+            "statut": ["acceptée"], "motifs": [""], "explications": [""], "decision": [""],
+            "cause": ["participant ajouté au registre"]})
+        assert first.record_reevaluation(verdicts, fingerprint="empreinte-1", sheets="",
+                                         at=NOW) == 1
+        assert second.record_reevaluation(verdicts, fingerprint="empreinte-2", sheets="",
+                                          at=NOW) == 0
+        assert first.register_fingerprint() == "empreinte-1" != before
+        current = first.hours(counted_only=False)
+    assert current["statut"].tolist() == ["acceptée"]

@@ -585,8 +585,13 @@ class Ledger:
         """In one transaction: each line of `verdicts` (`id` of the current row, new `statut`,
         `motifs`, `explications`, `decision`, `cause`) gets a new version — the current row
         stays, `actif` false, the new one copies it with the new verdict — and the registers'
-        fingerprint is recorded. Returns the number of lines given a new verdict."""
+        fingerprint is recorded. Returns the number of lines given a new verdict.
+
+        When some lines are no longer current (another run corrected or re-evaluated them
+        since they were read: ingest batches run in parallel, issue 14.2), the verdicts were
+        judged on an older state: the fingerprint is not recorded, so the next pass looks again."""
         names = [c.name for c in heures.columns if c.name != "id"]
+        stale = False
         with writing(self._engine) as connection:
             _one_writer_at_a_time(connection)
             if len(verdicts):
@@ -595,6 +600,7 @@ class Ledger:
                 query = sa.select(heures.c.id, *(heures.c[n] for n in names)).where(
                     heures.c.id.in_(ids), heures.c.actif)
                 current = {row.id: row._asdict() for row in connection.execute(query)}
+                stale = len(current) < len(set(ids))
                 rows = []
                 for verdict in verdicts.to_dict("records"):
                     old = current.get(int(verdict["id"]))
@@ -615,9 +621,10 @@ class Ledger:
                                           if int(v["id"]) in current], rows)
             else:
                 rows = []
-            connection.execute(registres.insert(), {
-                "empreinte": fingerprint, "feuilles": sheets, "vu_le": instant(at, self.zone),
-                "lignes_reevaluees": len(rows)})
+            if not stale:
+                connection.execute(registres.insert(), {
+                    "empreinte": fingerprint, "feuilles": sheets, "vu_le": instant(at, self.zone),
+                    "lignes_reevaluees": len(rows)})
         return len(rows)
 
     def reevaluated(self, *, at: datetime | None = None,
