@@ -58,13 +58,17 @@ def test_the_lock_is_free_again_once_the_pass_ends(url: str) -> None:
         third.lock_pass()
 
 
-def test_a_pass_killed_mid_way_does_not_block_the_next_one(url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("structures", [None, ["AI-NIORT"]], ids=["relève", "lot"])
+def test_a_pass_killed_mid_way_does_not_block_the_next_one(url: str, tmp_path: Path,
+                                                           structures: list[str] | None) -> None:
     ready = tmp_path / "pret"
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time, pathlib; from clauses.ledger import Ledger; "
-         "ledger = Ledger(sys.argv[1]); ledger.lock_pass(); "
-         "pathlib.Path(sys.argv[2]).touch(); time.sleep(120)", url, str(ready)],
+         "ledger = Ledger(sys.argv[1]); "
+         "ledger.lock_pass(structures=sys.argv[3].split(',') if sys.argv[3] else None); "
+         "pathlib.Path(sys.argv[2]).touch(); time.sleep(120)", url, str(ready),
+         ",".join(structures or [])],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         deadline = time.monotonic() + 60
@@ -72,7 +76,7 @@ def test_a_pass_killed_mid_way_does_not_block_the_next_one(url: str, tmp_path: P
             time.sleep(0.1)
         assert ready.exists(), "le processus témoin n'a pas pris le verrou"
         with Ledger(url) as blocked, pytest.raises(PassInProgress, match=f"pid {holder.pid}"):
-            blocked.lock_pass()
+            blocked.lock_pass(structures=structures)
     finally:
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=30)
@@ -82,7 +86,9 @@ def test_a_pass_killed_mid_way_does_not_block_the_next_one(url: str, tmp_path: P
     while True:
         try:
             with Ledger(url) as after:
-                after.lock_pass()
+                after.lock_pass(structures=structures)
+            with Ledger(url) as whole:  # and nothing of the dead holder is left
+                whole.lock_pass()
             break
         except PassInProgress:
             if time.monotonic() > deadline:
