@@ -25,6 +25,7 @@ from clauses.vocabulary import REASON_LABELS
 
 QUARANTINED, PROCESSED, REJECTED = "quarantaine", "traité", "rejetée"
 OPEN, SETTLED = "à régler", "réglé"
+REVIEW_COLUMNS = ("code_structure", "statut", "motifs", "decision")  # what a review reads
 
 
 def months_of(results, now: datetime) -> list[str]:
@@ -37,10 +38,13 @@ def months_of(results, now: datetime) -> list[str]:
     return sorted(months)
 
 
-def _month_of_file(row: pd.Series) -> str:
-    if isinstance(row["mois"], str) and row["mois"]:
-        return row["mois"]
-    return previous_month(pd.Timestamp(row["recu_le"]).date())
+def _months_of_files(files: pd.DataFrame) -> pd.Series:
+    """Each file's month: a relevé's own, else the month whose deposit window it arrived in
+    (the month before its arrival), for every row at once (the whole history is read)."""
+    month = files["mois"].where(files["mois"].notna() & (files["mois"].astype(str) != ""))
+    received = pd.to_datetime(files["recu_le"])
+    window = (received.dt.to_period("M") - 1).dt.strftime("%Y-%m")
+    return month.fillna(window).astype(str)
 
 
 def months_received_since(config: Config, since: datetime) -> list[str]:
@@ -49,7 +53,7 @@ def months_received_since(config: Config, since: datetime) -> list[str]:
     with Ledger.from_config(config) as ledger:
         files = ledger.files_by_month()
     recent = files[files["recu_le"] >= pd.Timestamp(since)]
-    return sorted({_month_of_file(row) for _, row in recent.iterrows()})
+    return sorted(set(_months_of_files(recent)))
 
 
 def _day(moment) -> str:
@@ -61,8 +65,7 @@ def quarantine_points(files: pd.DataFrame, month: str) -> list[str]:
     for the month is processed."""
     if files.empty:
         return []
-    files = files.assign(_mois=files.apply(_month_of_file, axis=1))
-    of_month = files[files["_mois"] == month]
+    of_month = files[_months_of_files(files) == month]
     points = []
     row: Any  # a row of itertuples: its fields are the ledger's columns
     for row in of_month[of_month["statut"] == QUARANTINED].itertuples():
@@ -82,22 +85,27 @@ def rejected_points(lines: pd.DataFrame) -> list[str]:
     decision settled."""
     if lines.empty:
         return []
+    # Only the structures with a point are visited: a national month is 60 000 lines from 370
+    # structures, most of them with nothing to examine.
+    rejected = lines[lines["statut"] == REJECTED]
+    decided = lines[(lines["statut"] != REJECTED) & lines["decision"].notna()
+                    & (lines["decision"].astype(str).str.strip() != "")]
+    rejected_by = dict(list(rejected.groupby("code_structure", sort=False)))
+    decided_count = decided["code_structure"].value_counts()
     points = []
-    for structure, own in lines.groupby("code_structure", sort=True):
-        rejected = own[own["statut"] == REJECTED]
+    for structure in sorted(set(rejected_by) | set(decided_count.index)):
+        own = rejected_by.get(structure)
         reasons: Counter[str] = Counter()
-        for codes in rejected["motifs"].dropna():
+        for codes in ([] if own is None else own["motifs"].dropna()):
             reasons.update(c for c in str(codes).split(";") if c.strip())
-        if reasons:
+        if reasons and own is not None:
             detail = ", ".join(f"`{c.strip()}` {REASON_LABELS.get(c.strip(), '')} ({n})"
                                for c, n in sorted(reasons.items()))
-            points.append(f"- {structure} : {len(rejected)} ligne(s) rejetée(s) — {detail} — "
+            points.append(f"- {structure} : {len(own)} ligne(s) rejetée(s) — {detail} — "
                           f"**{OPEN}** (relevé corrigé ou décision)")
-        decided = own[(own["statut"] != REJECTED) & own["decision"].notna()
-                      & (own["decision"].astype(str).str.strip() != "")]
-        if len(decided):
-            points.append(f"- {structure} : {len(decided)} ligne(s) comptée(s) sur décision — "
-                          f"**{SETTLED}**")
+        if decided_count.get(structure, 0):
+            points.append(f"- {structure} : {decided_count[structure]} ligne(s) comptée(s) sur "
+                          f"décision — **{SETTLED}**")
     return points
 
 
@@ -129,7 +137,8 @@ def month_reviews(config: Config, months: list[str], at: datetime) -> dict[str, 
     """`a-examiner-<M>` markdown for each of `months`, from the workspace's ledger."""
     with Ledger.from_config(config) as ledger:
         files = ledger.files_by_month()
-        return {month: month_review(files, ledger.hours(month=month, counted_only=False),
+        return {month: month_review(files, ledger.hours(month=month, counted_only=False,
+                                                        columns=REVIEW_COLUMNS),
                                     month, at) for month in months}
 
 
