@@ -80,11 +80,7 @@ class PassLock:
         finally:
             if self._connection is not None:
                 connection, self._connection = self._connection, None
-                try:
-                    # The connection goes back to the pool: its session must hold nothing.
-                    connection.execute(sa.text("SELECT pg_advisory_unlock_all()"))
-                finally:
-                    connection.close()
+                _let_go(connection)
 
 
 _AGAIN = "celle-ci n'a rien fait. Relancez-la une fois la précédente terminée."
@@ -138,9 +134,21 @@ def acquire(engine: sa.Engine, name: str = INGEST, structures: Collection[str] |
             connection.execute(verrous.insert(), [{"nom": n, **me} for n in names])
     except BaseException:
         if held is not None:
-            held.close()
+            _let_go(held)
         raise
     return PassLock(engine, name, token, held)
+
+
+def _let_go(held: sa.Connection) -> None:
+    """Give back every advisory lock of the session before it returns to the pool (a pooled
+    connection's session lives on, and would keep them). A broken connection holds nothing:
+    the server ended its session."""
+    try:
+        held.execute(sa.text("SELECT pg_advisory_unlock_all()"))
+    except sa.exc.DBAPIError:
+        held.invalidate()  # never back to the pool
+    finally:
+        held.close()
 
 
 def _advisory(engine: sa.Engine, name: str, wanted: list[str] | None,
@@ -163,10 +171,9 @@ def _advisory(engine: sa.Engine, name: str, wanted: list[str] | None,
                          else verrous.c.nom == key)
                 holder = held.execute(sa.select(verrous).where(where)
                                       .order_by(verrous.c.depuis)).first()
-                held.execute(sa.text("SELECT pg_advisory_unlock_all()"))
                 raise _busy(holder, name, zone, wanted is not None)
     except BaseException:
-        held.close()
+        _let_go(held)
         raise
     return held
 
