@@ -110,3 +110,19 @@ def test_a_correction_is_not_added_to_the_lines_it_replaces(tmp_path, folder):
     with Ledger.from_config(config) as ledger:
         current = ledger.hours(counted_only=False)
     assert (list(current["heures"]), list(current["statut"])) == ([160.0], ["acceptée"])
+
+
+def test_the_earlier_file_counts_its_line_flagged_by_a_later_declaration(tmp_path):
+    """The earlier relevé's line becomes « acceptée avec alerte »: its file's counts (what
+    `clauses status` and the deposit follow-up show), per file and per month, say so too."""
+    config = workspace(tmp_path)
+    send(config, "AI-NIORT", [("P001", "M-001", "20"), ("P004", "M-001", "100")],
+         "releve.xlsx", 5)
+    send(config, "ETTI-SUD", [("P004", "M-001", "50")], "releve.xlsx", 6)
+    with Ledger.from_config(config) as ledger:
+        files = ledger.files().set_index("code_structure")
+        months = ledger.file_months().set_index("code_structure")
+    counts = ["lignes", "acceptees", "alertes", "rejetees"]
+    assert list(files.loc["AI-NIORT", counts]) == [2, 1, 1, 0]
+    assert list(months.loc["AI-NIORT", counts]) == [2, 1, 1, 0]
+    assert months.loc["AI-NIORT", "heures"] == 120.0  # an alert still counts its hours

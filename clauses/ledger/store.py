@@ -154,6 +154,39 @@ def _recount(connection: sa.Connection, before: list[dict[str, Any]],
                 **{c: fichiers.c[c] + n for c, n in counts.items()}))
 
 
+def _new_versions(connection: sa.Connection, verdicts: pd.DataFrame, columns: Collection[str],
+                  at: datetime) -> tuple[list[dict[str, Any]], bool]:
+    """Each current line of `verdicts` (`id`) copied as version n+1 with the verdict's text
+    `columns` (a missing value stored as NULL) and `evalue_le` = `at` (UTC); the old row stays,
+    inactive (SPEC §7: nothing is deleted), and the files' counts follow. A line superseded
+    meanwhile (a correction) is left alone. Returns the rows written, and whether some lines
+    were no longer current (the verdicts were judged on an older state)."""
+    if not len(verdicts):
+        return [], False
+    names = [c.name for c in heures.columns if c.name != "id"]
+    ids = [int(i) for i in verdicts["id"]]
+    query = sa.select(heures.c.id, *(heures.c[n] for n in names)).where(
+        heures.c.id.in_(ids), heures.c.actif)
+    current = {row.id: row._asdict() for row in connection.execute(query)}
+    before, rows = [], []
+    for verdict in verdicts.to_dict("records"):
+        old = current.get(int(verdict["id"]))
+        if old is None:
+            continue
+        row = {n: old[n] for n in names}
+        row.update({n: verdict[n] if isinstance(verdict[n], str) else None for n in columns})
+        row["version"] = int(old["version"] or 1) + 1
+        row["evalue_le"] = at
+        before.append(old)
+        rows.append(row)
+    if rows:
+        connection.execute(heures.update().where(heures.c.id.in_(list(current)))
+                           .values(actif=False))
+        connection.execute(heures.insert(), rows)
+        _recount(connection, before, rows)
+    return rows, len(current) < len(set(ids))
+
+
 def _checked_month(month: str) -> str:
     # A malformed month would silently compare wrong as text ("2026-9" > "2026-10").
     if not _MONTH.match(month):
@@ -305,7 +338,8 @@ class Ledger:
                 self._supersede_hours(connection, record.code_structure, replaced)
                 self._insert(connection, heures, hour_rows, file_id)
             if revised is not None and len(revised):
-                self._new_versions(connection, revised, record.recu_le)
+                _new_versions(connection, revised, ("statut", "motifs", "explications", "cause"),
+                              instant(record.recu_le, self.zone))
             if tracking_rows:
                 connection.execute(
                     suivi.update()
@@ -500,30 +534,6 @@ class Ledger:
             parts.append(self._frame(query, heures, names))
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
-    def _new_versions(self, connection: sa.Connection, verdicts: pd.DataFrame,
-                      at: datetime) -> None:
-        """Each current line of `verdicts` (`id`) copied with its new verdict as version n+1;
-        the old row stays, inactive. A line superseded meanwhile is left alone."""
-        names = [c.name for c in heures.columns if c.name != "id"]
-        ids = [int(i) for i in verdicts["id"]]
-        query = sa.select(heures.c.id, *(heures.c[n] for n in names)).where(
-            heures.c.id.in_(ids), heures.c.actif)
-        current = {row.id: row._asdict() for row in connection.execute(query)}
-        rows = []
-        for verdict in verdicts.to_dict("records"):
-            old = current.get(int(verdict["id"]))
-            if old is None:
-                continue
-            row = {n: old[n] for n in names}
-            row.update({n: verdict[n] for n in ("statut", "motifs", "explications", "cause")})
-            row["version"] = int(old["version"] or 1) + 1
-            row["evalue_le"] = instant(at, self.zone)
-            rows.append(row)
-        if rows:
-            connection.execute(heures.update().where(heures.c.id.in_(list(current)))
-                               .values(actif=False))
-            connection.execute(heures.insert(), rows)
-
     def declared_elsewhere(self, code_structure: str, participants: Collection[str],
                            months: Collection[str], *,
                            connection: sa.Connection | None = None) -> pd.DataFrame:
@@ -590,37 +600,9 @@ class Ledger:
         When some lines are no longer current (another run corrected or re-evaluated them
         since they were read: ingest batches run in parallel, issue 14.2), the verdicts were
         judged on an older state: the fingerprint is not recorded, so the next pass looks again."""
-        names = [c.name for c in heures.columns if c.name != "id"]
-        stale = False
         with writing(self._engine) as connection:
             _one_writer_at_a_time(connection)
-            if len(verdicts):
-                ids = [int(i) for i in verdicts["id"]]
-                # A line superseded meanwhile (a correction) is left alone: only current rows.
-                query = sa.select(heures.c.id, *(heures.c[n] for n in names)).where(
-                    heures.c.id.in_(ids), heures.c.actif)
-                current = {row.id: row._asdict() for row in connection.execute(query)}
-                stale = len(current) < len(set(ids))
-                rows = []
-                for verdict in verdicts.to_dict("records"):
-                    old = current.get(int(verdict["id"]))
-                    if old is None:
-                        continue
-                    row = {n: old[n] for n in names}
-                    # Text columns only: a missing value (NaN) is stored as NULL.
-                    row.update({n: verdict[n] if isinstance(verdict[n], str) else None
-                                for n in _VERDICT})
-                    row["version"] = int(old["version"] or 1) + 1
-                    row["evalue_le"] = instant(at, self.zone)
-                    rows.append(row)
-                if rows:
-                    connection.execute(heures.update().where(heures.c.id.in_(list(current)))
-                                       .values(actif=False))
-                    connection.execute(heures.insert(), rows)
-                    _recount(connection, [current[int(v["id"])] for v in verdicts.to_dict("records")
-                                          if int(v["id"]) in current], rows)
-            else:
-                rows = []
+            rows, stale = _new_versions(connection, verdicts, _VERDICT, instant(at, self.zone))
             if not stale:
                 connection.execute(registres.insert(), {
                     "empreinte": fingerprint, "feuilles": sheets, "vu_le": instant(at, self.zone),
