@@ -503,16 +503,16 @@ class Ledger:
         query = sums.summed(by, conditions, positive_only=positive_only)
         return self._frame(query, heures, (*by, "heures"))
 
-    def latest_hours(self, key: Sequence[str], columns: Sequence[str], *,
-                     before_month: str | None = None,
-                     balances: Mapping[str, str] | None = None) -> pd.DataFrame:
-        """Per `key` of current counted lines (none of it missing), its latest line's `key` and
-        `columns` (see `clauses.ledger.sums.latest`), of the months before `before_month`,
-        without the lines an opening balance holds."""
+    def last_month_hours(self, key: Sequence[str], columns: Sequence[str], *,
+                         before_month: str | None = None,
+                         balances: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """Current counted lines of each `key`'s latest month (none of `key` missing; months
+        before `before_month`, without the lines an opening balance holds), `key` and
+        `columns`, in the order recorded: where a report finds each mission's latest facts."""
         conditions = sums.counted(before_month=before_month and _checked_month(before_month))
         conditions += sums.after_balances(balances or {})
         names = (*key, *(c for c in columns if c not in key))
-        return self._frame(sums.latest(key, names, conditions), heures, names)
+        return self._frame(sums.last_month_lines(key, names, conditions), heures, names)
 
     def hours_of_files(self, sha256s: Collection[str], *, until_month: str | None = None,
                        late_only: bool = False,

@@ -62,6 +62,10 @@ def _sums(lines: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return round_hours(summed).reset_index()
 
 
+def _latest(lines: pd.DataFrame) -> pd.DataFrame:
+    return missions.from_relevés(lines)[LATEST_COLUMNS].reset_index(drop=True)
+
+
 def from_lines(hours: pd.DataFrame, month: str, markets: pd.DataFrame) -> MonthHistory:
     """The history of M from lines up to M (`Ledger.hours(until_month=M)` or any frame with
     its columns); rejected lines never count (SPEC §6)."""
@@ -78,7 +82,7 @@ def from_lines(hours: pd.DataFrame, month: str, markets: pd.DataFrame) -> MonthH
         lines=hours[hours["mois"] == month].reset_index(drop=True),
         by_month=_sums(hours, MARKET_MONTH),
         missions=_sums(before, MISSION),
-        latest=missions.from_relevés(before)[LATEST_COLUMNS].reset_index(drop=True),
+        latest=_latest(before),
         recent=_sums(hours[window & (hours["heures"] > 0)], RECENT),
         late=late.reset_index(drop=True),
     )
@@ -94,8 +98,8 @@ def from_ledger(ledger: Ledger, month: str, markets: pd.DataFrame,
         lines=ledger.hours(month=month, columns=LINE_COLUMNS),
         by_month=ledger.hour_sums(MARKET_MONTH, until_month=month),
         missions=ledger.hour_sums(MISSION, before_month=month, balances=through),
-        latest=ledger.latest_hours(missions.KEY, LATEST_COLUMNS, before_month=month,
-                                   balances=through),
+        latest=_latest(ledger.last_month_hours(missions.KEY, LATEST_COLUMNS,
+                                               before_month=month, balances=through)),
         recent=ledger.hour_sums(RECENT, from_month=add_months(month, -LOOKBACK),
                                 before_month=month, positive_only=True),
         late=ledger.hours_of_files(late_files, until_month=month, late_only=True,

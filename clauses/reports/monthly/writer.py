@@ -220,6 +220,8 @@ def write_monthly_reports(config: Config, registers: Registers,
     inputs = MonthlyInputs(config, registers, past, month, generated_at, coverage)
     figures = fig.month_figures(registers, past, month, coverage)
     notes = month_notes(inputs, files, tracking, editions)
+    # Each marché's hours per month as its editions record them, once for all workbooks.
+    recorded = ed.figures_of(past.by_month, figures.markets["code_marche"])
     folder, paths = config.outbox / month, []
     buyers = fig.group_figures(figures, "code_mo")
     per_market = fig.evolutions(figures, "code_marche")
@@ -231,7 +233,7 @@ def write_monthly_reports(config: Config, registers: Registers,
             continue
         planned = editions.plan(ed.MONTHLY_BUYER, month, str(code),
                                 folder / "maitres-ouvrage")
-        shown = ed.figures_of(past.by_month, group.codes)
+        shown = {code: recorded[code] for code in sorted(set(group.codes))}
         said = _notes(planned, shown, files, month, group.codes, notes)
         write_buyer_report(planned.staging, buyer=buyer, group=group,
                            breakdowns=[split[code] for split in splits], inputs=inputs,
@@ -245,7 +247,7 @@ def write_monthly_reports(config: Config, registers: Registers,
     for siret in sorted(code for code in companies if wanted(code)):
         group = companies[siret]
         planned = editions.plan(ed.MONTHLY_COMPANY, month, str(siret), folder / "entreprises")
-        shown = ed.figures_of(past.by_month, group.codes)
+        shown = {code: recorded[code] for code in sorted(set(group.codes))}
         said = _notes(planned, shown, files, month, group.codes, notes)
         write_company_report(
             planned.staging, company_name=str(names.get(siret, siret)), group=group,
