@@ -43,7 +43,8 @@ def _months_of_files(files: pd.DataFrame) -> pd.Series:
     (the month before its arrival), for every row at once (the whole history is read)."""
     month = files["mois"].where(files["mois"].notna() & (files["mois"].astype(str) != ""))
     received = pd.to_datetime(files["recu_le"])
-    window = (received.dt.to_period("M") - 1).dt.strftime("%Y-%m")
+    before = received.dt.year * 12 + received.dt.month - 2  # the month before arrival, counted
+    window = (before // 12).astype(str).str.zfill(4) + "-" + (before % 12 + 1).astype(str).str.zfill(2)
     return month.fillna(window).astype(str)
 
 
@@ -90,10 +91,10 @@ def rejected_points(lines: pd.DataFrame) -> list[str]:
     rejected = lines[lines["statut"] == REJECTED]
     decided = lines[(lines["statut"] != REJECTED) & lines["decision"].notna()
                     & (lines["decision"].astype(str).str.strip() != "")]
-    rejected_by = dict(list(rejected.groupby("code_structure", sort=False)))
-    decided_count = decided["code_structure"].value_counts()
+    rejected_by = {str(code): own for code, own in rejected.groupby("code_structure", sort=False)}
+    decided_count = {str(code): int(n) for code, n in decided["code_structure"].value_counts().items()}
     points = []
-    for structure in sorted(set(rejected_by) | set(decided_count.index)):
+    for structure in sorted(set(rejected_by) | set(decided_count)):
         own = rejected_by.get(structure)
         reasons: Counter[str] = Counter()
         for codes in ([] if own is None else own["motifs"].dropna()):
