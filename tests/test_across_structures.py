@@ -9,7 +9,7 @@ from datetime import datetime
 import openpyxl
 import pandas as pd
 import pytest
-from workspace_factory import drop_statement, make_workspace, register_frames, write_registers
+from workspace_factory import drop_statement, make_workspace, with_unattached_participant
 
 from clauses.ingest import ingest_inbox
 from clauses.ledger import Ledger
@@ -19,14 +19,7 @@ DROPPED = datetime(2026, 11, 5, 9, 0)
 
 def workspace(tmp_path):
     """The factory's territory plus P004, a participant attached to no structure."""
-    config = make_workspace(tmp_path)
-    frames = register_frames()
-    people = frames["Participants"]
-    extra = people.iloc[[0]].assign(id_participant="P004", nom="Bernard", prenom="Lucas",
-                                    code_structure=None)
-    frames["Participants"] = pd.concat([people, extra], ignore_index=True)
-    write_registers(config.registers_path, frames)
-    return config
+    return with_unattached_participant(make_workspace(tmp_path))
 
 
 def send(config, structure: str, rows: list[tuple], name: str, day: int):

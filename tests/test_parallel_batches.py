@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from workspace_factory import drop_statement, make_workspace, register_frames, write_registers
+from workspace_factory import drop_statement, make_workspace, with_unattached_participant
 
 from clauses.app.review import months_received_since
 from clauses.config import Config, load_config
@@ -40,13 +40,7 @@ OWN = {"AI-NIORT": ("P001", "M-001", "01/10/2026", "", "{h},5", "CDDI"),
 @pytest.fixture(params=["sqlite", "postgresql"])
 def config(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Config]:
     """The factory's territory plus P004; its ledger on SQLite or PostgreSQL."""
-    made = make_workspace(tmp_path / "espace")
-    frames = register_frames()
-    people = frames["Participants"]
-    extra = people.iloc[[0]].assign(id_participant="P004", nom="Bernard", prenom="Lucas",
-                                    code_structure=None)
-    frames["Participants"] = pd.concat([people, extra], ignore_index=True)
-    write_registers(made.registers_path, frames)
+    made = with_unattached_participant(make_workspace(tmp_path / "espace"))
     raw = yaml.safe_load(made.source.read_text(encoding="utf-8")) or {}
     raw.setdefault("depot", {})["delai_stabilite_secondes"] = 0
     postgres = None

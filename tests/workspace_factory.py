@@ -106,6 +106,18 @@ STATEMENT_ROWS = [
 ]
 
 
+
+def with_unattached_participant(config: Config) -> Config:
+    """The territory plus P004 (Lucas Bernard), attached to no structure: any structure may
+    declare him, which is how two structures come to declare the same month (SPEC §6)."""
+    frames = register_frames()
+    people = frames["Participants"]
+    extra = people.iloc[[0]].assign(id_participant="P004", nom="Bernard", prenom="Lucas",
+                                    code_structure=None)
+    frames["Participants"] = pd.concat([people, extra], ignore_index=True)
+    write_registers(config.registers_path, frames)
+    return config
+
 def drop_statement(config: Config, structure: str, name: str, *,
                    rows: list[tuple] | None = None, month_cell: str = "Période : octobre 2026",
                    at: datetime = DROPPED_AT) -> Path:
