@@ -22,6 +22,7 @@ from aiosmtpd.smtp import AuthResult
 from clauses.config import Config
 from clauses.errors import ConfigError, WorkspaceError
 from clauses.ledger import FileRecord, Ledger
+from clauses.mail import sending
 from clauses.mail.messages import (
     addresses,
     annual_messages,
@@ -179,6 +180,32 @@ def test_a_message_is_never_sent_twice(
     assert [r.status for r in again] == [ALREADY_SENT]
     assert server.data_calls == 1
     assert ledger.sends()["status"].tolist() == [SENT]
+
+
+def test_a_run_stopped_between_two_messages_has_recorded_the_one_that_left(
+    tmp_path: Path, smtp_server: tuple[int, Recorder], ledger: Ledger, report: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A delivery's end is recorded with the next claim (one commit per message): when the run
+    stops before the next one, what already left is still logged « envoyé », and what was
+    claimed but may not have left stays « en cours » for the facilitator (never resent)."""
+    port, server = smtp_server
+    built = []
+    real_build = sending.build_email
+
+    def build_then_stop(*args: Any, **kwargs: Any) -> EmailMessage:
+        built.append(1)
+        if len(built) == 2:
+            raise KeyboardInterrupt  # the run is stopped while preparing the second message
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(sending, "build_email", build_then_stop)
+    messages = [_message(report, "a@agglo.example.fr"),
+                _message(report, "b@agglo.example.fr", key="rapport-mensuel-mo/2026-10/MO-NIO")]
+    with pytest.raises(KeyboardInterrupt):
+        send_messages(messages, config=_config(tmp_path, port), ledger=ledger, now=NOW)
+    assert server.data_calls == 1
+    assert ledger.sends()["status"].tolist() == [SENT, "en cours"]
 
 
 @pytest.mark.parametrize(

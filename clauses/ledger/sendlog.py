@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -43,19 +44,25 @@ def latest_states(engine: sa.Engine, keys: Collection[str]) -> dict[tuple[str, s
 
 
 def claim(engine: sa.Engine, *, key: str, role: str, round_: int, recipients: str, subject: str,
-          attachment: str | None, at: datetime, claimed_by: str) -> bool:
-    """Take the delivery for this run; False when another run holds it or it already left."""
+          attachment: str | None, at: datetime, claimed_by: str,
+          finishing: dict[str, Any] | None = None) -> bool:
+    """Take the delivery for this run; False when another run holds it or it already left.
+    `finishing`: how this run's previous delivery ended (`finish`'s arguments), recorded in the
+    same transaction — one commit (one fsync) per message instead of two, and a crash between
+    the two deliveries leaves that one « en cours » exactly as before."""
     row = {"key": key, "role": role, "round": round_, "recipients": recipients,
            "subject": subject, "attachment": attachment, "status": SENDING, "attempts": 0,
            "error": None, "claimed_by": claimed_by, "at": at}
-    try:
-        with writing(engine) as connection:
-            connection.execute(courriels.insert(), row)
-        return True
-    except sa.exc.IntegrityError:
-        pass
-    # The row exists: only a failed delivery may be taken again, by exactly one run.
     with writing(engine) as connection:
+        if finishing is not None:
+            _finish(connection, **finishing)
+        try:
+            with connection.begin_nested():  # a savepoint: the finish above stays
+                connection.execute(courriels.insert(), row)
+            return True
+        except sa.exc.IntegrityError:
+            pass
+        # The row exists: only a failed delivery may be taken again, by exactly one run.
         taken = connection.execute(
             courriels.update()
             .where(courriels.c.key == key, courriels.c.role == role,
@@ -69,11 +76,16 @@ def finish(engine: sa.Engine, *, key: str, role: str, round_: int, status: str, 
            error: str | None, at: datetime) -> None:
     """Record how a claimed delivery ended (SENT or FAILED)."""
     with writing(engine) as connection:
-        connection.execute(
-            courriels.update()
-            .where(courriels.c.key == key, courriels.c.role == role,
-                   courriels.c.round == round_)
-            .values(status=status, attempts=courriels.c.attempts + attempts, error=error, at=at))
+        _finish(connection, key=key, role=role, round_=round_, status=status,
+                attempts=attempts, error=error, at=at)
+
+
+def _finish(connection: sa.Connection, *, key: str, role: str, round_: int, status: str,
+            attempts: int, error: str | None, at: datetime) -> None:
+    connection.execute(
+        courriels.update()
+        .where(courriels.c.key == key, courriels.c.role == role, courriels.c.round == round_)
+        .values(status=status, attempts=courriels.c.attempts + attempts, error=error, at=at))
 
 
 SEND_COLUMNS = ("key", "role", "round", "recipients", "subject", "attachment", "status",

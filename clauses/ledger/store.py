@@ -661,11 +661,16 @@ class Ledger:
         return sendlog.latest_states(self._engine, keys)
 
     def claim_send(self, *, key: str, role: str, round_: int, recipients: str, subject: str,
-                   attachment: str | None, at: datetime, claimed_by: str) -> bool:
-        """Claim one delivery before sending it; False when it is someone else's or gone."""
+                   attachment: str | None, at: datetime, claimed_by: str,
+                   finishing: dict[str, Any] | None = None) -> bool:
+        """Claim one delivery before sending it; False when it is someone else's or gone.
+        `finishing`: `finish_send`'s arguments for this run's previous delivery, recorded in
+        the same transaction."""
+        if finishing is not None:
+            finishing = {**finishing, "at": self._utc(finishing["at"])}
         return sendlog.claim(self._engine, key=key, role=role, round_=round_,
                              recipients=recipients, subject=subject, attachment=attachment,
-                             at=self._utc(at), claimed_by=claimed_by)
+                             at=self._utc(at), claimed_by=claimed_by, finishing=finishing)
 
     def finish_send(self, *, key: str, role: str, round_: int, status: str, attempts: int,
                     error: str | None, at: datetime) -> None:

@@ -29,7 +29,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from clauses.atomic import write_atomically
 from clauses.config import Config, Smtp
@@ -81,7 +81,8 @@ class SendLog(Protocol):
     def send_states(self, keys: Collection[str]) -> dict[tuple[str, str], tuple[int, str]]: ...
 
     def claim_send(self, *, key: str, role: str, round_: int, recipients: str, subject: str,
-                   attachment: str | None, at: datetime, claimed_by: str) -> bool: ...
+                   attachment: str | None, at: datetime, claimed_by: str,
+                   finishing: dict[str, Any] | None = None) -> bool: ...
 
     def finish_send(self, *, key: str, role: str, round_: int, status: str, attempts: int,
                     error: str | None, at: datetime) -> None: ...
@@ -151,6 +152,7 @@ def send_messages(messages: Iterable[Message], *, config: Config, ledger: SendLo
     states = ledger.send_states([message.key for message in messages])  # one query per batch
     claimed_by = f"{socket.gethostname()}:{os.getpid()}"
     results: list[SendResult] = []
+    unrecorded = _Unrecorded()
     try:
         for message in messages:
             for role, addresses in _roles(message, mail.copie_guichet):
@@ -160,10 +162,27 @@ def send_messages(messages: Iterable[Message], *, config: Config, ledger: SendLo
                     states[message.key, role] = (round_, "demandé")  # once per run
                 results.append(_deliver(message, role, addresses, round_, status, transport,
                                         config=config, ledger=ledger, now=now, sleep=sleep,
-                                        claimed_by=claimed_by))
+                                        claimed_by=claimed_by, unrecorded=unrecorded))
     finally:
-        transport.close()
+        try:
+            if (last := unrecorded.take()) is not None:
+                ledger.finish_send(**last)
+        finally:
+            transport.close()
     return results
+
+
+@dataclass
+class _Unrecorded:
+    """How this run's last delivery ended, not yet in the send log: recorded in the same
+    transaction as the next claim (one commit, one fsync, per message), or when the run ends.
+    A crash in between leaves it « en cours », as a crash between sending and recording did."""
+
+    finish: dict[str, Any] | None = None
+
+    def take(self) -> dict[str, Any] | None:
+        finish, self.finish = self.finish, None
+        return finish
 
 
 def _roles(message: Message, copies: list[str]) -> list[tuple[str, tuple[str, ...]]]:
@@ -176,7 +195,8 @@ def _roles(message: Message, copies: list[str]) -> list[tuple[str, tuple[str, ..
 
 def _deliver(message: Message, role: str, addresses: tuple[str, ...], round_: int,
              status: str | None, transport: _Transport, *, config: Config, ledger: SendLog,
-             now: datetime, sleep: Callable[[float], None], claimed_by: str) -> SendResult:
+             now: datetime, sleep: Callable[[float], None], claimed_by: str,
+             unrecorded: _Unrecorded) -> SendResult:
     shown = ", ".join(addresses)
 
     def result(status: str, attempts: int = 0, error: str | None = None,
@@ -194,9 +214,15 @@ def _deliver(message: Message, role: str, addresses: tuple[str, ...], round_: in
         # once (not logged) rather than wait through every retry again; the next run resends.
         return result(FAILED, error=f"Non tenté : {transport.down}")
     attachment = ", ".join(path.name for path in message.attachments) or None
-    if not ledger.claim_send(key=message.key, role=role, round_=round_, recipients=shown,
-                             subject=message.subject, attachment=attachment, at=now,
-                             claimed_by=claimed_by):
+    finishing = unrecorded.take()
+    try:
+        claimed = ledger.claim_send(key=message.key, role=role, round_=round_, recipients=shown,
+                                    subject=message.subject, attachment=attachment, at=now,
+                                    claimed_by=claimed_by, finishing=finishing)
+    except BaseException:
+        unrecorded.finish = finishing  # rolled back with the claim: still to record
+        raise
+    if not claimed:
         return result(ALREADY_SENT)  # another run took it a moment ago
     attempts, error, eml = 0, None, None
     try:
@@ -222,8 +248,8 @@ def _deliver(message: Message, role: str, addresses: tuple[str, ...], round_: in
     except Exception as exc:  # noqa: BLE001 — one bad message never stops the others
         attempts, error = max(attempts, 1), _describe(exc)
     status = FAILED if error else SENT
-    ledger.finish_send(key=message.key, role=role, round_=round_, status=status,
-                       attempts=attempts, error=error, at=now)
+    unrecorded.finish = {"key": message.key, "role": role, "round_": round_, "status": status,
+                         "attempts": attempts, "error": error, "at": now}
     return result(status, attempts, error, eml)
 
 
