@@ -57,6 +57,7 @@ from clauses.periods import (
 )
 from clauses.reading.notations import french_hours, french_number
 from clauses.registers.load import Registers
+from clauses.reports.annual.writer import LINE_COLUMNS as ANNUAL_COLUMNS
 from clauses.reports.annual.writer import write_annual_report
 from clauses.reports.editions import Editions
 from clauses.reports.monthly import history
@@ -318,7 +319,7 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
         editions = _editions(config, ledger)
         last = f"{int(year):04d}-12"  # the years after Y never count in its bilan
         # Read once: the counted lines are the others less the rejected ones (SPEC §6).
-        every = ledger.hours(until_month=last, counted_only=False)
+        every = ledger.hours(until_month=last, counted_only=False, columns=ANNUAL_COLUMNS)
         path = write_annual_report(
             config, registers, every[every["statut"] != "rejetée"].reset_index(drop=True),
             ledger.tracking(), year, generated_at=now, today=now.date(),

@@ -25,7 +25,7 @@ import pandas as pd
 
 from clauses.periods import month_start, parse_year
 from clauses.registers.load import Registers
-from clauses.reports.annual.activity import year_lines
+from clauses.reports.annual.activity import month_span, year_lines
 from clauses.reports.annual.people import (
     AGE_BANDS,
     PEOPLE,
@@ -168,8 +168,7 @@ def path_lengths(hours: pd.DataFrame, year: int) -> pd.Series:
     _, last = parse_year(year)
     known = hours[hours["mois"] <= last].dropna(subset=["id_participant"])
     ids = hours_per_participant(hours, year).index
-    span = known[known["id_participant"].isin(ids)].groupby("id_participant")["mois"].agg(
-        ["min", "max"])
+    span = month_span(known[known["id_participant"].isin(ids)])
 
     def months(first: str, final: str) -> int:
         return (int(final[:4]) - int(first[:4])) * 12 + int(final[5:]) - int(first[5:]) + 1

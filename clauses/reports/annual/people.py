@@ -27,7 +27,7 @@ import pandas as pd
 
 from clauses.periods import month_start, parse_year
 from clauses.registers.load import Registers
-from clauses.reports.annual.activity import year_lines
+from clauses.reports.annual.activity import month_span, year_lines
 from clauses.vocabulary import BARRIERS, CRITERION_LABELS, EDUCATION_LEVELS, EXIT_SITUATIONS
 
 UNKNOWN = "Non renseigné"
@@ -60,7 +60,7 @@ def suppress_small_counts(frame: pd.DataFrame, threshold: int, *,
 def participants_of_year(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
     """One row per participant of the year: register columns + `premier_mois` of the year."""
     lines = year_lines(hours, year).dropna(subset=["id_participant"])
-    first = lines.groupby("id_participant")["mois"].min().rename("premier_mois").reset_index()
+    first = month_span(lines)["min"].rename("premier_mois").reset_index()
     return first.merge(registers.participants.drop(columns=["code_structure"], errors="ignore"),
                        on="id_participant", how="left").sort_values("id_participant")
 

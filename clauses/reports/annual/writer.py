@@ -45,6 +45,11 @@ KINDS: dict[str, str] = {
     "Lignes reçues": "integer", "Lignes rejetées": "integer",
     **dict.fromkeys(paths.STRUCTURE_COUNTS, "integer"),
 }
+# What the bilan reads of each line (a national year is 720 000): not the per-line texts but
+# the reason codes of refused lines, nor where a line was in its file.
+LINE_COLUMNS = ("sha256", "code_structure", "id_participant", "code_marche", "mois", "heures",
+                "date_debut_mission", "date_fin_mission", "type_contrat", "statut", "motifs",
+                "en_retard", "actif")
 SYNTHESIS_KINDS: dict[str, str] = {
     "Heures d'insertion réalisées": "hours", "Équivalents temps plein (ETP)": "number",
 }
