@@ -60,7 +60,9 @@ def test_serve_registers_every_deployment_with_its_schedule_in_paris_time(prefec
     config = make_workspace(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "clauses.cli", "--config", str(config.source), "serve"],
-        env={**os.environ, "PREFECT_API_URL": prefect_server},
+        # The runner looks for due runs every second (10 s by default): the run below starts at
+        # once instead of waiting for the next look.
+        env={**os.environ, "PREFECT_API_URL": prefect_server, "PREFECT_RUNNER_POLL_FREQUENCY": "1"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
