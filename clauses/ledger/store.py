@@ -547,19 +547,25 @@ class Ledger:
         if not participants or not months:
             return self._frame(sa.select(*(heures.c[n] for n in names)).where(sa.false()),
                                heures, names)
+        months = [_checked_month(m) for m in months]
+        # The months as a range, the exact list kept below: with `mois IN (…)` SQLite (no
+        # statistics) preferred the (mois, actif) index and read every line of the month for
+        # each file — 35 ms a file by the end of a national pass, growing as the month filled.
         query = (
             sa.select(*(heures.c[name] for name in names))
             .where(heures.c.actif, heures.c.statut != REJECTED,
                    heures.c.code_structure != code_structure,
                    heures.c.id_participant.in_(participants),
-                   heures.c.mois.in_([_checked_month(m) for m in months]))
+                   heures.c.mois >= months[0], heures.c.mois <= months[-1])
             .order_by(heures.c.id)
         )
         if connection is not None:
-            return to_frame(connection.execute(query).all(), heures, names, self.zone)
-        with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return to_frame(rows, heures, names, self.zone)
+        else:
+            with self._engine.connect() as reading:
+                rows = reading.execute(query).all()
+        wanted = set(months)
+        return to_frame([row for row in rows if row.mois in wanted], heures, names, self.zone)
 
     def tracking(self, *, current_only: bool = True) -> pd.DataFrame:
         """Tableau de suivi lines (+ sha256, code_structure, recu_le, actif); by default only each
