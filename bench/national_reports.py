@@ -47,8 +47,13 @@ else:
     report = jobs.run_annual(config, int(period), now=now, send=False)
 elapsed = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_SELF)
-print(json.dumps({"seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime,
-                  "peak": usage.ru_maxrss * 1024, "written": len(report.written)}))
+# The workbooks are written by forked workers (clauses/reports/parallel.py): their CPU counts,
+# and the largest one's resident memory (pages shared with this process counted again).
+workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": elapsed,
+                  "cpu": usage.ru_utime + usage.ru_stime + workers.ru_utime + workers.ru_stime,
+                  "peak": usage.ru_maxrss * 1024, "worker_peak": workers.ru_maxrss * 1024,
+                  "written": len(report.written)}))
 """
 
 
@@ -89,7 +94,8 @@ def main() -> None:
         figures = measure(config_path, kind, period)
         # CPU time beside wall time: on a shared machine the wall time also counts the others.
         print(f"{label:38s} {figures['seconds']:7.1f} s (CPU {figures['cpu']:6.1f} s)   "
-              f"pic mémoire {figures['peak'] / 2**20:7.0f} Mio   {figures['written']} classeur(s)")
+              f"pic mémoire {figures['peak'] / 2**20:7.0f} Mio (+ {figures['worker_peak'] / 2**20:4.0f} "
+              f"Mio par processus d'écriture)   {figures['written']} classeur(s)")
     if not args.keep and not args.workspace:
         shutil.rmtree(root.parent, ignore_errors=True)
 

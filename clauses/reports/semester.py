@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -44,6 +45,7 @@ from clauses.reports import editions as ed
 from clauses.reports import missions
 from clauses.reports.annual.activity import counted_lines
 from clauses.reports.annual.people import current_tracking, newest_tracking_lines
+from clauses.reports.parallel import write_all
 from clauses.reports.workbook import ReportWorkbook, sum_totals
 
 EMPLOYEES_SHEET = "Salariés"
@@ -243,6 +245,19 @@ def write_structure_workbook(path: Path, *, config: Config, structure: str, peri
     return path
 
 
+def _structure_workbook(path: Path, *, config: Config, registers: Registers,
+                        hours: pd.DataFrame, tracking: pd.DataFrame, code: str, name: str,
+                        period: str, lines: pd.DataFrame, cumulated: pd.Series,
+                        generated_at: datetime, provisoire: bool, notes: Sequence[str]) -> None:
+    situation = _tracking_situation(tracking, code)
+    employees = employees_table(hours, registers, tracking, code, period, lines=lines,
+                                cumulated=cumulated, situation=situation)
+    write_structure_workbook(
+        path, config=config, structure=name, period=period, employees=employees,
+        plan=plan_table(employees, tracking, code, situation), generated_at=generated_at,
+        provisoire=provisoire, notes=notes)
+
+
 def write_semester_reports(config: Config, registers: Registers, hours: pd.DataFrame,
                            tracking: pd.DataFrame, period: str, generated_at: datetime,
                            today: date, provisoire: bool = False,
@@ -272,20 +287,23 @@ def write_semester_reports(config: Config, registers: Registers, hours: pd.DataF
     # every hour per structure (a national half-year has 370 structures).
     own = {str(code): lines for code, lines in in_period.groupby("code_structure", sort=True)}
     cumulated = cumulated if cumulated is not None else cumulated_hours(hours, period)
+    # Each structure's table is built and written by one of the workers (clauses/reports/
+    # parallel.py); the editions are planned and kept here, in structure order.
+    writes, kept = [], []
     for code in sorted(own):
-        situation = _tracking_situation(tracking, code)
-        employees = employees_table(hours, registers, tracking, code, period, lines=own[code],
-                                    cumulated=cumulated, situation=situation)
         if provisoire:
             planned, path = None, ed.provisional_path(folder, ed.SEMESTER, period, code)
         else:
             planned = editions.plan(ed.SEMESTER, period, code, folder)
             path = planned.staging
-        write_structure_workbook(
-            path, config=config, structure=str(names.get(code, code)), period=period,
-            employees=employees, plan=plan_table(employees, tracking, code, situation),
-            generated_at=generated_at, provisoire=provisoire,
-            notes=ed.edition_note(planned, files, period_months(period), code)
-            if planned else ())
+        writes.append(partial(
+            _structure_workbook, path, config=config, registers=registers, hours=hours,
+            tracking=tracking, code=code, name=str(names.get(code, code)), period=period,
+            lines=own[code], cumulated=cumulated, generated_at=generated_at,
+            provisoire=provisoire,
+            notes=ed.edition_note(planned, files, period_months(period), code) if planned else ()))
+        kept.append((planned, path))
+    write_all(writes)
+    for planned, path in kept:
         paths.append(editions.keep(planned, as_of=generated_at) if planned else path)
     return paths

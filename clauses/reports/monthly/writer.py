@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -34,6 +36,7 @@ from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
 from clauses.reports.monthly import arrivals, history
 from clauses.reports.monthly import figures as fig
 from clauses.reports.monthly.deposits import write_deposit_report
+from clauses.reports.parallel import write_all
 from clauses.reports.workbook import ReportWorkbook, Total
 
 SYNTHESIS_KINDS = {"Heures objectif": "hours", "Heures du mois": "hours",
@@ -227,6 +230,9 @@ def write_monthly_reports(config: Config, registers: Registers,
     per_market = fig.evolutions(figures, "code_marche")
     splits = [fig.breakdowns(figures, registers.structures, "code_mo", kind, tracking)
               for kind in ("structure", "contrat")]
+    # Planned and noted in order, written on every core (clauses/reports/parallel.py), then
+    # kept in order: the editions and their numbers are those a single process gives.
+    planned_writes: list[tuple[ed.Planned, Callable[[], object], dict[str, Any]]] = []
     for _, buyer in registers.buyers.sort_values("code_mo").iterrows():
         code, group = buyer["code_mo"], buyers.get(buyer["code_mo"])
         if group is None or not wanted(code):  # no marché reported in `month`, or not ours
@@ -235,11 +241,11 @@ def write_monthly_reports(config: Config, registers: Registers,
                                 folder / "maitres-ouvrage")
         shown = {code: recorded[code] for code in sorted(set(group.codes))}
         said = _notes(planned, shown, files, month, group.codes, notes)
-        write_buyer_report(planned.staging, buyer=buyer, group=group,
-                           breakdowns=[split[code] for split in splits], inputs=inputs,
-                           market_evolutions=per_market, notes=said)
-        paths.append(editions.keep(planned, as_of=generated_at, figures=shown,
-                                   note="\n".join(said) or None))
+        planned_writes.append((planned, partial(
+            write_buyer_report, planned.staging, buyer=buyer, group=group,
+            breakdowns=[split[code] for split in splits], inputs=inputs,
+            market_evolutions=per_market, notes=said),
+            {"figures": shown, "note": "\n".join(said) or None}))
     names = registers.companies.set_index("siret")["nom"]
     people = fig.participant_tables(figures, registers.participants, registers.structures,
                                     tracking)
@@ -249,18 +255,19 @@ def write_monthly_reports(config: Config, registers: Registers,
         planned = editions.plan(ed.MONTHLY_COMPANY, month, str(siret), folder / "entreprises")
         shown = {code: recorded[code] for code in sorted(set(group.codes))}
         said = _notes(planned, shown, files, month, group.codes, notes)
-        write_company_report(
-            planned.staging, company_name=str(names.get(siret, siret)), group=group,
-            people=people[siret], inputs=inputs, notes=said)
-        paths.append(editions.keep(planned, as_of=generated_at, figures=shown,
-                                   note="\n".join(said) or None))
+        planned_writes.append((planned, partial(
+            write_company_report, planned.staging, company_name=str(names.get(siret, siret)),
+            group=group, people=people[siret], inputs=inputs, notes=said),
+            {"figures": shown, "note": "\n".join(said) or None}))
     if wanted("suivi-depots"):
         planned = editions.plan(ed.DEPOSITS, month, ed.GUICHET, folder)
-        write_deposit_report(planned.staging, config=config, registers=registers,
-                             hours=past.lines, files=files, month=month,
-                             generated_at=generated_at,
-                             notes=ed.edition_note(planned, files, [month]))
-        paths.append(editions.keep(planned, as_of=generated_at))
+        planned_writes.append((planned, partial(
+            write_deposit_report, planned.staging, config=config, registers=registers,
+            hours=past.lines, files=files, month=month, generated_at=generated_at,
+            notes=ed.edition_note(planned, files, [month])), {}))
+    write_all([write for _, write, _ in planned_writes])
+    for planned, _, kept in planned_writes:
+        paths.append(editions.keep(planned, as_of=generated_at, **kept))
     return paths
 
 

@@ -1,0 +1,46 @@
+"""Workbooks written on every core (issue 14.4): a report run computes its figures once, then
+writes hundreds of workbooks — pure Python in xlsxwriter, one core each, most of a national
+month's time. The writes are independent: each goes to its own staging file.
+
+Forked workers inherit the figures already in memory (nothing is pickled but an index), write
+their share, and exit; the caller then keeps or discards each edition in order, as before. Should
+anything go wrong in a worker, every write is done again here, one after the other, so that the
+error a person reads is the one a single process gives (an unwritable folder, a full disk)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+
+# Below this many workbooks a worker costs more to start than it saves.
+MIN_PER_WORKER = 8
+MAX_WORKERS = 4
+
+_WRITES: Sequence[Callable[[], object]] = ()
+
+
+def _write(index: int) -> None:
+    _WRITES[index]()
+
+
+def worker_count(writes: int) -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS, writes // MIN_PER_WORKER))
+
+
+def write_all(writes: Sequence[Callable[[], object]]) -> None:
+    """Run every write, on up to `worker_count` forked processes."""
+    global _WRITES
+    workers = worker_count(len(writes))
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        _WRITES = writes
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pool.map(_write, range(len(writes)), chunksize=max(1, len(writes) // (workers * 8)))
+            return
+        except Exception:  # noqa: BLE001 — done again below, where its error is the usual one
+            pass
+        finally:
+            _WRITES = ()
+    for write in writes:
+        write()
