@@ -24,3 +24,9 @@ def postgres_url() -> Iterator[str]:
     with throwaway_cluster() as url:
         yield url
 
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow end-to-end files first (a stable sort keeps every other order): on two workers
+    a minute-long file started last leaves the other worker idle until it ends."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
