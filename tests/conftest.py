@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.postgres_cluster import throwaway_cluster, why_unavailable
+from tests.postgres_cluster import empty_postgres, throwaway_cluster, why_unavailable
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +26,18 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A ledger URL, once on SQLite and once on PostgreSQL (emptied before and after)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'clauses.sqlite'}"
+        return
+    # Asked for only here, so a run that selects SQLite tests alone starts no cluster.
+    postgres = request.getfixturevalue("postgres_url")
+    empty_postgres(postgres)
+    yield postgres
+    empty_postgres(postgres)
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slow end-to-end files first (a stable sort keeps every other order): on two workers

@@ -20,21 +20,9 @@ import sqlalchemy as sa
 
 from clauses.config import Config
 from clauses.ledger import FileRecord, Ledger
-from tests.postgres_cluster import empty_postgres
 
 RECEIVED = datetime(2026, 11, 5, 9, 30)
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'clauses.sqlite'}"
-        return
-    # Asked for only here, so a run that selects SQLite tests alone starts no cluster.
-    postgres = request.getfixturevalue("postgres_url")
-    empty_postgres(postgres)
-    yield postgres
-    empty_postgres(postgres)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from alembic.runtime.migration import MigrationContext
 from clauses.errors import ClausesError
 from clauses.ledger import FileRecord, Ledger, migrations
 from clauses.ledger.tables import METADATA
-from tests.postgres_cluster import empty_postgres
 
 HEAD = "0008_participant_month"
 OLD_TABLES = {"fichiers", "heures", "suivi", "envois"}  # what the pre-Alembic code created
@@ -104,17 +102,6 @@ INSERT INTO envois ("key", recipient, subject, attachment, status, attempts, err
 INSERT INTO schema_version (id, version, applied_at) VALUES (1, 1, '2026-11-05 09:00:00');
 """
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'clauses.sqlite'}"
-        return
-    # The session's throwaway cluster (tests/conftest.py), or CLAUSES_TEST_POSTGRES_URL.
-    postgres = request.getfixturevalue("postgres_url")
-    empty_postgres(postgres)
-    yield postgres
-    empty_postgres(postgres)
 
 
 def _execute(url: str, script: str) -> None:

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,21 +19,10 @@ import sqlalchemy as sa
 from clauses.errors import PassInProgress
 from clauses.ledger import Ledger
 from clauses.ledger.tables import verrous
-from tests.postgres_cluster import empty_postgres
 
 REPO = Path(__file__).parent.parent
 BUSY = re.compile(r"^Une relève est déjà en cours depuis (\d\d:\d\d) \((.+), pid (\d+)\)")
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'clauses.sqlite'}"
-        return
-    postgres = request.getfixturevalue("postgres_url")
-    empty_postgres(postgres)
-    yield postgres
-    empty_postgres(postgres)
 
 
 def test_a_second_pass_is_refused_naming_the_first(url: str) -> None:
