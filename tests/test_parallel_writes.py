@@ -5,6 +5,7 @@ would give, after the others were written."""
 from __future__ import annotations
 
 import os
+import signal
 from functools import partial
 from pathlib import Path
 
@@ -35,3 +36,19 @@ def test_a_failing_write_raises_its_own_error_once_the_others_are_written(tmp_pa
     with pytest.raises(PermissionError, match="Dossier en lecture seule"):
         parallel.write_all([*writes, refused])
     assert all(path.exists() for path in paths)
+
+
+def test_a_worker_killed_does_not_hang_the_run(tmp_path: Path) -> None:
+    """A worker killed mid-write (out of memory) breaks the pool: every write is done again
+    here, instead of waiting for ever for the dead worker."""
+    parent = os.getpid()
+
+    def killed() -> None:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        (tmp_path / "tué.txt").write_text("écrit ici", encoding="utf-8")
+
+    paths = [tmp_path / f"{i:03d}.txt" for i in range(20)]
+    parallel.write_all([*(partial(_write, path, path.stem) for path in paths), killed])
+    assert all(path.exists() for path in paths)
+    assert (tmp_path / "tué.txt").read_text(encoding="utf-8") == "écrit ici"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 # Below this many workbooks a worker costs more to start than it saves.
 MIN_PER_WORKER = 8
@@ -35,8 +36,11 @@ def write_all(writes: Sequence[Callable[[], object]]) -> None:
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         _WRITES = writes
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pool.map(_write, range(len(writes)), chunksize=max(1, len(writes) // (workers * 8)))
+            # An executor, not multiprocessing.Pool: a worker killed (out of memory) breaks it
+            # with an error, where Pool.map would wait for that worker for ever.
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                list(pool.map(_write, range(len(writes)),
+                              chunksize=max(1, len(writes) // (workers * 8))))
             return
         except Exception:  # noqa: BLE001 — done again below, where its error is the usual one
             pass
