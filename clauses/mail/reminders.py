@@ -29,6 +29,17 @@ TEMPLATE = "modele-releve"
 REMINDER_COLUMNS = ["code_structure", "nom", "email", "mois", "relance", "date_limite"]
 
 
+def _without_statement(structures: pd.DataFrame, files: pd.DataFrame, month: str, kind: str,
+                    due: date) -> pd.DataFrame:
+    """The structures with no processed relevé for `month`, as REMINDER_COLUMNS rows."""
+    missing = structures[~structures["code_structure"].isin(_senders(files, month))]
+    return pd.DataFrame({
+        "code_structure": missing["code_structure"], "nom": missing["nom"],
+        "email": missing["email"], "mois": month, "relance": kind,
+        "date_limite": pd.Timestamp(due),
+    }, columns=REMINDER_COLUMNS).reset_index(drop=True)
+
+
 def structures_to_remind(structures: pd.DataFrame, files: pd.DataFrame, month: str,
                          today: date, jour_rappel: int, jour_limite: int) -> pd.DataFrame:
     """Structures with no processed relevé d'heures for `month`, and which reminder is due
@@ -41,15 +52,7 @@ def structures_to_remind(structures: pd.DataFrame, files: pd.DataFrame, month: s
         kind = REMINDER
     else:
         return pd.DataFrame(columns=REMINDER_COLUMNS)
-    missing = structures[~structures["code_structure"].isin(_senders(files, month))]
-    return pd.DataFrame({
-        "code_structure": missing["code_structure"],
-        "nom": missing["nom"],
-        "email": missing["email"],
-        "mois": month,
-        "relance": kind,
-        "date_limite": pd.Timestamp(due),
-    }, columns=REMINDER_COLUMNS).reset_index(drop=True)
+    return _without_statement(structures, files, month, kind, due)
 
 
 def structures_for_template(structures: pd.DataFrame, files: pd.DataFrame, month: str,
@@ -60,15 +63,7 @@ def structures_for_template(structures: pd.DataFrame, files: pd.DataFrame, month
     due = deadline_of(month, jour_limite)
     if not due - timedelta(days=days_before) <= today <= due:
         return pd.DataFrame(columns=REMINDER_COLUMNS)
-    missing = structures[~structures["code_structure"].isin(_senders(files, month))]
-    return pd.DataFrame({
-        "code_structure": missing["code_structure"],
-        "nom": missing["nom"],
-        "email": missing["email"],
-        "mois": month,
-        "relance": TEMPLATE,
-        "date_limite": pd.Timestamp(due),
-    }, columns=REMINDER_COLUMNS).reset_index(drop=True)
+    return _without_statement(structures, files, month, TEMPLATE, due)
 
 
 def template_messages(config: Config, to_send: pd.DataFrame,
