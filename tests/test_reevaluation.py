@@ -171,6 +171,18 @@ ADDED = {
 }
 
 
+def register_p004(config, prescribed: datetime, validated: datetime, **changes) -> dict:
+    """The register gains P004 (a copy of the first participant), prescribed and validated
+    then; returns the register's frames."""
+    frames = register_frames()
+    people = frames["Participants"]
+    frames["Participants"] = pd.concat([people, people.iloc[[0]].assign(
+        id_participant="P004", date_prescription=prescribed, date_validation=validated,
+        **changes)], ignore_index=True)
+    write_registers(config.registers_path, frames)
+    return frames
+
+
 @pytest.mark.parametrize("validation, status, codes", ADDED.values(), ids=ADDED.keys())
 def test_participant_added_to_the_register_is_matched_at_the_next_pass(
         tmp_path, validation, status, codes):
@@ -178,12 +190,7 @@ def test_participant_added_to_the_register_is_matched_at_the_next_pass(
     drop_statement(config, "AI-NIORT", "releve.xlsx", at=DROPPED,
                    rows=[("P004", "M-001", "01/10/2026", "", "50", "CDDI")])
     ingest_inbox(config, now=RECEIVED)
-    frames = register_frames()
-    people = frames["Participants"]
-    frames["Participants"] = pd.concat([people, people.iloc[[0]].assign(
-        id_participant="P004", nom="Nouveau", date_prescription=validation - timedelta(days=10),
-        date_validation=validation)], ignore_index=True)
-    write_registers(config.registers_path, frames)
+    register_p004(config, validation - timedelta(days=10), validation, nom="Nouveau")
     ingest_inbox(config, now=NEXT_PASS)
     [line] = lines_of(config, "P004").to_dict("records")
     assert (line["statut"], line["motifs"], line["cause"]) == (status, codes, "registre modifié")
@@ -194,12 +201,7 @@ def test_validated_after_the_mission_counts_only_once_a_decision_says_so(tmp_pat
     drop_statement(config, "AI-NIORT", "releve.xlsx", at=DROPPED,
                    rows=[("P004", "M-001", "01/10/2026", "", "50", "CDDI")])
     ingest_inbox(config, now=RECEIVED)
-    frames = register_frames()
-    people = frames["Participants"]
-    frames["Participants"] = pd.concat([people, people.iloc[[0]].assign(
-        id_participant="P004", date_prescription=datetime(2026, 11, 1),
-        date_validation=datetime(2026, 11, 10))], ignore_index=True)
-    write_registers(config.registers_path, frames)
+    frames = register_p004(config, datetime(2026, 11, 1), datetime(2026, 11, 10))
     ingest_inbox(config, now=NEXT_PASS)
     counted_before_decision = october_hours(config, "M-001")
     with_decisions(config, decision("P004", "M-001", "ELIGIBILITE_NON_VALIDEE", "valider",
