@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from clauses.config import Config
@@ -51,29 +52,9 @@ def _declared(files: pd.DataFrame) -> pd.Series:
     return files["declare"].astype(bool) if "declare" in files else pd.Series(True, files.index)
 
 
-def _structure_row(code: str, own: pd.DataFrame, hours: float,
-                   lines_late: bool | None) -> dict[str, object]:
-    statements = own[(own["type"] == Kind.RELEVE.value) & (own["statut"] == "traité")
-                     & _declared(own)]
-    latest = statements.iloc[-1] if len(statements) else None  # the current version (SPEC §7)
-    if latest is None:
-        status = MISSING
-    else:
-        # Each row carries this month's lateness (SPEC §6: judged against each month).
-        files_late = not (~statements["en_retard"].astype(bool)).any()
-        status = LATE if files_late or bool(lines_late) else ON_TIME
-    return {
-        "Code structure": code, "Dépôt": status,
-        "Déposé le": statements["arrive_le"].iloc[0] if latest is not None else None,
-        "Relevés": len(statements),
-        "Lignes acceptées": int(latest["acceptees"]) if latest is not None else 0,
-        "Lignes avec alerte": int(latest["alertes"]) if latest is not None else 0,
-        "Lignes rejetées": int(latest["rejetees"]) if latest is not None else 0,
-        "Heures comptées": hours,
-        "Tableaux de suivi": int((own["type"] == Kind.SUIVI.value).sum()),
-        "Pièces justificatives": int((own["type"] == Kind.PIECE.value).sum()),
-        "Fichiers en quarantaine": int((own["statut"] == "quarantaine").sum()),
-    }
+def _by_structure(values: pd.Series, codes: pd.Index, fill: float | bool) -> pd.Series:
+    # `values` indexed by code_structure; one entry per code of the table, in its order.
+    return values.reindex(codes, fill_value=fill)
 
 
 def deposit_followup(registers: Registers, hours: pd.DataFrame, files: pd.DataFrame,
@@ -82,17 +63,52 @@ def deposit_followup(registers: Registers, hours: pd.DataFrame, files: pd.DataFr
     of_month = hours[hours["mois"] == month]
     chosen = month_files(files, month)
     lines = counted(of_month)
-    hours_by = round_hours(lines.groupby("code_structure")["heures"].sum())
     known = list(registers.structures.sort_values("code_structure")["code_structure"])
-    unknown = sorted(set(chosen["code_structure"].dropna()) - set(known))
-    # One split of the month's files by structure, then a lookup per structure.
-    own = dict(tuple(chosen.groupby("code_structure", sort=False)))
-    none = chosen.iloc[:0]
-    late_by = of_month.groupby("code_structure")["en_retard"].all()
-    rows = [_structure_row(code, own.get(code, none), float(hours_by.get(code, 0.0)),
-                           bool(late_by[code]) if code in late_by.index else None)
-            for code in known + unknown]
-    table = pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
+    unknown = sorted(set(chosen["code_structure"].dropna().unique()) - set(known))
+    codes = pd.Index(known + unknown, dtype=object)
+    if not len(codes):
+        return _with_names(pd.DataFrame(columns=FOLLOWUP_COLUMNS), registers)
+    # Whole-month column operations, not a Python call per structure: the bilan asks this for
+    # each of 12 months of a national register (370 structures).
+    statements = chosen[(chosen["type"] == Kind.RELEVE.value) & (chosen["statut"] == "traité")
+                        & _declared(chosen)]
+    owner = statements["code_structure"]
+    count = _by_structure(statements.groupby(owner, sort=False).size(), codes, 0)
+    # `chosen` is oldest first: a structure's last relevé is the current version (SPEC §7).
+    latest = statements.drop_duplicates("code_structure", keep="last").set_index("code_structure")
+    first = statements.drop_duplicates("code_structure", keep="first").set_index("code_structure")
+    # Each row carries this month's lateness (SPEC §6: judged against each month): late when no
+    # relevé of the month was on time, or when every line of the month is flagged late.
+    any_on_time = (~statements["en_retard"].astype(bool)).groupby(owner, sort=False).any()
+    files_late = ~_by_structure(any_on_time, codes, False).astype(bool)
+    lines_late = _by_structure(of_month.groupby("code_structure")["en_retard"].all(), codes,
+                               False).astype(bool)
+    status = np.where(count.to_numpy() == 0, MISSING,
+                      np.where((files_late | lines_late).to_numpy(), LATE, ON_TIME))
+    deposited = first["arrive_le"].reindex(codes)  # NaT without a relevé
+    table = pd.DataFrame({
+        "Code structure": codes.to_numpy(), "Dépôt": status,
+        # No relevé at all: an empty column as the per-row build gave (None, not NaT).
+        "Déposé le": (deposited.to_numpy() if deposited.notna().any()
+                      else np.full(len(codes), None, dtype=object)),
+        "Relevés": count.to_numpy(dtype="int64"),
+        **{column: _by_structure(latest[source], codes, 0).to_numpy(dtype="int64")
+           for column, source in (("Lignes acceptées", "acceptees"),
+                                  ("Lignes avec alerte", "alertes"),
+                                  ("Lignes rejetées", "rejetees"))},
+        "Heures comptées": _by_structure(
+            round_hours(lines.groupby("code_structure")["heures"].sum()), codes, 0.0
+        ).to_numpy(dtype=float),
+        **{column: _by_structure(mask.groupby(chosen["code_structure"], sort=False).sum(), codes,
+                                 0).to_numpy(dtype="int64")
+           for column, mask in (("Tableaux de suivi", chosen["type"] == Kind.SUIVI.value),
+                                ("Pièces justificatives", chosen["type"] == Kind.PIECE.value),
+                                ("Fichiers en quarantaine", chosen["statut"] == "quarantaine"))},
+    }, columns=FOLLOWUP_COLUMNS)
+    return _with_names(table, registers)
+
+
+def _with_names(table: pd.DataFrame, registers: Registers) -> pd.DataFrame:
     names = registers.structures.set_index("code_structure")["nom"]
     table.insert(1, "Structure", table["Code structure"].map(names).fillna("(structure inconnue)"))
     return table
