@@ -26,7 +26,16 @@ from clauses.errors import WorkspaceError
 from clauses.ledger import passlock, sendlog, sums
 from clauses.ledger.engine import create_ledger_engine, insert_many, lock, unreachable, writing
 from clauses.ledger.migrations import current_revision, upgrade
-from clauses.ledger.rows import FILE_COLUMNS, FileRecord, instant, shown, to_frame, to_rows
+from clauses.ledger.rows import (
+    FILE_COLUMNS,
+    FileRecord,
+    instant,
+    raw_frame,
+    raw_query,
+    shown,
+    to_frame,
+    to_rows,
+)
 from clauses.ledger.tables import (
     HOUR_REQUIRED,
     TRACKING_REQUIRED,
@@ -722,8 +731,8 @@ class Ledger:
         is 720 000 lines, and holding them all as Python row objects and the frame at once
         doubled the peak memory of a report run."""
         with self._engine.connect() as connection:
-            result = connection.execution_options(yield_per=CHUNK_ROWS).execute(query)
-            parts = [to_frame(chunk, table, names, self.zone) for chunk in result.partitions()]
+            result = connection.execution_options(yield_per=CHUNK_ROWS).execute(raw_query(query))
+            parts = [raw_frame(chunk, table, names, self.zone) for chunk in result.partitions()]
         if not parts:
-            return to_frame([], table, names, self.zone)
+            return raw_frame([], table, names, self.zone)
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
