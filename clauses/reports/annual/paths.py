@@ -23,14 +23,14 @@ import re
 
 import pandas as pd
 
-from clauses.periods import month_start, parse_year
+from clauses.periods import parse_year
 from clauses.registers.load import Registers
 from clauses.reports.annual.activity import month_span, year_lines
 from clauses.reports.annual.people import (
     AGE_BANDS,
     PEOPLE,
     SHARE,
-    age_band,
+    age_bands,
     newest_tracking_lines,
     participants_of_year,
 )
@@ -78,7 +78,7 @@ def _actions(text: object) -> list[tuple[str, float]]:
 
 
 def _year_tracking(hours: pd.DataFrame, tracking: pd.DataFrame, year: int) -> pd.DataFrame:
-    ids = set(year_lines(hours, year)["id_participant"].dropna())
+    ids = year_lines(hours, year)["id_participant"].dropna().unique()
     return tracking[tracking["id_participant"].isin(ids)]
 
 
@@ -117,35 +117,51 @@ def support_summary(actions: pd.DataFrame) -> list[tuple[str, int | float, str]]
 def structure_table(hours: pd.DataFrame, registers: Registers, tracking: pd.DataFrame,
                     year: int) -> pd.DataFrame:
     """The `Par structure` sheet (counts not yet masked), one row per structure with hours."""
-    lines = year_lines(hours, year).dropna(subset=["id_participant"])
+    lines = year_lines(hours, year).dropna(subset=["id_participant", "code_structure"])
+    columns = ["Code structure", "Nom", "Heures de l'année", *STRUCTURE_COUNTS]
+    if lines.empty:
+        return pd.DataFrame([], columns=columns)
     people = participants_of_year(hours, registers, year).set_index("id_participant")
-    bands = pd.Series({i: age_band(b, pd.Timestamp(month_start(m))) for i, b, m in zip(
-        people.index, people["date_naissance"], people["premier_mois"], strict=True)},
-        dtype=object)
     newest = newest_tracking_lines(tracking)
     first, last = parse_year(year)
     exit_month = pd.to_datetime(newest["date_sortie"]).dt.strftime("%Y-%m")
     exits = newest[exit_month.between(first, last)]
-    with_barrier = set(tracking.loc[tracking["freins"].fillna("").str.strip() != "",
-                                    "id_participant"])
+    with_barrier = tracking.loc[tracking["freins"].fillna("").str.strip() != "", "id_participant"]
     names = registers.structures.set_index("code_structure")["nom"]
-    rows = []
-    for code, own in lines.groupby("code_structure", sort=True):
-        ids = pd.Index(sorted(own["id_participant"].unique()))
-        left = exits[(exits["code_structure"] == code) & exits["id_participant"].isin(ids)]
-        rows.append({
-            "Code structure": code, "Nom": names.get(code, code),
-            "Heures de l'année": float(own["heures"].sum()), "Participants": len(ids),
-            "Femmes": int((people["sexe"].reindex(ids) == "F").sum()),
-            "Moins de 26 ans": int((bands.reindex(ids) == AGE_BANDS[0]).sum()),
-            "50 ans et plus": int((bands.reindex(ids) == AGE_BANDS[2]).sum()),
-            "Résidents QPV": int(people["qpv"].reindex(ids).fillna(False).astype(bool).sum()),
-            "Sorties de l'année": len(left),
-            "Sorties dynamiques": int(left["situation_sortie"].isin(EXIT_SITUATIONS[:3]).sum()),
-            "Avec au moins un frein": len(with_barrier & set(ids)),
-        })
-    return pd.DataFrame(rows, columns=["Code structure", "Nom", "Heures de l'année",
-                                       *STRUCTURE_COUNTS])
+    # One row per (structure, participant of its year), each person's facts looked up once:
+    # counting them by structure replaces a dozen look-ups per structure (370 nationally).
+    pairs = lines[["code_structure", "id_participant"]].drop_duplicates()
+    ids = pairs["id_participant"]
+    band = pairs["id_participant"].map(age_bands(people["date_naissance"], people["premier_mois"]))
+    left = pairs.merge(exits[["code_structure", "id_participant", "situation_sortie"]],
+                       on=["code_structure", "id_participant"], how="inner")
+    facts = pd.DataFrame({
+        "code_structure": pairs["code_structure"],
+        "Participants": 1,
+        "Femmes": ids.map(people["sexe"]) == "F",
+        "Moins de 26 ans": band == AGE_BANDS[0],
+        "50 ans et plus": band == AGE_BANDS[2],
+        "Résidents QPV": ids.map(people["qpv"]).fillna(False).astype(bool),
+        "Avec au moins un frein": ids.isin(with_barrier.dropna().unique()),
+    })
+    by_structure = facts.groupby("code_structure", sort=True).sum()
+    codes = by_structure.index
+    exited = left.groupby("code_structure")
+    dynamic = left["situation_sortie"].isin(EXIT_SITUATIONS[:3]).groupby(left["code_structure"]).sum()
+    # Each structure's own float sum, as before (a group-by sum adds in another order).
+    hours_of = {code: float(own.sum()) for code, own in lines.groupby(
+        "code_structure", sort=True)["heures"]}
+    table = pd.DataFrame({
+        "Code structure": codes.to_numpy(),
+        "Nom": [names.get(code, code) for code in codes],
+        "Heures de l'année": [hours_of[code] for code in codes],
+        **{column: by_structure[column].to_numpy(dtype="int64") for column in (
+            "Participants", "Femmes", "Moins de 26 ans", "50 ans et plus", "Résidents QPV")},
+        "Sorties de l'année": exited.size().reindex(codes, fill_value=0).to_numpy(dtype="int64"),
+        "Sorties dynamiques": dynamic.reindex(codes, fill_value=0).to_numpy(dtype="int64"),
+        "Avec au moins un frein": by_structure["Avec au moins un frein"].to_numpy(dtype="int64"),
+    })
+    return table[columns]
 
 
 def _banded(values: pd.Series, bands, label: str) -> pd.DataFrame:

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
-from clauses.periods import month_start, parse_year
+from clauses.periods import parse_year
 from clauses.registers.load import Registers
 from clauses.reports.annual.activity import month_span, year_lines
 from clauses.vocabulary import BARRIERS, CRITERION_LABELS, EDUCATION_LEVELS, EXIT_SITUATIONS
@@ -65,11 +66,20 @@ def participants_of_year(hours: pd.DataFrame, registers: Registers, year: int) -
                        on="id_participant", how="left").sort_values("id_participant")
 
 
-def age_band(birth: pd.Timestamp, on: pd.Timestamp) -> str:
-    if pd.isna(birth):
-        return UNKNOWN
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-    return AGE_BANDS[0] if age < 26 else AGE_BANDS[1] if age < 50 else AGE_BANDS[2]
+def age_bands(births: pd.Series, months: pd.Series) -> pd.Series:
+    """Each participant's age band (AGE_BANDS, UNKNOWN without a birth date): age in whole years
+    on the first day of their month (`AAAA-MM`), for a whole column at once (60 000
+    participants in a national year)."""
+    born = pd.to_datetime(births)
+    year = months.str[:4].astype(int).to_numpy()
+    month = months.str[5:7].astype(int).to_numpy()
+    born_month, born_day = born.dt.month.to_numpy(), born.dt.day.to_numpy()
+    # The birthday not reached yet on the 1st of the month (NaN birth dates compare False).
+    before = (month < born_month) | ((month == born_month) & (born_day > 1))
+    age = year - born.dt.year.to_numpy() - before
+    bands = np.select([born.isna().to_numpy(), age < 26, age < 50],
+                      [UNKNOWN, AGE_BANDS[0], AGE_BANDS[1]], AGE_BANDS[2])
+    return pd.Series(bands, index=births.index, dtype=object)
 
 
 def _count_table(label: str, categories: Sequence[str], members: pd.Series,
@@ -96,8 +106,7 @@ def profile_tables(hours: pd.DataFrame, registers: Registers, year: int) -> dict
     people = participants_of_year(hours, registers, year)
     n = len(people)
     sex = people["sexe"].map({"F": "Femmes", "M": "Hommes"}).fillna(UNKNOWN)
-    ages = [age_band(b, pd.Timestamp(month_start(m)))
-            for b, m in zip(people["date_naissance"], people["premier_mois"], strict=True)]
+    ages = age_bands(people["date_naissance"], people["premier_mois"]).to_numpy()
     criteria = people["criteres"].map(_split).map(lambda codes: [CRITERION_LABELS.get(c, c)
                                                                  for c in codes])
     qpv = people["qpv"].map({True: "oui", False: "non"}).fillna(UNKNOWN)
