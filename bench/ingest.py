@@ -144,6 +144,16 @@ class FlowTimes:
     archived: int
 
 
+def _task_runs(client, run_id, run_filter, id_filter) -> list:  # noqa: ANN001 — Prefect types
+    tasks: list = []
+    while True:
+        more = client.read_task_runs(flow_run_filter=run_filter(id=id_filter(any_=[run_id])),
+                                     limit=200, offset=len(tasks))
+        tasks += more
+        if len(more) < 200:
+            return tasks
+
+
 def flow_ingest(config: Config) -> FlowTimes:
     """The month ingested by the `ingest-inbox` flow, run by `serve` in another process (as a
     worker would)."""
@@ -181,19 +191,20 @@ def flow_ingest(config: Config) -> FlowTimes:
                 assert run.state is not None and run.state.is_completed(), run.state
                 # The pass itself ends with its last file's task; the control-report e-mails,
                 # the artifacts and the month's review come after, in the same run.
-                tasks: list = []
+                # The server records task states in batches, up to a second after they end.
+                archived = len(list(config.archive.rglob("*.xlsx")))
+                deadline = time.monotonic() + 30
                 with get_client(sync_client=True) as client:
                     while True:
-                        more = client.read_task_runs(flow_run_filter=FlowRunFilter(
-                            id=FlowRunFilterId(any_=[run.id])), limit=200, offset=len(tasks))
-                        tasks += more
-                        if len(more) < 200:
+                        tasks = _task_runs(client, run.id, FlowRunFilter, FlowRunFilterId)
+                        if len(tasks) >= archived or time.monotonic() > deadline:
                             break
+                        time.sleep(0.5)
                 ends = [t.end_time for t in tasks if t.end_time is not None]
                 assert run.start_time is not None and run.end_time is not None and ends
                 pass_part = (max(ends) - run.start_time).total_seconds()
                 return FlowTimes(run.total_run_time.total_seconds(), pass_part, wall,
-                                 len(tasks), len(list(config.archive.rglob("*.xlsx"))))
+                                 len(tasks), archived)
         finally:
             server.terminate()
             server.wait(timeout=30)

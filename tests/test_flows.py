@@ -209,8 +209,12 @@ def test_each_file_is_a_task_that_takes_only_its_name_and_hash(prefect_server, t
     assert [r.statut for r in results] == ["traité", "traité"]
     with get_client(sync_client=True) as client:
         run = _flow_run_named(client, "ingest AI-NIORT ETTI-SUD")
-        tasks = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+        for _ in range(40):  # the server records task states in batches, each second
+            tasks = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])))
+            if len(tasks) == 2:
+                break
+            time.sleep(0.25)
     assert sorted(t.name for t in tasks) == ["AI-NIORT/releve-a.xlsx", "ETTI-SUD/releve-b.xlsx"]
     assert all(set(t.task_inputs) == {"structure", "name", "sha256"} for t in tasks)
 
@@ -259,3 +263,33 @@ def test_an_empty_pass_leaves_the_months_review_intact(prefect_server, tmp_path)
             sort=ArtifactSort.CREATED_DESC, limit=1)
     assert "AI-NIORT / `releve-casse.xlsx`" in latest.data
     assert "FICHIER_ILLISIBLE" in latest.data and "**à régler**" in latest.data
+
+
+def test_the_run_log_keeps_the_summary_without_a_finished_line_per_file(prefect_server, tmp_path):
+    """Each file's task shows its state in the UI; 370 « Finished in state Completed() » lines
+    buried the pass's summary in the run's log."""
+    from datetime import datetime
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from flows.ingest import ingest_inbox_flow
+
+    config = make_workspace(tmp_path)
+    drop_statement(config, "AI-NIORT", "releve-a.xlsx")
+    drop_statement(config, "ETTI-SUD", "releve-b.xlsx",
+                   rows=[("P003", "M-002", "16/10/2026", "", "20", "CDD")])
+    state = ingest_inbox_flow(config_path=str(config.source),
+                              now=datetime.fromisoformat(NOW_ISO), return_state=True)
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        for _ in range(40):  # logs reach the server in batches
+            logs = client.read_logs(log_filter=LogFilter(
+                flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+            if any(log.message.startswith("2 fichiers reçus") for log in logs):
+                break
+            time.sleep(0.25)
+    messages = [log.message for log in logs]
+    assert any(m.startswith("2 fichiers reçus : 2 traités") for m in messages), messages
+    assert not [log for log in logs if log.task_run_id is not None
+                and log.message.startswith("Finished in state")]

@@ -35,7 +35,18 @@ def prefect_environment(config: Config) -> dict[str, str]:
         # ledger, not Prefect, is the audit trail.
         "PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED": "events,flow_runs",
         "PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD": str(90 * 24 * 3600),
+        # Task states reach the server as events; by default it writes them one at a time,
+        # which cost the server 25 ms of CPU per file of a pass, on the cores that check the
+        # files. In batches they cost 11 ms; the UI shows a file's state within a second.
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
     }
+
+
+# `python -m prefect` at a lower CPU priority (nice 10), set before any thread starts: on a
+# small machine the server's bookkeeping of a pass (the states of hundreds of file tasks) would
+# otherwise take cores from the files being checked; it catches up as soon as they are free.
+_LOWER_PRIORITY = "import os, runpy; os.nice(10); runpy.run_module('prefect', run_name='__main__')"
 
 
 @contextmanager
@@ -50,7 +61,7 @@ def local_prefect_server(config: Config, *, timeout: float = 90) -> Iterator[str
     env = {**os.environ, **prefect_environment(config)}
     log = open(config.state / "prefect" / "serveur.log", "ab")  # noqa: SIM115 — closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--analytics-off"],
+        [sys.executable, "-c", _LOWER_PRIORITY, "server", "start", "--analytics-off"],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
