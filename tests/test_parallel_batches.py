@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,13 +17,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from workspace_factory import drop_statement, make_workspace, with_unattached_participant
+from workspace_factory import (
+    drop_statement,
+    make_workspace,
+    register_frames,
+    with_unattached_participant,
+    write_registers,
+)
 
 from clauses.app.review import months_received_since
 from clauses.config import Config, load_config
 from clauses.errors import PassInProgress
 from clauses.ingest import ingest_inbox
-from clauses.ingest.inbox_pass import IngestRun, commit, in_batch, receive
+from clauses.ingest.inbox_pass import (
+    IngestRun,
+    commit,
+    in_batch,
+    receive,
+    reevaluate_received_lines,
+    register_context,
+)
 from clauses.ingest.one_file import Received, check_spreadsheet
 from clauses.ledger import Ledger
 from clauses.workspace.inbox import scan_inbox
@@ -207,3 +222,39 @@ def test_a_reevaluation_of_lines_another_batch_changed_leaves_the_registers_for_
         assert first.register_fingerprint() == "empreinte-1" != before
         current = first.hours(counted_only=False)
     assert current["statut"].tolist() == ["acceptée"]
+
+
+def test_a_batch_waits_for_another_batch_s_reevaluation_then_tells_it(config: Config) -> None:
+    """After a register change, the batch that re-evaluates first holds the turn; the other
+    waits, does not re-evaluate again, and its structure's control reports tell the verdicts
+    the first one gave (each is told once: gathered too early, they would never be)."""
+    drop_statement(config, "ETTI-SUD", "releve.xlsx",
+                   rows=[("P009", "M-002", "16/10/2026", "", "20", "CDD")])
+    ingest_inbox(config, now=NOW)  # P009 is not in the register yet: the line is rejected
+    frames = register_frames()
+    people = frames["Participants"]
+    frames["Participants"] = pd.concat([people, people.iloc[[2]].assign(
+        id_participant="P009", date_prescription=datetime(2026, 10, 1))],
+                                       ignore_index=True)
+    write_registers(config.registers_path, frames)
+    later = NOW + timedelta(hours=1)
+    registers, index = register_context(config)
+    opened: list[IngestRun] = []
+    with Ledger.from_config(config) as ledger:
+        first = IngestRun(config, registers, ledger, later, index)  # the other batch, opening
+        with ledger.reevaluation_turn(seconds=5):
+            waiting = threading.Thread(
+                target=lambda: opened.append(IngestRun.open(config, later, ["ETTI-SUD"])))
+            waiting.start()
+            time.sleep(1.0)
+            assert waiting.is_alive() and not opened  # its turn has not come
+            assert reevaluate_received_lines(first)["id_participant"].tolist() == ["P009"]
+        waiting.join(timeout=60)
+    [etti] = opened
+    try:
+        assert etti.reevaluated.empty  # done once, by the first
+        assert etti.untold["ETTI-SUD"][["id_participant", "statut", "statut_avant"]].to_dict(
+            "records") == [{"id_participant": "P009", "statut": "acceptée",
+                            "statut_avant": "rejetée"}]
+    finally:
+        etti.close()

@@ -78,6 +78,10 @@ __all__ = ["WAITING", "FileResult", "IngestRun", "batch_codes", "failed_result",
 WAITING = "en attente"
 
 
+# How long a batch waits for another's re-evaluation (seconds at national size) before it
+# gives up, its files left for the next pass.
+REEVALUATION_WAIT_SECONDS = 600.0
+
 @dataclass
 class IngestRun:
     """Everything one pass over the inbox needs, loaded once."""
@@ -107,8 +111,11 @@ class IngestRun:
             # only its structures, so batches of other structures run beside it (issue 14.2).
             run.ledger.lock_pass(structures=None if structures is None
                                  else batch_codes(structures))
-            run.reevaluated = reevaluate_received_lines(run)
-            run.untold = run.ledger.reevaluations_untold()
+            # Batches take turns here: one that gathered its structures' untold verdicts while
+            # another was still re-evaluating would miss them for good (each is told once).
+            with run.ledger.reevaluation_turn(seconds=REEVALUATION_WAIT_SECONDS):
+                run.reevaluated = reevaluate_received_lines(run)
+                run.untold = run.ledger.reevaluations_untold()
         except BaseException:
             run.ledger.close()
             raise

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 import zlib
 from collections.abc import Collection
@@ -37,6 +38,10 @@ from clauses.ledger.engine import writing
 from clauses.ledger.tables import verrous
 
 INGEST = "relève"
+# Taken in turn by the batches of one pass while they re-evaluate after a register change and
+# gather what each structure's control report must tell (issue 14.2): a batch that gathered
+# before another had recorded its re-evaluation would never tell it (see `wait_for`).
+REEVALUATION = "réévaluation"
 # High half of the advisory key: "Clau"; the low half is the lock name's CRC-32.
 _KEY_PREFIX = 0x436C6175 << 32
 
@@ -137,6 +142,20 @@ def acquire(engine: sa.Engine, name: str = INGEST, structures: Collection[str] |
             _let_go(held)
         raise
     return PassLock(engine, name, token, held)
+
+
+def wait_for(engine: sa.Engine, name: str, zone: ZoneInfo | str = DEFAULT_ZONE, *,
+             seconds: float, poll: float = 0.2) -> PassLock:
+    """Take the whole lock `name`, waiting up to `seconds` for its holder to give it back;
+    then raise `PassInProgress` like `acquire`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return acquire(engine, name, None, zone)
+        except PassInProgress:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(poll)
 
 
 def _let_go(held: sa.Connection) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -244,6 +245,16 @@ class Ledger:
         `close()`, or raise `PassInProgress` naming the run that holds it (on any machine: the
         lock lives in this database)."""
         self._locks.append(passlock.acquire(self._engine, name, structures, self.zone))
+
+    @contextmanager
+    def reevaluation_turn(self, *, seconds: float) -> Iterator[None]:
+        """Hold the workspace's re-evaluation lock for the block, waiting up to `seconds` for
+        another run (any machine) to finish its turn; `PassInProgress` past that."""
+        held = passlock.wait_for(self._engine, passlock.REEVALUATION, self.zone, seconds=seconds)
+        try:
+            yield
+        finally:
+            held.release()
 
     def __enter__(self) -> Ledger:
         return self
