@@ -3,13 +3,16 @@
     .venv/bin/python bench/ingest.py                 # national month: 370 files × 162 lines
     .venv/bin/python bench/ingest.py --no-flow       # without the Prefect server (CLI only)
     .venv/bin/python bench/ingest.py --files 620 --lines 162   # ≈ 100 000 lines
+    .venv/bin/python bench/ingest.py --lots 0        # without the pass split in two batches
 
 National registers by default: 370 structures, 59 940 participants, 1 500 marchés. Prints, in
 the same run: the time of merely parsing the files with calamine, of parsing them and writing
 one xlsxwriter workbook per file (the read-and-write floor), of the whole ingest through the CLI
 path (archive, read, match, rules, ledger, control report), and of the same month ingested by
 the `ingest-inbox` flow on a real local Prefect server, run by `serve` in its own process as in
-production (the flow run's own duration, and the wall time from the request to its end).
+production (the flow run's own duration, and the wall time from the request to its end), and
+of the month split into two batches of structures ingested at once, as two workers of one
+machine run the `releve-par-lot` deployment.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from clauses.ingest import ingest_inbox  # noqa: E402
 from clauses.ingest.inbox_pass import register_context  # noqa: E402
 from clauses.siret import complete_siret  # noqa: E402
 from clauses.workspace.init import init_workspace  # noqa: E402
+from flows.ingest import batches  # noqa: E402 — the flow's own split into batches
 from schemas.registers import REGISTER_COLUMNS  # noqa: E402
 
 MONTH = "2026-10"
@@ -210,6 +214,34 @@ def flow_ingest(config: Config) -> FlowTimes:
             server.wait(timeout=30)
 
 
+# One batch of a split pass, as a worker of the `releve-par-lot` deployment runs it (the CLI
+# path of the batch, without Prefect): its own process, its structures only.
+_BATCH = """
+import sys
+from datetime import datetime
+from clauses.config import load_config
+from clauses.ingest import ingest_inbox
+config = load_config(sys.argv[1])
+results, _ = ingest_inbox(config, now=datetime.fromisoformat(sys.argv[2]),
+                          structures=sys.argv[3].split(","))
+print(len(results))
+"""
+
+
+def batches_ingest(config: Config, lots: int) -> tuple[float, int]:
+    """The month split into `lots` batches of structures ingested at once, one process each
+    (what `lots: 2` does on two workers of one machine): wall time, files recorded."""
+    structures = sorted(p.name for p in config.inbox.iterdir() if p.is_dir())
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {k: v for k, v in env.items() if not k.startswith("PREFECT_")}
+    start = time.perf_counter()
+    runs = [subprocess.Popen([sys.executable, "-c", _BATCH, str(config.source), NOW.isoformat(),
+                              ",".join(group)], env=env, stdout=subprocess.PIPE, text=True)
+            for group in batches(structures, lots)]
+    counts = [int(run.communicate(timeout=3600)[0].strip() or 0) for run in runs]
+    return time.perf_counter() - start, sum(counts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=370)
@@ -218,6 +250,8 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=59_940)
     parser.add_argument("--markets", type=int, default=1_500)
     parser.add_argument("--no-flow", action="store_true", help="sans le flux Prefect")
+    parser.add_argument("--lots", type=int, default=2,
+                        help="relève découpée en autant de lots simultanés (0 : sans)")
     parser.add_argument("--keep", action="store_true", help="garder l'espace de travail")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="clauses-bench-"))
@@ -239,6 +273,8 @@ def main() -> None:
     register_context(config)
     registers = time.perf_counter() - start
     shutil.copytree(root / "ws", root / "ws-flux")  # the flow's own workspace, same registers
+    if args.lots > 1:
+        shutil.copytree(root / "ws", root / "ws-lots")
     floor = parse_floor(files)
     rw_floor = read_write_floor(files, root / "rw")
     _drop_inbox(source, config)
@@ -273,6 +309,13 @@ def main() -> None:
         print(f"  dont la relève jusqu'au dernier fichier enregistré : {flow.pass_part:6.2f} s  "
               f"{flow.pass_part / rw_floor:.2f}× le plancher ; puis courriels, artefacts et revue "
               f"du mois : {flow.run - flow.pass_part:6.2f} s")
+    if args.lots > 1:
+        lots_config = load_config(root / "ws-lots" / "config.yaml")
+        _drop_inbox(source, lots_config)
+        split, recorded = batches_ingest(lots_config, args.lots)
+        print(f"relève en {args.lots} lots simultanés (un processus chacun) : {split:6.2f} s  "
+              f"{total / split:9.0f} lignes/s  {split / rw_floor:.2f}× le plancher "
+              f"({recorded} fichiers)")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
     else:
