@@ -167,8 +167,10 @@ def hours_by_contract_type(hours: pd.DataFrame, year: int) -> pd.DataFrame:
     })
 
 
-def _markets_of_year(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
-    """Marchés in force during the year or with hours in it, with their hour figures."""
+def markets_of_year(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+    """Marchés in force during the year or with hours in it, with their hour figures: what the
+    `Marchés`, `Maîtres d'ouvrage` and `Entreprises` sheets sum (computed once for the three,
+    `of_year`)."""
     markets = registers.markets
     start, end = pd.Timestamp(period_start(year)), pd.Timestamp(period_end(year))
     in_force = markets[(markets["date_debut"] <= end) & (markets["date_fin"] >= start)]
@@ -198,9 +200,10 @@ def _names(registers: Registers) -> tuple[pd.Series, pd.Series]:
     return buyers, companies
 
 
-def markets_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+def markets_table(hours: pd.DataFrame, registers: Registers, year: int, *,
+                  of_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """The `Marchés` sheet: target, hours of the year, cumulated hours, rate, participants."""
-    table = _markets_of_year(hours, registers, year)
+    table = markets_of_year(hours, registers, year) if of_year is None else of_year
     buyers, companies = _names(registers)
     return pd.DataFrame({
         "Code marché": table["code_marche"],
@@ -218,11 +221,15 @@ def markets_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.Da
     })
 
 
-def _rollup(hours: pd.DataFrame, registers: Registers, year: int, key: str) -> pd.DataFrame:
+def _rollup(hours: pd.DataFrame, registers: Registers, year: int, key: str,
+            of_year: pd.DataFrame | None) -> pd.DataFrame:
     """Marché figures summed by `key` (`code_mo` or `siret`); participants counted once each."""
-    table = _markets_of_year(hours, registers, year).dropna(subset=[key])
-    grouped = table.groupby(key, sort=True)
-    lines = _with_market(year_lines(hours, year), registers)
+    table = markets_of_year(hours, registers, year) if of_year is None else of_year
+    grouped = table.dropna(subset=[key]).groupby(key, sort=True)
+    # Who worked on which marché, once each, before the marché's key is joined: not the
+    # 720 000 lines of a national year.
+    pairs = year_lines(hours, year)[["code_marche", "id_participant"]].drop_duplicates()
+    lines = _with_market(pairs, registers)
     rollup = pd.DataFrame({
         "Marchés": grouped["code_marche"].nunique(),
         "Heures objectif": grouped["heures_objectif"].sum().astype(float),
@@ -236,17 +243,19 @@ def _rollup(hours: pd.DataFrame, registers: Registers, year: int, key: str) -> p
     return rollup
 
 
-def buyers_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+def buyers_table(hours: pd.DataFrame, registers: Registers, year: int, *,
+                 of_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """The `Maîtres d'ouvrage` sheet: one row per MO with a marché of the year."""
-    rollup = _rollup(hours, registers, year, "code_mo")
+    rollup = _rollup(hours, registers, year, "code_mo", of_year)
     buyers, _ = _names(registers)
     head = pd.DataFrame({"Code MO": rollup.index, "Nom": rollup.index.map(buyers.to_dict())})
     return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)
 
 
-def companies_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+def companies_table(hours: pd.DataFrame, registers: Registers, year: int, *,
+                    of_year: pd.DataFrame | None = None) -> pd.DataFrame:
     """The `Entreprises` sheet: one row per attributaire of a marché of the year."""
-    rollup = _rollup(hours, registers, year, "siret")
+    rollup = _rollup(hours, registers, year, "siret", of_year)
     _, companies = _names(registers)
     head = pd.DataFrame({"SIRET": rollup.index, "Nom": rollup.index.map(companies.to_dict())})
     return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)

@@ -46,8 +46,8 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(paths.STRUCTURE_COUNTS, "integer"),
 }
 # What the bilan reads of each line (a national year is 720 000): not the per-line texts but
-# the reason codes of refused lines, nor where a line was in its file.
-LINE_COLUMNS = ("sha256", "code_structure", "id_participant", "code_marche", "mois", "heures",
+# the reason codes of refused lines, nor its file (hash) or where it was in it.
+LINE_COLUMNS = ("code_structure", "id_participant", "code_marche", "mois", "heures",
                 "date_debut_mission", "date_fin_mission", "type_contrat", "statut", "motifs",
                 "en_retard", "actif")
 SYNTHESIS_KINDS: dict[str, str] = {
@@ -310,8 +310,10 @@ def _structure_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers,
 
 
 def _paths_sheet(sheet: Sheet, hours: pd.DataFrame, year: int, layout: Layout) -> None:
-    sheet.pairs(paths.path_summary(hours, year))
-    _people_tables(sheet, paths.path_tables(hours, year), layout, count=people.PEOPLE,
+    per_person = paths.hours_per_participant(hours, year)
+    lengths = paths.path_lengths(hours, year, per_person.index)
+    sheet.pairs(paths.path_summary(per_person, lengths))
+    _people_tables(sheet, paths.path_tables(per_person, lengths), layout, count=people.PEOPLE,
                    share=people.SHARE, charted=("Heures par participant dans l'année",
                                                 "Durée des parcours"))
     sheet.paragraph(paths.DEFINITIONS[2])
@@ -342,12 +344,13 @@ def _desk_sheet(sheet: Sheet, registers: Registers, all_hours: pd.DataFrame,
 def _hour_sheets(hours: pd.DataFrame, registers: Registers,
                  year: int) -> list[tuple[str, pd.DataFrame, str, str]]:
     """(sheet, table, category column, chart title) of the four hour sheets, in SPEC order."""
+    of_year = figures.markets_of_year(hours, registers, year)
     return [
-        ("Maîtres d'ouvrage", figures.buyers_table(hours, registers, year), "Code MO",
-         "Heures cumulées et objectif par maître d'ouvrage"),
-        ("Marchés", figures.markets_table(hours, registers, year), "Code marché",
+        ("Maîtres d'ouvrage", figures.buyers_table(hours, registers, year, of_year=of_year),
+         "Code MO", "Heures cumulées et objectif par maître d'ouvrage"),
+        ("Marchés", figures.markets_table(hours, registers, year, of_year=of_year), "Code marché",
          "Heures cumulées et objectif par marché"),
-        ("Entreprises", figures.companies_table(hours, registers, year), "Nom",
+        ("Entreprises", figures.companies_table(hours, registers, year, of_year=of_year), "Nom",
          "Heures cumulées et objectif par entreprise attributaire"),
         ("Structures", figures.structures_table(hours, registers, year), "Code structure",
          "Heures de l'année par structure"),
