@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from clauses.periods import parse_year
@@ -164,10 +165,12 @@ def structure_table(hours: pd.DataFrame, registers: Registers, tracking: pd.Data
     return table[columns]
 
 
-def _banded(values: pd.Series, bands, label: str) -> pd.DataFrame:
+def _banded(values: pd.Series, bands: tuple[tuple[str, float], ...], label: str) -> pd.DataFrame:
     tops = [top for _, top in bands]
     labels = [name for name, _ in bands]
-    chosen = values.map(lambda v: labels[next(i for i, top in enumerate(tops) if v < top)])
+    # A value falls in the first band whose top exceeds it (tops ascending).
+    chosen = pd.Series(np.array(labels, dtype=object)[
+        np.searchsorted(tops, values.to_numpy(dtype=float), side="right")])
     counts = chosen.value_counts().reindex(labels, fill_value=0)
     total = int(counts.sum())
     return pd.DataFrame({label: labels, PEOPLE: counts.to_numpy(dtype=int),
@@ -175,37 +178,37 @@ def _banded(values: pd.Series, bands, label: str) -> pd.DataFrame:
 
 
 def hours_per_participant(hours: pd.DataFrame, year: int) -> pd.Series:
+    """Counted hours of the year per participant (all marchés and structures)."""
     return year_lines(hours, year).dropna(subset=["id_participant"]).groupby(
         "id_participant")["heures"].sum()
 
 
-def path_lengths(hours: pd.DataFrame, year: int) -> pd.Series:
-    """Months from each participant's first counted month ever to their last of the year."""
+def path_lengths(hours: pd.DataFrame, year: int, ids: pd.Index) -> pd.Series:
+    """Months from each participant's first counted month ever to their last of the year
+    (`ids`: the participants of the year, `hours_per_participant(…).index`)."""
     _, last = parse_year(year)
     known = hours[hours["mois"] <= last].dropna(subset=["id_participant"])
-    ids = hours_per_participant(hours, year).index
     span = month_span(known[known["id_participant"].isin(ids)])
 
-    def months(first: str, final: str) -> int:
-        return (int(final[:4]) - int(first[:4])) * 12 + int(final[5:]) - int(first[5:]) + 1
+    def number(months: pd.Series) -> np.ndarray:  # AAAA-MM → months since year 0
+        return (months.str[:4].astype(int) * 12 + months.str[5:].astype(int)).to_numpy()
 
-    return pd.Series([months(a, b) for a, b in zip(span["min"], span["max"], strict=True)],
-                     index=span.index, dtype=int)
+    return pd.Series(number(span["max"]) - number(span["min"]) + 1, index=span.index,
+                     dtype=int)
 
 
-def path_tables(hours: pd.DataFrame, year: int) -> dict[str, pd.DataFrame]:
-    """The `Parcours` distributions, by heading (counts not yet masked)."""
-    per_person = hours_per_participant(hours, year)
+def path_tables(per_person: pd.Series, lengths: pd.Series) -> dict[str, pd.DataFrame]:
+    """The `Parcours` distributions, by heading (counts not yet masked), from
+    `hours_per_participant` and `path_lengths`."""
     return {
         "Heures par participant dans l'année": _banded(per_person, HOUR_BANDS,
                                                       "Heures dans l'année"),
-        "Durée des parcours": _banded(path_lengths(hours, year), LENGTH_BANDS,
-                                      "Durée du parcours"),
+        "Durée des parcours": _banded(lengths, LENGTH_BANDS, "Durée du parcours"),
     }
 
 
-def path_summary(hours: pd.DataFrame, year: int) -> list[tuple[str, float, str]]:
-    per_person, lengths = hours_per_participant(hours, year), path_lengths(hours, year)
+def path_summary(per_person: pd.Series, lengths: pd.Series) -> list[tuple[str, float, str]]:
+    """Mean and median hours per participant, mean path length."""
     if per_person.empty:
         return []
     return [("Heures par participant (moyenne)", float(per_person.mean()), "hours"),

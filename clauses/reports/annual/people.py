@@ -161,14 +161,16 @@ def exits_table(tracking: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def barriers_table(hours: pd.DataFrame, tracking: pd.DataFrame, year: int) -> pd.DataFrame:
     """The `Freins` sheet: participants of the year with each barrier (cumulable)."""
-    ids = sorted(year_lines(hours, year)["id_participant"].dropna().unique())
+    ids = year_lines(hours, year)["id_participant"].dropna().unique()
     lines = tracking[tracking["id_participant"].isin(ids)]
-    found = lines.groupby("id_participant")["freins"].agg(
-        lambda texts: sorted({b for text in texts for b in _split(text)}))
-    per_person = pd.Series([found.get(i, []) for i in ids], dtype=object)
+    # Each person's distinct barriers (as `_split` reads a text), for all people at once.
+    written = lines[["id_participant", "freins"]].dropna(subset=["freins"])
+    named = written.assign(frein=written["freins"].astype(str).str.split(";")).explode("frein")
+    named = named.assign(frein=named["frein"].str.strip())
+    named = named[named["frein"] != ""].drop_duplicates(["id_participant", "frein"])
     none = "Aucun frein renseigné"
-    members = per_person.map(lambda barriers: barriers or [none])
+    without = len(ids) - named["id_participant"].nunique()
     labels = [b[:1].upper() + b[1:] for b in BARRIERS]
-    members = members.map(lambda barriers: [b[:1].upper() + b[1:] if b != none else b
-                                            for b in barriers])
+    members = pd.Series([*(named["frein"].str[:1].str.upper() + named["frein"].str[1:]),
+                         *[none] * without], dtype=object)
     return _count_table("Frein à l'emploi", [*labels, none], members, len(ids))
