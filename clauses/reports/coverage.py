@@ -53,10 +53,11 @@ class Coverage:
 
 def first_month(files: pd.DataFrame | None, hours: pd.DataFrame) -> str | None:
     """The first month of a relevé Clauses processed, or of a counted line."""
-    months = list(hours["mois"].dropna()) if "mois" in hours else []
+    # Distinct months first: a Python list of 720 000 lines' months took a second.
+    months = set(hours["mois"].dropna().unique()) if "mois" in hours else set()
     if files is not None and len(files):
         statements = files[(files["type"] == Kind.RELEVE.value) & (files["statut"] == "traité")]
-        months += list(statements["mois"].dropna())
+        months |= set(statements["mois"].dropna().unique())
     return min(months) if months else None
 
 
