@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -252,3 +254,18 @@ def _empty_frame(table: sa.Table, names: tuple[str, ...], zone: ZoneInfo | str) 
     frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in names})
     return pd.DataFrame({name: _typed(frame[name], table.c[name].type, zone) for name in names},
                         index=pd.RangeIndex(0))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while rows are read: they are hundreds of
+    thousands of tuples (no cycle among them), and each of its passes walked them and every
+    other live object again — 1.3 s of the 4 s a national year's lines took. Collected as
+    usual once the block ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -7,7 +7,6 @@ re-running the ingestion is always safe. Corrections never delete: earlier lines
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -31,6 +30,7 @@ from clauses.ledger.migrations import current_revision, upgrade
 from clauses.ledger.rows import (
     FILE_COLUMNS,
     FileRecord,
+    collector_paused,
     instant,
     raw_frame,
     raw_query,
@@ -742,7 +742,7 @@ class Ledger:
         """The query's rows as a typed frame, built chunk by chunk: a year of a national network
         is 720 000 lines, and holding them all as Python row objects and the frame at once
         doubled the peak memory of a report run."""
-        with self._engine.connect() as connection, _collector_paused():
+        with self._engine.connect() as connection, collector_paused():
             chunks: Iterable[Sequence[Any]]
             if connection.dialect.name == "sqlite":
                 # sqlite3 reads the file as rows are fetched: its own rows, without a
@@ -757,16 +757,3 @@ class Ledger:
             return raw_frame([], table, names, self.zone)
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while rows are read: they are hundreds of
-    thousands of tuples (no cycle among them), and each of its passes walked them and every
-    other live object again — 1.3 s of the 4 s a national year's lines took."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
