@@ -103,9 +103,10 @@ def new_participant_ids(hours: pd.DataFrame, year: int) -> set[str]:
     return set(first_month[first_month.between(first, last)].index)
 
 
-def contract_count(lines: pd.DataFrame) -> int:
-    """Distinct contracts among relevé lines (see the module docstring)."""
-    return len(lines.drop_duplicates(subset=CONTRACT_KEY))
+def contracts_of_year(hours: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The year's distinct contracts (CONTRACT_KEY columns): computed once for the sheets that
+    count them (`contracts=`), not once per sheet over 720 000 lines."""
+    return year_lines(hours, year)[CONTRACT_KEY].drop_duplicates()
 
 
 def _with_market(lines: pd.DataFrame, registers: Registers) -> pd.DataFrame:
@@ -116,20 +117,24 @@ def _with_market(lines: pd.DataFrame, registers: Registers) -> pd.DataFrame:
     )
 
 
-def synthesis(hours: pd.DataFrame, registers: Registers, year: int,
-              heures_etp: float) -> dict[str, float | int]:
+def synthesis(hours: pd.DataFrame, registers: Registers, year: int, heures_etp: float, *,
+              contracts: pd.DataFrame | None = None) -> dict[str, float | int]:
     """The headline figures of the Synthèse sheet, by French label (people counts as int)."""
-    lines = _with_market(year_lines(hours, year), registers)
+    lines = year_lines(hours, year)
+    contracts = contracts_of_year(hours, year) if contracts is None else contracts
+    # The marchés worked on, joined to their MO and attributaire: not every line.
+    markets = _with_market(pd.DataFrame({"code_marche": lines["code_marche"].dropna().unique()}),
+                           registers)
     total = sum_hours(lines["heures"])
     return {
         "Heures d'insertion réalisées": total,
         "Équivalents temps plein (ETP)": total / heures_etp,
         "Participants": int(lines["id_participant"].nunique()),
         "Nouveaux participants de l'année": len(new_participant_ids(hours, year)),
-        "Contrats": contract_count(lines),
+        "Contrats": len(contracts),
         "Marchés": int(lines["code_marche"].nunique()),
-        "Maîtres d'ouvrage": int(lines["code_mo"].nunique()),
-        "Entreprises attributaires": int(lines["siret"].nunique()),
+        "Maîtres d'ouvrage": int(markets["code_mo"].nunique()),
+        "Entreprises attributaires": int(markets["siret"].nunique()),
         "Structures": int(lines["code_structure"].nunique()),
     }
 
@@ -153,17 +158,21 @@ def hours_by_mode(hours: pd.DataFrame, registers: Registers, year: int) -> pd.Da
     })
 
 
-def hours_by_contract_type(hours: pd.DataFrame, year: int) -> pd.DataFrame:
+def hours_by_contract_type(hours: pd.DataFrame, year: int, *,
+                           contracts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Hours, share and contracts of the year by contract type (only the types present)."""
-    lines = year_lines(hours, year).copy()
-    lines["type_contrat"] = lines["type_contrat"].fillna("non renseigné")
-    by_type = round_hours(lines.groupby("type_contrat", sort=True)["heures"].sum())
-    contracts = lines.drop_duplicates(subset=CONTRACT_KEY).groupby("type_contrat").size()
+    lines = year_lines(hours, year)
+    by_type = round_hours(lines["heures"].groupby(
+        lines["type_contrat"].fillna("non renseigné"), sort=True).sum())
+    contracts = contracts_of_year(hours, year) if contracts is None else contracts
+    # Deduplicated again once the missing type is named (a written « non renseigné » is it).
+    named = contracts.assign(type_contrat=contracts["type_contrat"].fillna("non renseigné"))
+    per_type = named.drop_duplicates().groupby("type_contrat").size()
     return pd.DataFrame({
         "Type de contrat": by_type.index.astype(str),
         "Heures": by_type.to_numpy(dtype=float),
         "Part des heures": _shares(by_type).to_numpy(dtype=float),
-        "Contrats": contracts.reindex(by_type.index, fill_value=0).to_numpy(dtype=int),
+        "Contrats": per_type.reindex(by_type.index, fill_value=0).to_numpy(dtype=int),
     })
 
 
@@ -261,7 +270,8 @@ def companies_table(hours: pd.DataFrame, registers: Registers, year: int, *,
     return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)
 
 
-def structures_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+def structures_table(hours: pd.DataFrame, registers: Registers, year: int, *,
+                     contracts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The `Structures` sheet: every registered structure (and any other with hours)."""
     lines = year_lines(hours, year)
     register = registers.structures.set_index("code_structure")
@@ -272,7 +282,8 @@ def structures_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd
     by_code = pd.Index(codes, dtype="str")
     hours_of = grouped["heures"].sum().reindex(by_code, fill_value=0.0)
     # A contract's key holds its structure: the year's distinct contracts, counted by structure.
-    contracts = lines.drop_duplicates(subset=CONTRACT_KEY).groupby("code_structure").size()
+    contracts = contracts_of_year(hours, year) if contracts is None else contracts
+    per_structure = contracts.groupby("code_structure").size()
     return pd.DataFrame({
         "Code structure": by_code,
         "Nom": by_code.map(register["nom"]),
@@ -283,5 +294,5 @@ def structures_table(hours: pd.DataFrame, registers: Registers, year: int) -> pd
         "Nouveaux participants": newcomers["id_participant"].nunique().reindex(
             by_code, fill_value=0
         ),
-        "Contrats": contracts.reindex(by_code, fill_value=0).to_numpy(dtype="int64"),
+        "Contrats": per_structure.reindex(by_code, fill_value=0).to_numpy(dtype="int64"),
     }).reset_index(drop=True)

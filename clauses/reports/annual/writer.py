@@ -139,9 +139,11 @@ def partial_year_note(coverage: Coverage, year: int) -> str | None:
 
 
 def _synthesis_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers, year: int,
-                     config: Config, layout: Layout, coverage: Coverage) -> None:
+                     config: Config, layout: Layout, coverage: Coverage,
+                     contracts: pd.DataFrame) -> None:
     sheet.paragraph(coverage_sentence(coverage))
-    values = figures.synthesis(hours, registers, year, config.rapports.heures_etp)
+    values = figures.synthesis(hours, registers, year, config.rapports.heures_etp,
+                               contracts=contracts)
     rows: list[tuple[str, float | str, str]] = []
     for label, value in values.items():
         kind = SYNTHESIS_KINDS.get(label, "integer")
@@ -156,9 +158,9 @@ def _synthesis_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers, ye
     sheet.chart(modes, categories="Mode de mise en œuvre", series=[("Heures", "pie")],
                 title="Répartition des heures par mode de mise en œuvre")
     sheet.heading("Heures par type de contrat")
-    contracts = figures.hours_by_contract_type(hours, year)
-    table = sheet.table(contracts, kinds=KINDS)
-    if len(contracts):
+    by_type = figures.hours_by_contract_type(hours, year, contracts=contracts)
+    table = sheet.table(by_type, kinds=KINDS)
+    if len(by_type):
         sheet.chart(table, categories="Type de contrat", series=[("Heures", "column")],
                     title="Heures par type de contrat")
     sheet.heading("Définitions")
@@ -261,9 +263,10 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
                                           [f"{year}-{m:02d}" for m in range(1, 13)])]
     with ReportWorkbook(path, territory=config.territoire, title=title,
                         period=period_label(year), generated_at=generated_at) as book:
+        contracts = figures.contracts_of_year(hours, year)
         _synthesis_sheet(book.sheet("Synthèse", notes=notes), hours, registers, year, config,
-                         layout, coverage)
-        for name, frame, label, chart_title in _hour_sheets(hours, registers, year):
+                         layout, coverage, contracts)
+        for name, frame, label, chart_title in _hour_sheets(hours, registers, year, contracts):
             _hours_sheet(book.sheet(name, notes=notes), frame, label, layout, chart_title)
         _people_tables(book.sheet("Profil des participants", notes=notes),
                        people.profile_tables(hours, registers, year), layout,
@@ -341,8 +344,8 @@ def _desk_sheet(sheet: Sheet, registers: Registers, all_hours: pd.DataFrame,
     sheet.paragraph(desk.DEFINITIONS[0])
 
 
-def _hour_sheets(hours: pd.DataFrame, registers: Registers,
-                 year: int) -> list[tuple[str, pd.DataFrame, str, str]]:
+def _hour_sheets(hours: pd.DataFrame, registers: Registers, year: int,
+                 contracts: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str]]:
     """(sheet, table, category column, chart title) of the four hour sheets, in SPEC order."""
     of_year = figures.markets_of_year(hours, registers, year)
     return [
@@ -352,6 +355,7 @@ def _hour_sheets(hours: pd.DataFrame, registers: Registers,
          "Heures cumulées et objectif par marché"),
         ("Entreprises", figures.companies_table(hours, registers, year, of_year=of_year), "Nom",
          "Heures cumulées et objectif par entreprise attributaire"),
-        ("Structures", figures.structures_table(hours, registers, year), "Code structure",
+        ("Structures", figures.structures_table(hours, registers, year, contracts=contracts),
+         "Code structure",
          "Heures de l'année par structure"),
     ]
