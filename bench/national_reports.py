@@ -3,6 +3,7 @@
     .venv/bin/python bench/national_reports.py                 # 12 months: M1, M12, S1, 2026
     .venv/bin/python bench/national_reports.py --months 36     # and the monthly reports at M36
     .venv/bin/python bench/national_reports.py --workspace /tmp/nat --keep   # reuse a build
+    .venv/bin/python bench/national_reports.py --workspace /tmp/nat --only bilan   # one report
 
 Builds the ledger of bench/national.py (370 structures × 162 lines a month, 1 500 marchés), then
 runs each report job (`clauses report …`, without sending: writing is what grows with history)
@@ -70,6 +71,9 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--workspace", type=Path, help="espace déjà construit (ou à construire)")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--only", choices=["M1", "M12", "semestre", "bilan", "dernier-mois"],
+                        help="une seule des mesures (sur un espace déjà construit : une copie, "
+                             "chaque passage ajoute des éditions)")
     args = parser.parse_args()
     root = args.workspace or Path(tempfile.mkdtemp(prefix="clauses-national-")) / "ws"
     if not (root / "config.yaml").exists():
@@ -82,14 +86,14 @@ def main() -> None:
     # the reports, not the first read of a national register (about 10 s).
     register_context(load_config(config_path))
     last = add_months(FIRST_MONTH, args.months - 1)
-    runs = [("monthly", FIRST_MONTH, "rapports mensuels M1"),
-            ("monthly", add_months(FIRST_MONTH, 11), "rapports mensuels M12"),
-            ("semester", "2026-S1", "tableaux semestriels 2026-S1"),
-            ("annual", "2026", "bilan annuel 2026 (720 000 lignes)")]
-    if args.months >= 36:
-        runs.append(("monthly", last, f"rapports mensuels M{args.months}"))
-    for kind, period, label in runs:
-        if period > last and kind == "monthly":
+    runs = [("M1", "monthly", FIRST_MONTH, "rapports mensuels M1"),
+            ("M12", "monthly", add_months(FIRST_MONTH, 11), "rapports mensuels M12"),
+            ("semestre", "semester", "2026-S1", "tableaux semestriels 2026-S1"),
+            ("bilan", "annual", "2026", "bilan annuel 2026 (720 000 lignes)")]
+    if args.months >= 36 or args.only == "dernier-mois":
+        runs.append(("dernier-mois", "monthly", last, f"rapports mensuels M{args.months}"))
+    for key, kind, period, label in runs:
+        if (period > last and kind == "monthly") or args.only not in (None, key):
             continue
         figures = measure(config_path, kind, period)
         # CPU time beside wall time: on a shared machine the wall time also counts the others.
