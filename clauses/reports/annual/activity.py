@@ -26,17 +26,10 @@ from __future__ import annotations
 import pandas as pd
 
 from clauses.hours import achievement_rate, round_hours, sum_hours
-from clauses.periods import parse_year, period_end, period_start
+from clauses.periods import period_end, period_start
 from clauses.registers.load import Registers
+from clauses.reports.annual.year import YearLines
 from clauses.reports.coverage import Coverage, after_balances, opening_balances
-
-CONTRACT_KEY: list[str] = [
-    "id_participant",
-    "code_structure",
-    "code_marche",
-    "type_contrat",
-    "date_debut_mission",
-]
 
 PROVIDED = "Mise à disposition (AI, ETTI, GEIQ, ETT)"
 SUBCONTRACTED = "Sous-traitance à une structure d'insertion (EI, ACI)"
@@ -75,40 +68,6 @@ def counted_lines(hours: pd.DataFrame) -> pd.DataFrame:
     return hours[keep]
 
 
-def year_lines(hours: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The counted lines whose month falls in `year`."""
-    first, last = parse_year(year)
-    return hours[hours["mois"].between(first, last)]
-
-
-def month_span(lines: pd.DataFrame, by: str = "id_participant") -> pd.DataFrame:
-    """Each `by`'s first and last `mois` (columns `min`, `max`, by `by`): what
-    `groupby(by)["mois"].agg(["min", "max"])` gives, without pandas' Python call per group for
-    text columns (a national year has 60 000 participants). Months are ranked once, their
-    ranks compared as numbers."""
-    ranks, months = pd.factorize(lines["mois"], sort=True)
-    ranked = pd.Series(ranks, index=lines.index).where(ranks >= 0)  # a missing month: NaN
-    span = ranked.groupby(lines[by]).agg(["min", "max"])
-    names = pd.Series(months, dtype="str")  # by rank; rank -1 (no month) is missing
-    return pd.DataFrame({
-        edge: pd.Series(names.reindex(span[edge].fillna(-1).astype(int).to_numpy()).to_numpy(),
-                        index=span.index, dtype="str")
-        for edge in ("min", "max")})
-
-
-def new_participant_ids(hours: pd.DataFrame, year: int) -> set[str]:
-    """Participants whose first counted hour ever (any month of the ledger) falls in `year`."""
-    first_month = month_span(hours.dropna(subset=["id_participant"]))["min"]
-    first, last = parse_year(year)
-    return set(first_month[first_month.between(first, last)].index)
-
-
-def contracts_of_year(hours: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The year's distinct contracts (CONTRACT_KEY columns): computed once for the sheets that
-    count them (`contracts=`), not once per sheet over 720 000 lines."""
-    return year_lines(hours, year)[CONTRACT_KEY].drop_duplicates()
-
-
 def _with_market(lines: pd.DataFrame, registers: Registers) -> pd.DataFrame:
     """Lines with their marché's maître d'ouvrage and attributaire (`code_mo`, `siret`)."""
     markets = registers.markets[["code_marche", "code_mo", "siret"]]
@@ -117,11 +76,9 @@ def _with_market(lines: pd.DataFrame, registers: Registers) -> pd.DataFrame:
     )
 
 
-def synthesis(hours: pd.DataFrame, registers: Registers, year: int, heures_etp: float, *,
-              contracts: pd.DataFrame | None = None) -> dict[str, float | int]:
+def synthesis(year: YearLines, registers: Registers, heures_etp: float) -> dict[str, float | int]:
     """The headline figures of the Synthèse sheet, by French label (people counts as int)."""
-    lines = year_lines(hours, year)
-    contracts = contracts_of_year(hours, year) if contracts is None else contracts
+    lines = year.lines
     # The marchés worked on, joined to their MO and attributaire: not every line.
     markets = _with_market(pd.DataFrame({"code_marche": lines["code_marche"].dropna().unique()}),
                            registers)
@@ -130,8 +87,8 @@ def synthesis(hours: pd.DataFrame, registers: Registers, year: int, heures_etp: 
         "Heures d'insertion réalisées": total,
         "Équivalents temps plein (ETP)": total / heures_etp,
         "Participants": int(lines["id_participant"].nunique()),
-        "Nouveaux participants de l'année": len(new_participant_ids(hours, year)),
-        "Contrats": len(contracts),
+        "Nouveaux participants de l'année": len(year.new_ids),
+        "Contrats": len(year.contracts),
         "Marchés": int(lines["code_marche"].nunique()),
         "Maîtres d'ouvrage": int(markets["code_mo"].nunique()),
         "Entreprises attributaires": int(markets["siret"].nunique()),
@@ -144,9 +101,9 @@ def _shares(values: pd.Series) -> pd.Series:
     return values / total if total else values * 0.0
 
 
-def hours_by_mode(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+def hours_by_mode(year: YearLines, registers: Registers) -> pd.DataFrame:
     """Hours of the year and their share by mode (the declaring structure's type)."""
-    lines = year_lines(hours, year)
+    lines = year.lines
     kinds = registers.structures.set_index("code_structure")["type"]
     modes = lines["code_structure"].map(kinds).map(MODE_BY_STRUCTURE_TYPE).fillna(OTHER_MODE)
     by_mode = round_hours(lines["heures"].groupby(modes).sum()).reindex(list(MODES),
@@ -158,13 +115,12 @@ def hours_by_mode(hours: pd.DataFrame, registers: Registers, year: int) -> pd.Da
     })
 
 
-def hours_by_contract_type(hours: pd.DataFrame, year: int, *,
-                           contracts: pd.DataFrame | None = None) -> pd.DataFrame:
+def hours_by_contract_type(year: YearLines) -> pd.DataFrame:
     """Hours, share and contracts of the year by contract type (only the types present)."""
-    lines = year_lines(hours, year)
+    lines = year.lines
     by_type = round_hours(lines["heures"].groupby(
         lines["type_contrat"].fillna("non renseigné"), sort=True).sum())
-    contracts = contracts_of_year(hours, year) if contracts is None else contracts
+    contracts = year.contracts
     # Deduplicated again once the missing type is named (a written « non renseigné » is it).
     named = contracts.assign(type_contrat=contracts["type_contrat"].fillna("non renseigné"))
     per_type = named.drop_duplicates().groupby("type_contrat").size()
@@ -176,23 +132,22 @@ def hours_by_contract_type(hours: pd.DataFrame, year: int, *,
     })
 
 
-def markets_of_year(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+def markets_of_year(year: YearLines, registers: Registers) -> pd.DataFrame:
     """Marchés in force during the year or with hours in it, with their hour figures: what the
-    `Marchés`, `Maîtres d'ouvrage` and `Entreprises` sheets sum (computed once for the three,
-    `of_year`)."""
+    `Marchés`, `Maîtres d'ouvrage` and `Entreprises` sheets sum (computed once for the three)."""
     markets = registers.markets
-    start, end = pd.Timestamp(period_start(year)), pd.Timestamp(period_end(year))
+    start = pd.Timestamp(period_start(year.year))
+    end = pd.Timestamp(period_end(year.year))
     in_force = markets[(markets["date_debut"] <= end) & (markets["date_fin"] >= start)]
-    lines = year_lines(hours, year)
+    lines = year.lines
     # `unique` first: a Python set of 720 000 lines' codes costs a second per call.
     codes = sorted(set(in_force["code_marche"]) | set(lines["code_marche"].dropna().unique()))
     table = pd.DataFrame({"code_marche": pd.Series(codes, dtype="str")})
     table = table.merge(markets, on="code_marche", how="left")
     # Cumulated hours open with the opening balance; the months it covers are not added again.
     balances = opening_balances(markets)
-    balances = balances[balances["reprise_au"] <= pd.Timestamp(period_end(year))]
-    until = after_balances(hours[hours["mois"] <= parse_year(year)[1]],
-                           Coverage(None, balances))
+    balances = balances[balances["reprise_au"] <= end]
+    until = after_balances(year.until, Coverage(None, balances))
     for column, source in (("heures_annee", lines), ("heures_cumulees", until)):
         by_market = source.groupby("code_marche")["heures"].sum()
         table[column] = round_hours(table["code_marche"].map(by_market).fillna(0.0).astype(float))
@@ -209,10 +164,9 @@ def _names(registers: Registers) -> tuple[pd.Series, pd.Series]:
     return buyers, companies
 
 
-def markets_table(hours: pd.DataFrame, registers: Registers, year: int, *,
-                  of_year: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The `Marchés` sheet: target, hours of the year, cumulated hours, rate, participants."""
-    table = markets_of_year(hours, registers, year) if of_year is None else of_year
+def markets_table(table: pd.DataFrame, registers: Registers) -> pd.DataFrame:
+    """The `Marchés` sheet (`table`: `markets_of_year`): target, hours of the year, cumulated
+    hours, rate, participants."""
     buyers, companies = _names(registers)
     return pd.DataFrame({
         "Code marché": table["code_marche"],
@@ -230,15 +184,14 @@ def markets_table(hours: pd.DataFrame, registers: Registers, year: int, *,
     })
 
 
-def _rollup(hours: pd.DataFrame, registers: Registers, year: int, key: str,
-            of_year: pd.DataFrame | None) -> pd.DataFrame:
-    """Marché figures summed by `key` (`code_mo` or `siret`); participants counted once each."""
-    table = markets_of_year(hours, registers, year) if of_year is None else of_year
+def _rollup(year: YearLines, table: pd.DataFrame, registers: Registers,
+            key: str) -> pd.DataFrame:
+    """Marché figures (`table`: `markets_of_year`) summed by `key` (`code_mo` or `siret`);
+    participants counted once each."""
     grouped = table.dropna(subset=[key]).groupby(key, sort=True)
     # Who worked on which marché, once each, before the marché's key is joined: not the
     # 720 000 lines of a national year.
-    pairs = year_lines(hours, year)[["code_marche", "id_participant"]].drop_duplicates()
-    lines = _with_market(pairs, registers)
+    lines = _with_market(year.market_people, registers)
     rollup = pd.DataFrame({
         "Marchés": grouped["code_marche"].nunique(),
         "Heures objectif": grouped["heures_objectif"].sum().astype(float),
@@ -252,38 +205,37 @@ def _rollup(hours: pd.DataFrame, registers: Registers, year: int, key: str,
     return rollup
 
 
-def buyers_table(hours: pd.DataFrame, registers: Registers, year: int, *,
-                 of_year: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The `Maîtres d'ouvrage` sheet: one row per MO with a marché of the year."""
-    rollup = _rollup(hours, registers, year, "code_mo", of_year)
+def buyers_table(year: YearLines, table: pd.DataFrame, registers: Registers) -> pd.DataFrame:
+    """The `Maîtres d'ouvrage` sheet: one row per MO with a marché of the year (`table`:
+    `markets_of_year`)."""
+    rollup = _rollup(year, table, registers, "code_mo")
     buyers, _ = _names(registers)
     head = pd.DataFrame({"Code MO": rollup.index, "Nom": rollup.index.map(buyers.to_dict())})
     return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)
 
 
-def companies_table(hours: pd.DataFrame, registers: Registers, year: int, *,
-                    of_year: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The `Entreprises` sheet: one row per attributaire of a marché of the year."""
-    rollup = _rollup(hours, registers, year, "siret", of_year)
+def companies_table(year: YearLines, table: pd.DataFrame,
+                    registers: Registers) -> pd.DataFrame:
+    """The `Entreprises` sheet: one row per attributaire of a marché of the year (`table`:
+    `markets_of_year`)."""
+    rollup = _rollup(year, table, registers, "siret")
     _, companies = _names(registers)
     head = pd.DataFrame({"SIRET": rollup.index, "Nom": rollup.index.map(companies.to_dict())})
     return pd.concat([head, rollup[ROLLUP_COLUMNS].reset_index(drop=True)], axis=1)
 
 
-def structures_table(hours: pd.DataFrame, registers: Registers, year: int, *,
-                     contracts: pd.DataFrame | None = None) -> pd.DataFrame:
+def structures_table(year: YearLines, registers: Registers) -> pd.DataFrame:
     """The `Structures` sheet: every registered structure (and any other with hours)."""
-    lines = year_lines(hours, year)
+    lines = year.lines
     register = registers.structures.set_index("code_structure")
     codes = sorted(set(register.index) | set(lines["code_structure"].dropna().unique()))
     grouped = lines.groupby("code_structure")
-    new = new_participant_ids(hours, year)
+    new = year.new_ids
     newcomers = lines[lines["id_participant"].isin(new)].groupby("code_structure")
     by_code = pd.Index(codes, dtype="str")
     hours_of = grouped["heures"].sum().reindex(by_code, fill_value=0.0)
     # A contract's key holds its structure: the year's distinct contracts, counted by structure.
-    contracts = contracts_of_year(hours, year) if contracts is None else contracts
-    per_structure = contracts.groupby("code_structure").size()
+    per_structure = year.contracts.groupby("code_structure").size()
     return pd.DataFrame({
         "Code structure": by_code,
         "Nom": by_code.map(register["nom"]),

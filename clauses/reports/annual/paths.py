@@ -26,15 +26,14 @@ import pandas as pd
 
 from clauses.periods import parse_year
 from clauses.registers.load import Registers
-from clauses.reports.annual.activity import month_span, year_lines
 from clauses.reports.annual.people import (
     AGE_BANDS,
     PEOPLE,
     SHARE,
     age_bands,
     newest_tracking_lines,
-    participants_of_year,
 )
+from clauses.reports.annual.year import YearLines
 from clauses.vocabulary import EXIT_SITUATIONS
 
 SUPPORT, TRAINING = "Accompagnement", "Formation"
@@ -78,14 +77,9 @@ def _actions(text: object) -> list[tuple[str, float]]:
     return actions
 
 
-def _year_tracking(hours: pd.DataFrame, tracking: pd.DataFrame, year: int) -> pd.DataFrame:
-    ids = year_lines(hours, year)["id_participant"].dropna().unique()
-    return tracking[tracking["id_participant"].isin(ids)]
-
-
-def support_actions(hours: pd.DataFrame, tracking: pd.DataFrame, year: int) -> pd.DataFrame:
+def support_actions(year: YearLines, tracking: pd.DataFrame) -> pd.DataFrame:
     """One row per (kind, participant, action): `Type`, `id_participant`, `Action`, `Heures`."""
-    lines = _year_tracking(hours, tracking, year)
+    lines = tracking[tracking["id_participant"].isin(year.ids)]
     rows = [(kind, person, label, h)
             for kind, column in ((SUPPORT, "accompagnement"), (TRAINING, "formation"))
             if column in lines
@@ -115,16 +109,17 @@ def support_summary(actions: pd.DataFrame) -> list[tuple[str, int | float, str]]
     return pairs
 
 
-def structure_table(hours: pd.DataFrame, registers: Registers, tracking: pd.DataFrame,
-                    year: int) -> pd.DataFrame:
-    """The `Par structure` sheet (counts not yet masked), one row per structure with hours."""
-    lines = year_lines(hours, year).dropna(subset=["id_participant", "code_structure"])
+def structure_table(year: YearLines, registers: Registers, tracking: pd.DataFrame,
+                    participants: pd.DataFrame) -> pd.DataFrame:
+    """The `Par structure` sheet (counts not yet masked), one row per structure with hours
+    (`participants`: `participants_of_year`)."""
+    lines = year.lines.dropna(subset=["id_participant", "code_structure"])
     columns = ["Code structure", "Nom", "Heures de l'année", *STRUCTURE_COUNTS]
     if lines.empty:
         return pd.DataFrame([], columns=columns)
-    people = participants_of_year(hours, registers, year).set_index("id_participant")
+    people = participants.set_index("id_participant")
     newest = newest_tracking_lines(tracking)
-    first, last = parse_year(year)
+    first, last = parse_year(year.year)
     exit_month = pd.to_datetime(newest["date_sortie"]).dt.strftime("%Y-%m")
     exits = newest[exit_month.between(first, last)]
     with_barrier = tracking.loc[tracking["freins"].fillna("").str.strip() != "", "id_participant"]
@@ -177,18 +172,17 @@ def _banded(values: pd.Series, bands: tuple[tuple[str, float], ...], label: str)
                          SHARE: [n / total if total else 0.0 for n in counts]})
 
 
-def hours_per_participant(hours: pd.DataFrame, year: int) -> pd.Series:
+def hours_per_participant(year: YearLines) -> pd.Series:
     """Counted hours of the year per participant (all marchés and structures)."""
-    return year_lines(hours, year).dropna(subset=["id_participant"]).groupby(
+    return year.lines.dropna(subset=["id_participant"]).groupby(
         "id_participant")["heures"].sum()
 
 
-def path_lengths(hours: pd.DataFrame, year: int, ids: pd.Index) -> pd.Series:
-    """Months from each participant's first counted month ever to their last of the year
-    (`ids`: the participants of the year, `hours_per_participant(…).index`)."""
-    _, last = parse_year(year)
-    known = hours[hours["mois"] <= last].dropna(subset=["id_participant"])
-    span = month_span(known[known["id_participant"].isin(ids)])
+def path_lengths(year: YearLines) -> pd.Series:
+    """Months from each participant's first counted month ever to their last of the year, for
+    the participants of the year (their last month up to December is in the year)."""
+    ranks = year.span_until.loc[year.ids]
+    span = pd.DataFrame({edge: year.months(ranks[edge]) for edge in ("min", "max")})
 
     def number(months: pd.Series) -> np.ndarray:  # AAAA-MM → months since year 0
         return (months.str[:4].astype(int) * 12 + months.str[5:].astype(int)).to_numpy()

@@ -28,7 +28,7 @@ import pandas as pd
 
 from clauses.periods import parse_year
 from clauses.registers.load import Registers
-from clauses.reports.annual.activity import month_span, year_lines
+from clauses.reports.annual.year import YearLines
 from clauses.vocabulary import BARRIERS, CRITERION_LABELS, EDUCATION_LEVELS, EXIT_SITUATIONS
 
 UNKNOWN = "Non renseigné"
@@ -58,10 +58,9 @@ def suppress_small_counts(frame: pd.DataFrame, threshold: int, *,
     return out
 
 
-def participants_of_year(hours: pd.DataFrame, registers: Registers, year: int) -> pd.DataFrame:
+def participants_of_year(year: YearLines, registers: Registers) -> pd.DataFrame:
     """One row per participant of the year: register columns + `premier_mois` of the year."""
-    lines = year_lines(hours, year).dropna(subset=["id_participant"])
-    first = month_span(lines)["min"].rename("premier_mois").reset_index()
+    first = year.months(year.span_of_year["min"]).rename("premier_mois").reset_index()
     return first.merge(registers.participants.drop(columns=["code_structure"], errors="ignore"),
                        on="id_participant", how="left").sort_values("id_participant")
 
@@ -101,9 +100,9 @@ def _split(text: str | None) -> list[str]:
     return sorted({p.strip() for p in str(text).split(";") if p.strip()}) if pd.notna(text) else []
 
 
-def profile_tables(hours: pd.DataFrame, registers: Registers, year: int) -> dict[str, pd.DataFrame]:
-    """The `Profil des participants` tables, by heading (counts not yet masked)."""
-    people = participants_of_year(hours, registers, year)
+def profile_tables(people: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The `Profil des participants` tables, by heading (counts not yet masked), of the
+    participants of the year (`participants_of_year`)."""
     n = len(people)
     sex = people["sexe"].map({"F": "Femmes", "M": "Hommes"}).fillna(UNKNOWN)
     ages = age_bands(people["date_naissance"], people["premier_mois"]).to_numpy()
@@ -159,9 +158,9 @@ def exits_table(tracking: pd.DataFrame, year: int) -> pd.DataFrame:
     return table.rename(columns={PEOPLE: "Sorties", SHARE: "Part des sorties"})
 
 
-def barriers_table(hours: pd.DataFrame, tracking: pd.DataFrame, year: int) -> pd.DataFrame:
+def barriers_table(year: YearLines, tracking: pd.DataFrame) -> pd.DataFrame:
     """The `Freins` sheet: participants of the year with each barrier (cumulable)."""
-    ids = year_lines(hours, year)["id_participant"].dropna().unique()
+    ids = year.ids
     lines = tracking[tracking["id_participant"].isin(ids)]
     # Each person's distinct barriers (as `_split` reads a text), for all people at once.
     written = lines[["id_participant", "freins"]].dropna(subset=["freins"])

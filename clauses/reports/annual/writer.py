@@ -31,6 +31,7 @@ from clauses.reports import missions
 from clauses.reports.annual import activity as figures
 from clauses.reports.annual import desk, paths
 from clauses.reports.annual import people as people
+from clauses.reports.annual.year import YearLines
 from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
 from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange, sum_totals
 
@@ -138,12 +139,10 @@ def partial_year_note(coverage: Coverage, year: int) -> str | None:
             f"couvre {span} ({len(covered)} mois sur 12), pas l'année entière.")
 
 
-def _synthesis_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers, year: int,
-                     config: Config, layout: Layout, coverage: Coverage,
-                     contracts: pd.DataFrame) -> None:
+def _synthesis_sheet(sheet: Sheet, year: YearLines, registers: Registers, config: Config,
+                     layout: Layout, coverage: Coverage) -> None:
     sheet.paragraph(coverage_sentence(coverage))
-    values = figures.synthesis(hours, registers, year, config.rapports.heures_etp,
-                               contracts=contracts)
+    values = figures.synthesis(year, registers, config.rapports.heures_etp)
     rows: list[tuple[str, float | str, str]] = []
     for label, value in values.items():
         kind = SYNTHESIS_KINDS.get(label, "integer")
@@ -154,11 +153,11 @@ def _synthesis_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers, ye
     sheet.pairs(rows)
     _secrecy_note(sheet, layout)
     sheet.heading("Heures par mode de mise en œuvre")
-    modes = sheet.table(figures.hours_by_mode(hours, registers, year), kinds=KINDS)
+    modes = sheet.table(figures.hours_by_mode(year, registers), kinds=KINDS)
     sheet.chart(modes, categories="Mode de mise en œuvre", series=[("Heures", "pie")],
                 title="Répartition des heures par mode de mise en œuvre")
     sheet.heading("Heures par type de contrat")
-    by_type = figures.hours_by_contract_type(hours, year, contracts=contracts)
+    by_type = figures.hours_by_contract_type(year)
     table = sheet.table(by_type, kinds=KINDS)
     if len(by_type):
         sheet.chart(table, categories="Type de contrat", series=[("Heures", "column")],
@@ -263,34 +262,36 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
                                           [f"{year}-{m:02d}" for m in range(1, 13)])]
     with ReportWorkbook(path, territory=config.territoire, title=title,
                         period=period_label(year), generated_at=generated_at) as book:
-        contracts = figures.contracts_of_year(hours, year)
-        _synthesis_sheet(book.sheet("Synthèse", notes=notes), hours, registers, year, config,
-                         layout, coverage, contracts)
-        for name, frame, label, chart_title in _hour_sheets(hours, registers, year, contracts):
+        # The year's lines selected once for every sheet (a national year: 720 000 lines).
+        lines = YearLines(hours, year)
+        participants = people.participants_of_year(lines, registers)
+        _synthesis_sheet(book.sheet("Synthèse", notes=notes), lines, registers, config, layout,
+                         coverage)
+        for name, frame, label, chart_title in _hour_sheets(lines, registers):
             _hours_sheet(book.sheet(name, notes=notes), frame, label, layout, chart_title)
         _people_tables(book.sheet("Profil des participants", notes=notes),
-                       people.profile_tables(hours, registers, year), layout,
+                       people.profile_tables(participants), layout,
                        count=people.PEOPLE, share=people.SHARE,
                        charted=("Sexe", "Âge à la première heure de l'année"))
         _exits_sheet(book.sheet("Sorties", notes=notes), tracking, year, layout)
         _people_tables(book.sheet("Freins", notes=notes),
                        {"Freins à l'emploi des participants de l'année (cumulables)":
-                        people.barriers_table(hours, tracking, year)}, layout,
+                        people.barriers_table(lines, tracking)}, layout,
                        count=people.PEOPLE, share=people.SHARE,
                        charted=("Freins à l'emploi des participants de l'année (cumulables)",))
-        _support_sheet(book.sheet("Accompagnement et formation", notes=notes), hours, tracking,
-                       year, layout)
-        _structure_sheet(book.sheet("Par structure", notes=notes), hours, registers, tracking,
-                         year, layout)
-        _paths_sheet(book.sheet("Parcours", notes=notes), hours, year, layout)
+        _support_sheet(book.sheet("Accompagnement et formation", notes=notes), lines, tracking,
+                       layout)
+        _structure_sheet(book.sheet("Par structure", notes=notes),
+                         paths.structure_table(lines, registers, tracking, participants), layout)
+        _paths_sheet(book.sheet("Parcours", notes=notes), lines, layout)
         _desk_sheet(book.sheet("Activité du guichet", notes=notes), registers, all_hours,
                     files, year, coverage, today)
     return editions.keep(planned, as_of=generated_at) if planned else path
 
 
-def _support_sheet(sheet: Sheet, hours: pd.DataFrame, tracking: pd.DataFrame, year: int,
+def _support_sheet(sheet: Sheet, year: YearLines, tracking: pd.DataFrame,
                    layout: Layout) -> None:
-    actions = paths.support_actions(hours, tracking, year)
+    actions = paths.support_actions(year, tracking)
     sheet.pairs([(label, people.masked(int(value), layout.threshold) if kind == "integer" else value,
                   kind) for label, value, kind in paths.support_summary(actions)])
     _secrecy_note(sheet, layout)
@@ -301,10 +302,8 @@ def _support_sheet(sheet: Sheet, hours: pd.DataFrame, tracking: pd.DataFrame, ye
     sheet.paragraph(paths.DEFINITIONS[0])
 
 
-def _structure_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers,
-                     tracking: pd.DataFrame, year: int, layout: Layout) -> None:
+def _structure_sheet(sheet: Sheet, frame: pd.DataFrame, layout: Layout) -> None:
     _secrecy_note(sheet, layout)
-    frame = paths.structure_table(hours, registers, tracking, year)
     masked = people.suppress_small_counts(frame, layout.threshold,
                                           counts=paths.STRUCTURE_COUNTS, shares={})
     table = sheet.table(masked, kinds=KINDS, freeze=True)
@@ -312,9 +311,9 @@ def _structure_sheet(sheet: Sheet, hours: pd.DataFrame, registers: Registers,
     sheet.paragraph(paths.DEFINITIONS[1])
 
 
-def _paths_sheet(sheet: Sheet, hours: pd.DataFrame, year: int, layout: Layout) -> None:
-    per_person = paths.hours_per_participant(hours, year)
-    lengths = paths.path_lengths(hours, year, per_person.index)
+def _paths_sheet(sheet: Sheet, year: YearLines, layout: Layout) -> None:
+    per_person = paths.hours_per_participant(year)
+    lengths = paths.path_lengths(year)
     sheet.pairs(paths.path_summary(per_person, lengths))
     _people_tables(sheet, paths.path_tables(per_person, lengths), layout, count=people.PEOPLE,
                    share=people.SHARE, charted=("Heures par participant dans l'année",
@@ -344,18 +343,18 @@ def _desk_sheet(sheet: Sheet, registers: Registers, all_hours: pd.DataFrame,
     sheet.paragraph(desk.DEFINITIONS[0])
 
 
-def _hour_sheets(hours: pd.DataFrame, registers: Registers, year: int,
-                 contracts: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str, str]]:
+def _hour_sheets(year: YearLines,
+                 registers: Registers) -> list[tuple[str, pd.DataFrame, str, str]]:
     """(sheet, table, category column, chart title) of the four hour sheets, in SPEC order."""
-    of_year = figures.markets_of_year(hours, registers, year)
+    markets = figures.markets_of_year(year, registers)
     return [
-        ("Maîtres d'ouvrage", figures.buyers_table(hours, registers, year, of_year=of_year),
+        ("Maîtres d'ouvrage", figures.buyers_table(year, markets, registers),
          "Code MO", "Heures cumulées et objectif par maître d'ouvrage"),
-        ("Marchés", figures.markets_table(hours, registers, year, of_year=of_year), "Code marché",
+        ("Marchés", figures.markets_table(markets, registers), "Code marché",
          "Heures cumulées et objectif par marché"),
-        ("Entreprises", figures.companies_table(hours, registers, year, of_year=of_year), "Nom",
+        ("Entreprises", figures.companies_table(year, markets, registers), "Nom",
          "Heures cumulées et objectif par entreprise attributaire"),
-        ("Structures", figures.structures_table(hours, registers, year, contracts=contracts),
+        ("Structures", figures.structures_table(year, registers),
          "Code structure",
          "Heures de l'année par structure"),
     ]
