@@ -130,8 +130,9 @@ class IngestRun:
             self.guard.close()
         self.ledger.close()
 
-    @property
+    @functools.cached_property
     def known_structures(self) -> set[str]:
+        # Once per pass (the registers do not change during one), not once per file received.
         return set(self.registers.structures["code_structure"])
 
     def registered_structure(self, folder: str) -> str | None:
