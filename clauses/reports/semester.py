@@ -44,7 +44,7 @@ from clauses.registers.load import Registers
 from clauses.reports import editions as ed
 from clauses.reports import missions
 from clauses.reports.annual.activity import counted_lines
-from clauses.reports.annual.people import current_tracking, newest_tracking_lines
+from clauses.reports.annual.people import current_tracking
 from clauses.reports.parallel import write_all
 from clauses.reports.workbook import ReportWorkbook, sum_totals
 
@@ -85,15 +85,14 @@ def hour_columns(period: str) -> list[str]:
     return [month_label(m) for m in period_months(period)] + [TOTAL]
 
 
-def _joined(values: pd.Series) -> str | None:
-    """Distinct values, sorted, as one cell; None (a blank cell) when there are none."""
-    return " ; ".join(sorted({str(v).strip() for v in values if pd.notna(v)})) or None
+KEY = ["code_structure", "id_participant"]  # one employee: a participant with a structure
+# Read from the tableau de suivi for the plan d'accompagnement, beside the `Salariés` columns.
+PLAN_FROM_TRACKING = ["Accompagnement en cours", "Formation"]
 
 
-def _period_lines(hours: pd.DataFrame, code_structure: str, period: str) -> pd.DataFrame:
+def _period_lines(hours: pd.DataFrame, period: str) -> pd.DataFrame:
     first, last = parse_semester(period)
-    own = hours["code_structure"] == code_structure
-    return hours[own & hours["mois"].between(first, last)].dropna(subset=["id_participant"])
+    return hours[hours["mois"].between(first, last)].dropna(subset=KEY)
 
 
 def _companies(lines: pd.DataFrame, registers: Registers) -> pd.Series:
@@ -104,40 +103,46 @@ def _companies(lines: pd.DataFrame, registers: Registers) -> pd.Series:
 
 
 def _mission_end(lines: pd.DataFrame) -> pd.Series:
-    """Per participant: mission end on the latest relevé of the period, NaT if one is open."""
-    latest = lines[lines["mois"] == lines.groupby("id_participant")["mois"].transform("max")]
-    ends, who = latest["date_fin_mission"], latest["id_participant"]
-    # Vectorised (a national half-year has 60 000 participants): no Python call per person.
+    """Per employee (KEY): mission end on the latest relevé of the period, NaT if one is open."""
+    # Months compared by rank: a group maximum of texts calls Python once per group.
+    ranks = pd.Series(pd.factorize(lines["mois"], sort=True)[0], index=lines.index)
+    latest = lines[ranks == ranks.groupby([lines[k] for k in KEY]).transform("max")]
+    ends, who = latest["date_fin_mission"], [latest[k] for k in KEY]
     return ends.groupby(who).max().where(~ends.isna().groupby(who).any())
 
 
-def _joined_per_participant(lines: pd.DataFrame, column: str) -> pd.Series:
-    """`_joined` of `column` for every participant at once, by participant (missing when the
-    participant has no value): one sort and one sum of texts, no Python call per person."""
-    values = lines[column].dropna()
-    frame = pd.DataFrame({"id": lines.loc[values.index, "id_participant"],
-                          "value": values.astype(str).str.strip()})
-    frame = frame.drop_duplicates().sort_values(["id", "value"])
-    first = frame.groupby("id").cumcount() == 0
+def _joined_per_employee(keys: pd.DataFrame, values: pd.Series) -> pd.Series:
+    """`_joined` of `values` for every employee at once, by KEY (missing when the employee
+    has no value): one sort and one sum of texts, no Python call per person or structure."""
+    values = values.dropna()
+    frame = keys.loc[values.index, KEY].assign(value=values.astype(str).str.strip().to_numpy())
+    frame = frame.drop_duplicates().sort_values([*KEY, "value"])
+    first = frame.groupby(KEY).cumcount() == 0
     # A sum of texts concatenates: "a" + " ; b" + " ; c".
-    joined = frame["value"].where(first, " ; " + frame["value"]).groupby(frame["id"]).sum()
+    joined = frame["value"].where(first, " ; " + frame["value"]).groupby(
+        [frame[k] for k in KEY]).sum()
     return joined.where(joined != "")
 
 
-def _tracking_situation(tracking: pd.DataFrame, code_structure: str) -> pd.DataFrame:
-    """Per participant, from the structure's newest tableau de suivi (see module docstring)."""
-    own = tracking[tracking["code_structure"] == code_structure]
-    own = own[own["recu_le"] == own["recu_le"].max()]
-    newest = newest_tracking_lines(own).set_index("id_participant")
-    barriers = own.groupby("id_participant")["freins"].agg(
-        lambda texts: _joined(pd.Series([b for t in texts.dropna() for b in t.split(";")
-                                         if b.strip()]))
-    )
+def tracking_situations(tracking: pd.DataFrame) -> pd.DataFrame:
+    """Per employee (KEY), from the structure's newest tableau de suivi (module docstring):
+    every structure at once."""
+    known = tracking.dropna(subset=["code_structure"])
+    newest_table = known["recu_le"] == known.groupby("code_structure")["recu_le"].transform("max")
+    own = known[newest_table].dropna(subset=["id_participant"])
+    # The participant's newest line (`newest_tracking_lines`), per structure: a stable sort
+    # keeps each structure's lines in the order a sort of that structure alone gives.
+    ordered = own.sort_values([*KEY, "date_debut_mission", "recu_le"], na_position="first",
+                              kind="stable")
+    newest = ordered.groupby(KEY).tail(1).set_index(KEY)
+    texts = own["freins"].dropna()
+    barriers = texts.astype(str).str.split(";").explode().str.strip()
+    barriers = barriers[barriers != ""]
     return pd.DataFrame({
         "Situation": newest["date_sortie"].notna().map({True: LEFT, False: IN_PATH}),
         "Date de sortie": newest["date_sortie"],
         "Situation à la sortie": newest["situation_sortie"],
-        "Freins": barriers.reindex(newest.index),
+        "Freins": _joined_per_employee(own, barriers).reindex(newest.index),
         "Accompagnement en cours": newest["accompagnement"],
         "Formation": newest["formation"],
     })
@@ -150,65 +155,69 @@ def cumulated_hours(hours: pd.DataFrame, period: str) -> pd.Series:
     return round_hours(hours[hours["mois"] <= last].groupby("id_participant")["heures"].sum())
 
 
-def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.DataFrame,
-                    code_structure: str, period: str, *, lines: pd.DataFrame | None = None,
-                    cumulated: pd.Series | None = None,
-                    situation: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The `Salariés` sheet of one structure (one row per participant, sorted by name).
-    `lines` (the structure's lines of the half-year), `cumulated` (`cumulated_hours`) and
-    `situation` (`_tracking_situation`) save a national run from filtering every hour and
-    every tracking line once per structure; `hours` is read without them."""
-    if lines is None:
-        lines = _period_lines(hours, code_structure, period)
+def employees_tables(lines: pd.DataFrame, registers: Registers, tracking: pd.DataFrame,
+                     period: str, cumulated: pd.Series) -> dict[str, pd.DataFrame]:
+    """Every structure's `Salariés` table (one row per participant, sorted by name), by
+    structure, built at once over the half-year's `lines` (`_period_lines`): a national
+    half-year has 370 structures, and pandas' fixed cost per call is paid once, not 370 times.
+    Each table also holds PLAN_FROM_TRACKING, for `plan_table` (dropped from the sheets)."""
     # Contract type and mission end: the relevé's, else the tableau de suivi's (issue 15).
     lines = lines.assign(
         societe=_companies(lines, registers),
         type_contrat=missions.filled_from_tracking(lines, tracking, "type_contrat"),
         date_fin_mission=pd.to_datetime(
             missions.filled_from_tracking(lines, tracking, "date_fin_mission")))
+    lines = lines.assign(id_participant=lines["id_participant"].astype(str),
+                         code_structure=lines["code_structure"].astype(str))
     months = period_months(period)
-    grouped = lines.groupby("id_participant")
-    ids = pd.Index(sorted(map(str, grouped.groups)), dtype="str", name="id_participant")
+    grouped = lines.groupby(KEY, sort=True)
+    index = pd.MultiIndex.from_frame(grouped.size().index.to_frame(index=False).astype("str"))
+    ids = index.get_level_values("id_participant")
     people = registers.participants.set_index("id_participant").reindex(ids)
-    per_month = lines.pivot_table(index="id_participant", columns="mois", values="heures",
-                                  aggfunc="sum").reindex(index=ids, columns=months)
-    until = cumulated if cumulated is not None else cumulated_hours(hours, period)
-    if situation is None:
-        situation = _tracking_situation(tracking, code_structure)
-    situation = situation.reindex(ids)
+    per_month = lines.pivot_table(index=KEY, columns="mois", values="heures",
+                                  aggfunc="sum").reindex(index=index, columns=months)
+    situation = tracking_situations(tracking).reindex(index)
     table = pd.DataFrame({
-        "Identifiant": ids, "Nom": people["nom"], "Prénom": people["prenom"],
-        "Date de naissance": people["date_naissance"],
-        "Marchés": _joined_per_participant(lines, "code_marche"),
-        "Entreprises": _joined_per_participant(lines, "societe"),
+        "Identifiant": pd.Series(ids.to_numpy(), index=index, dtype="str"),
+        "Nom": people["nom"].set_axis(index), "Prénom": people["prenom"].set_axis(index),
+        "Date de naissance": people["date_naissance"].set_axis(index),
+        "Marchés": _joined_per_employee(lines, lines["code_marche"]),
+        "Entreprises": _joined_per_employee(lines, lines["societe"]),
         "Début de mission": grouped["date_debut_mission"].min(),
-        "Fin de mission": _mission_end(lines).reindex(ids),
-        "Type de contrat": _joined_per_participant(lines, "type_contrat"),
-    }, index=ids)
+        "Fin de mission": _mission_end(lines),
+        "Type de contrat": _joined_per_employee(lines, lines["type_contrat"]),
+    }, index=index)
     table[[month_label(m) for m in months]] = per_month.to_numpy(dtype=float)
     table[TOTAL] = round_hours(grouped["heures"].sum())
-    table[CUMULATED] = until.reindex(ids)
+    table[CUMULATED] = cumulated.reindex(ids).to_numpy()
     table["Situation"] = situation["Situation"].fillna(ABSENT)
-    table[["Date de sortie", "Situation à la sortie", "Freins"]] = situation[
-        ["Date de sortie", "Situation à la sortie", "Freins"]]
-    return table.sort_values(["Nom", "Prénom", "Identifiant"]).reset_index(drop=True)
+    detail = ["Date de sortie", "Situation à la sortie", "Freins", *PLAN_FROM_TRACKING]
+    table[detail] = situation[detail]
+    table = table.reset_index("code_structure").sort_values(
+        ["code_structure", "Nom", "Prénom", "Identifiant"])
+    return {str(code): own.drop(columns="code_structure").reset_index(drop=True)
+            for code, own in table.groupby("code_structure", sort=True)}
 
 
-def plan_table(employees: pd.DataFrame, tracking: pd.DataFrame, code_structure: str,
-               situation: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The plan d'accompagnement: who, what the tableau de suivi says, then columns to fill
-    (`situation`: `_tracking_situation` of the structure, when already computed)."""
-    if situation is None:
-        situation = _tracking_situation(tracking, code_structure)
-    situation = situation.reindex(employees["Identifiant"])
-    plan = employees[["Identifiant", "Nom", "Prénom", "Situation"]].copy()
-    for column in ("Accompagnement en cours", "Formation"):
-        plan[column] = situation[column].to_numpy()
+def employees_table(hours: pd.DataFrame, registers: Registers, tracking: pd.DataFrame,
+                    code_structure: str, period: str) -> pd.DataFrame:
+    """The `Salariés` sheet of one structure (`employees_tables` of that structure alone)."""
+    lines = _period_lines(hours[hours["code_structure"] == code_structure], period)
+    tables = employees_tables(lines, registers, tracking, period,
+                              cumulated_hours(hours, period))
+    table = tables.get(code_structure)
+    if table is None:
+        return pd.DataFrame(columns=["Identifiant", "Nom", "Prénom"])
+    return table.drop(columns=PLAN_FROM_TRACKING)
+
+
+def plan_table(employees: pd.DataFrame) -> pd.DataFrame:
+    """The plan d'accompagnement: who, what the tableau de suivi says (PLAN_FROM_TRACKING of
+    `employees_tables`), then columns to fill."""
+    plan = employees[["Identifiant", "Nom", "Prénom", "Situation", *PLAN_FROM_TRACKING]].copy()
     for column in PLAN_TO_FILL:
         plan[column] = None
     return plan
-
-
 
 
 def write_structure_workbook(path: Path, *, config: Config, structure: str, period: str,
@@ -245,17 +254,13 @@ def write_structure_workbook(path: Path, *, config: Config, structure: str, peri
     return path
 
 
-def _structure_workbook(path: Path, *, config: Config, registers: Registers,
-                        hours: pd.DataFrame, tracking: pd.DataFrame, code: str, name: str,
-                        period: str, lines: pd.DataFrame, cumulated: pd.Series,
-                        generated_at: datetime, provisoire: bool, notes: Sequence[str]) -> None:
-    situation = _tracking_situation(tracking, code)
-    employees = employees_table(hours, registers, tracking, code, period, lines=lines,
-                                cumulated=cumulated, situation=situation)
+def _structure_workbook(path: Path, *, config: Config, name: str, period: str,
+                        table: pd.DataFrame, generated_at: datetime, provisoire: bool,
+                        notes: Sequence[str]) -> None:
     write_structure_workbook(
-        path, config=config, structure=name, period=period, employees=employees,
-        plan=plan_table(employees, tracking, code, situation), generated_at=generated_at,
-        provisoire=provisoire, notes=notes)
+        path, config=config, structure=name, period=period,
+        employees=table.drop(columns=PLAN_FROM_TRACKING), plan=plan_table(table),
+        generated_at=generated_at, provisoire=provisoire, notes=notes)
 
 
 def write_semester_reports(config: Config, registers: Registers, hours: pd.DataFrame,
@@ -277,29 +282,26 @@ def write_semester_reports(config: Config, registers: Registers, hours: pd.DataF
     require_period_over(period, today, provisoire=provisoire)
     hours = counted_lines(hours)
     tracking = current_tracking(tracking)
-    first, last = parse_semester(period)
-    in_period = hours[hours["mois"].between(first, last)].dropna(subset=["id_participant"])
     names = registers.structures.set_index("code_structure")["nom"]
     editions = editions if editions is not None else ed.Editions(config.outbox)
     folder = config.outbox / period / "structures"
     paths = []
-    # One split of the half-year's lines and one sum of the whole path, not one filter of
-    # every hour per structure (a national half-year has 370 structures).
-    own = {str(code): lines for code, lines in in_period.groupby("code_structure", sort=True)}
     cumulated = cumulated if cumulated is not None else cumulated_hours(hours, period)
-    # Each structure's table is built and written by one of the workers (clauses/reports/
-    # parallel.py); the editions are planned and kept here, in structure order.
+    # Every structure's table at once (a national half-year has 370 structures), here; the
+    # workers (clauses/reports/parallel.py) only write them. The editions are planned and kept
+    # here, in structure order.
+    tables = employees_tables(_period_lines(hours, period), registers, tracking, period,
+                              cumulated)
     writes, kept = [], []
-    for code in sorted(own):
+    for code in sorted(tables):
         if provisoire:
             planned, path = None, ed.provisional_path(folder, ed.SEMESTER, period, code)
         else:
             planned = editions.plan(ed.SEMESTER, period, code, folder)
             path = planned.staging
         writes.append(partial(
-            _structure_workbook, path, config=config, registers=registers, hours=hours,
-            tracking=tracking, code=code, name=str(names.get(code, code)), period=period,
-            lines=own[code], cumulated=cumulated, generated_at=generated_at,
+            _structure_workbook, path, config=config, name=str(names.get(code, code)),
+            period=period, table=tables[code], generated_at=generated_at,
             provisoire=provisoire,
             notes=ed.edition_note(planned, files, period_months(period), code) if planned else ()))
         kept.append((planned, path))
