@@ -23,12 +23,13 @@ Definitions (decided here, shown to the reader in the workbook's notes):
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from clauses.hours import achievement_rate, round_hours, sum_hours
 from clauses.periods import period_end, period_start
 from clauses.registers.load import Registers
-from clauses.reports.annual.year import YearLines
+from clauses.reports.annual.year import CONTRACT_KEY, YearLines
 from clauses.reports.coverage import Coverage, after_balances, opening_balances
 
 PROVIDED = "Mise à disposition (AI, ETTI, GEIQ, ETT)"
@@ -65,7 +66,7 @@ def counted_lines(hours: pd.DataFrame) -> pd.DataFrame:
         keep &= hours["actif"].astype(bool)
     if "statut" in hours.columns:
         keep &= hours["statut"] != "rejetée"
-    return hours[keep]
+    return hours if keep.all() else hours[keep]  # not a copy of 720 000 lines for nothing
 
 
 def _with_market(lines: pd.DataFrame, registers: Registers) -> pd.DataFrame:
@@ -86,13 +87,13 @@ def synthesis(year: YearLines, registers: Registers, heures_etp: float) -> dict[
     return {
         "Heures d'insertion réalisées": total,
         "Équivalents temps plein (ETP)": total / heures_etp,
-        "Participants": int(lines["id_participant"].nunique()),
+        "Participants": len(year.ids),
         "Nouveaux participants de l'année": len(year.new_ids),
         "Contrats": len(year.contracts),
-        "Marchés": int(lines["code_marche"].nunique()),
+        "Marchés": year.count_of("code_marche"),
         "Maîtres d'ouvrage": int(markets["code_mo"].nunique()),
         "Entreprises attributaires": int(markets["siret"].nunique()),
-        "Structures": int(lines["code_structure"].nunique()),
+        "Structures": year.count_of("code_structure"),
     }
 
 
@@ -103,11 +104,15 @@ def _shares(values: pd.Series) -> pd.Series:
 
 def hours_by_mode(year: YearLines, registers: Registers) -> pd.DataFrame:
     """Hours of the year and their share by mode (the declaring structure's type)."""
-    lines = year.lines
     kinds = registers.structures.set_index("code_structure")["type"]
-    modes = lines["code_structure"].map(kinds).map(MODE_BY_STRUCTURE_TYPE).fillna(OTHER_MODE)
-    by_mode = round_hours(lines["heures"].groupby(modes).sum()).reindex(list(MODES),
-                                                                        fill_value=0.0)
+    # Each structure's mode, then each line's by its structure's code (an unregistered or
+    # missing structure: the other mode), as a number: MODES[i].
+    modes = pd.Series(year.values("code_structure")).map(kinds).map(MODE_BY_STRUCTURE_TYPE)
+    number = {mode: i for i, mode in enumerate(MODES)}
+    per_code = np.append(modes.fillna(OTHER_MODE).map(number).to_numpy(dtype="int64"),
+                         number[OTHER_MODE])
+    by_number = year.lines["heures"].groupby(per_code[year.codes("code_structure")]).sum()
+    by_mode = round_hours(by_number).reindex(range(len(MODES)), fill_value=0.0)
     return pd.DataFrame({
         "Mode de mise en œuvre": list(MODES),
         "Heures": by_mode.to_numpy(dtype=float),
@@ -117,13 +122,18 @@ def hours_by_mode(year: YearLines, registers: Registers) -> pd.DataFrame:
 
 def hours_by_contract_type(year: YearLines) -> pd.DataFrame:
     """Hours, share and contracts of the year by contract type (only the types present)."""
-    lines = year.lines
-    by_type = round_hours(lines["heures"].groupby(
-        lines["type_contrat"].fillna("non renseigné"), sort=True).sum())
-    contracts = year.contracts
-    # Deduplicated again once the missing type is named (a written « non renseigné » is it).
-    named = contracts.assign(type_contrat=contracts["type_contrat"].fillna("non renseigné"))
-    per_type = named.drop_duplicates().groupby("type_contrat").size()
+    # Each line's type, named (a missing one is « non renseigné », as is a written one), as a
+    # number: names[i].
+    named = pd.Series([*year.values("type_contrat"), None], dtype=object).fillna("non renseigné")
+    numbers, names = pd.factorize(named)
+    line_type = numbers[year.codes("type_contrat")]
+    summed = year.lines["heures"].groupby(line_type).sum()
+    by_type = round_hours(summed.set_axis(pd.Index(np.asarray(names, dtype=object)[
+        summed.index.to_numpy()], dtype="str"))).sort_index()
+    # Contracts counted again once the missing type is named.
+    first = year.first_of_each(CONTRACT_KEY, {"type_contrat": line_type})
+    counts = np.bincount(line_type[first], minlength=len(names))
+    per_type = pd.Series(counts, index=pd.Index(np.asarray(names, dtype=object), dtype="str"))
     return pd.DataFrame({
         "Type de contrat": by_type.index.astype(str),
         "Heures": by_type.to_numpy(dtype=float),

@@ -126,7 +126,7 @@ def structure_table(year: YearLines, registers: Registers, tracking: pd.DataFram
     names = registers.structures.set_index("code_structure")["nom"]
     # One row per (structure, participant of its year), each person's facts looked up once:
     # counting them by structure replaces a dozen look-ups per structure (370 nationally).
-    pairs = lines[["code_structure", "id_participant"]].drop_duplicates()
+    pairs = year.distinct(["code_structure", "id_participant"]).dropna()
     ids = pairs["id_participant"]
     band = pairs["id_participant"].map(age_bands(people["date_naissance"], people["premier_mois"]))
     left = pairs.merge(exits[["code_structure", "id_participant", "situation_sortie"]],

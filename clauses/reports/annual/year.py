@@ -43,6 +43,43 @@ class YearLines:
         self.lines = self.until if self._in_year.all() else self.until[self._in_year]
         # Participants numbered once (-1: none written) for the spans below.
         self._people, self._ids = pd.factorize(self.until["id_participant"])
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _factorized(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        if column not in self._codes:
+            if column == "id_participant":
+                codes, values = self._people[self._in_year], self._ids
+            else:
+                codes, values = pd.factorize(self.lines[column])
+            self._codes[column] = (codes, np.asarray(values, dtype=object))
+        return self._codes[column]
+
+    def codes(self, column: str) -> np.ndarray:
+        """`column` of `lines` as integer codes, equal for equal values (-1: missing), made
+        once per column: comparing 720 000 texts costs ≈ 0.1 s each time."""
+        return self._factorized(column)[0]
+
+    def values(self, column: str) -> np.ndarray:
+        """The value of each code of `codes(column)`."""
+        return self._factorized(column)[1]
+
+    def first_of_each(self, columns: list[str],
+                      replaced: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Which lines are the first of their `columns` values (a missing value equals
+        another): `lines[columns].drop_duplicates()` is `lines[columns][first_of_each(…)]`.
+        `replaced`: codes to compare instead of a column's own."""
+        replaced = replaced or {}
+        keys = pd.DataFrame({c: replaced[c] if c in replaced else self.codes(c)
+                             for c in columns})
+        return ~keys.duplicated().to_numpy()
+
+    def distinct(self, columns: list[str]) -> pd.DataFrame:
+        """`lines[columns].drop_duplicates()`, compared on the integer codes."""
+        return self.lines[columns][self.first_of_each(columns)]
+
+    def count_of(self, column: str) -> int:
+        """Distinct values of `column` in the year's lines (`nunique`: a missing one is none)."""
+        return int(self.codes(column).max(initial=-1)) + 1
 
     def _span(self, within: np.ndarray) -> pd.DataFrame:
         """Each participant's first and last month rank (`min`, `max`) among the `within`
@@ -82,9 +119,9 @@ class YearLines:
     @cached_property
     def contracts(self) -> pd.DataFrame:
         """The year's distinct contracts (CONTRACT_KEY columns)."""
-        return self.lines[CONTRACT_KEY].drop_duplicates()
+        return self.distinct(CONTRACT_KEY)
 
     @cached_property
     def market_people(self) -> pd.DataFrame:
         """Who worked on which marché in the year, once each (`code_marche`, `id_participant`)."""
-        return self.lines[["code_marche", "id_participant"]].drop_duplicates()
+        return self.distinct(["code_marche", "id_participant"])
