@@ -69,9 +69,13 @@ class YearLines:
         another): `lines[columns].drop_duplicates()` is `lines[columns][first_of_each(…)]`.
         `replaced`: codes to compare instead of a column's own."""
         replaced = replaced or {}
-        keys = pd.DataFrame({c: replaced[c] if c in replaced else self.codes(c)
-                             for c in columns})
-        return ~keys.duplicated().to_numpy()
+        key = np.zeros(len(self.lines), dtype="int64")
+        for column in columns:
+            codes = replaced[column] if column in replaced else self.codes(column)
+            # One number per combination so far (renumbered densely: no overflow), missing
+            # values (-1) included; one array at a time, not a frame of them all.
+            key = pd.factorize(key * (int(codes.max(initial=-1)) + 2) + codes + 1)[0]
+        return ~pd.Series(key).duplicated().to_numpy()
 
     def distinct(self, columns: list[str]) -> pd.DataFrame:
         """`lines[columns].drop_duplicates()`, compared on the integer codes."""
