@@ -222,8 +222,14 @@ def raw_query(query: sa.Select[Any]) -> sa.Select[Any]:
 
 
 def _typed_raw(values: list[Any] | tuple[Any, ...], kind: sa.types.TypeEngine,
-               zone: ZoneInfo | str) -> pd.Series:
-    """One column of `raw_query` rows, typed as `_typed` types the processed values."""
+               zone: ZoneInfo | str, texts: dict[Any, Any] | None = None) -> pd.Series:
+    """One column of `raw_query` rows, typed as `_typed` types the processed values; a text
+    already met in `texts` is that same object."""
+    if texts is not None and isinstance(kind, sa.String):
+        # The driver makes a new object for each text of each row: a national year's 720 000
+        # lines repeat 370 structure codes, 12 months, 60 000 participants… One object per
+        # distinct text holds a fraction of the memory, and hashes once.
+        values = list(map(texts.setdefault, values, values))
     if isinstance(kind, Hundredths):
         # Whole hundredths (None → NaN): int / 100 as `Hundredths.process_result_value`.
         return pd.Series(np.array(values, dtype=float) / HUNDREDTHS)
@@ -237,13 +243,15 @@ def _typed_raw(values: list[Any] | tuple[Any, ...], kind: sa.types.TypeEngine,
 
 
 def raw_frame(rows: Sequence[sa.Row[Any] | tuple[Any, ...]], table: sa.Table,
-              names: Sequence[str], zone: ZoneInfo | str = DEFAULT_ZONE) -> pd.DataFrame:
-    """`to_frame` of rows read by `raw_query(…)`: the same frame, converted column by column."""
+              names: Sequence[str], zone: ZoneInfo | str = DEFAULT_ZONE,
+              texts: dict[Any, Any] | None = None) -> pd.DataFrame:
+    """`to_frame` of rows read by `raw_query(…)`: the same frame, converted column by column;
+    `texts` (shared by the chunks of one read) makes equal texts one object."""
     if not rows:
         return _empty_frame(table, tuple(names), zone).copy()
     columns = zip(*rows, strict=True)
     return pd.DataFrame(
-        {name: _typed_raw(values, table.c[name].type, zone)
+        {name: _typed_raw(values, table.c[name].type, zone, texts)
          for name, values in zip(names, columns, strict=True)},
         index=pd.RangeIndex(len(rows)),
     )

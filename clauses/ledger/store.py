@@ -752,7 +752,8 @@ class Ledger:
             else:  # a server-side cursor keeps the rows not fetched yet out of memory
                 chunks = connection.execution_options(yield_per=CHUNK_ROWS).execute(
                     raw_query(query)).partitions()
-            parts = [raw_frame(chunk, table, names, self.zone) for chunk in chunks]
+            texts: dict[Any, Any] = {}  # equal texts of every chunk as one object
+            parts = [raw_frame(chunk, table, names, self.zone, texts) for chunk in chunks]
         if not parts:
             return raw_frame([], table, names, self.zone)
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
