@@ -115,7 +115,10 @@ def _joined_per_employee(keys: pd.DataFrame, values: pd.Series) -> pd.Series:
     """`_joined` of `values` for every employee at once, by KEY (missing when the employee
     has no value): one sort and one sum of texts, no Python call per person or structure."""
     values = values.dropna()
-    frame = keys.loc[values.index, KEY].assign(value=values.astype(str).str.strip().to_numpy())
+    frame = keys.loc[values.index, KEY].assign(value=values.astype(str).to_numpy())
+    # Each employee's values repeat month after month: stripped once each, not once per line.
+    frame = frame.drop_duplicates()
+    frame["value"] = frame["value"].str.strip()
     frame = frame.drop_duplicates().sort_values([*KEY, "value"])
     first = frame.groupby(KEY).cumcount() == 0
     # A sum of texts concatenates: "a" + " ; b" + " ; c".
