@@ -42,8 +42,11 @@ def month_files(files: pd.DataFrame, month: str) -> pd.DataFrame:
     """The files a structure sent for `month` (see module docstring), oldest first."""
     files = files[files["statut"] != "déjà reçu"]
     due = add_months(month, 1)
-    undated = files["mois"].isna() & (files["arrive_le"].dt.strftime("%Y-%m") == due)
-    chosen = files[(files["mois"] == month) | undated]
+    # Arrival months written out for the undated files only: the bilan asks for 12 months of
+    # a national ledger's files, and formatting every file's date each time cost 0.3 s.
+    undated = files["mois"].isna().to_numpy(copy=True)
+    undated[undated] = (files["arrive_le"][undated].dt.strftime("%Y-%m") == due).to_numpy()
+    chosen = files[(files["mois"] == month).to_numpy() | undated]
     return chosen.sort_values(["arrive_le", "recu_le"], ignore_index=True)
 
 
