@@ -24,13 +24,14 @@ _WRITES: Sequence[Callable[[], object]] = ()
 
 def _write(index: int) -> None:
     # No automatic collection while a workbook is written (it ran dozens of times per
-    # workbook, each walking the workbook's cells): one collection after it, for its cycles.
+    # workbook, each walking the workbook's cells): one collection after it, for its cycles,
+    # of the youngest generation only (everything the write made, not what the worker had).
     gc.disable()
     try:
         _WRITES[index]()
     finally:
+        gc.collect(0)
         gc.enable()
-        gc.collect()
 
 
 def worker_count(writes: int) -> int:
