@@ -1,7 +1,7 @@
 """Benchmark of the reports on a national network (not a test): time and peak memory.
 
     .venv/bin/python bench/national_reports.py                 # 12 months: M1, M12, S1, 2026
-    .venv/bin/python bench/national_reports.py --months 36     # and the monthly reports at M36
+    .venv/bin/python bench/national_reports.py --months 36     # and M36, 2028-S2, bilan 2028
     .venv/bin/python bench/national_reports.py --workspace /tmp/nat --keep   # reuse a build
     .venv/bin/python bench/national_reports.py --workspace /tmp/nat --only bilan   # one report
 
@@ -71,7 +71,8 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--workspace", type=Path, help="espace déjà construit (ou à construire)")
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--only", choices=["M1", "M12", "semestre", "bilan", "dernier-mois"],
+    parser.add_argument("--only", choices=["M1", "M12", "semestre", "bilan", "dernier-mois",
+                                                   "dernier-semestre", "dernier-bilan"],
                         help="une seule des mesures (sur un espace déjà construit : une copie, "
                              "chaque passage ajoute des éditions)")
     args = parser.parse_args()
@@ -92,6 +93,13 @@ def main() -> None:
             ("bilan", "annual", "2026", "bilan annuel 2026 (720 000 lignes)")]
     if args.months >= 36 or args.only == "dernier-mois":
         runs.append(("dernier-mois", "monthly", last, f"rapports mensuels M{args.months}"))
+    if last[:4] > FIRST_MONTH[:4] and last.endswith("-12"):
+        # The last half-year and year of the ledger: their reports must not grow with the
+        # years before them (the first ones have no history to read).
+        year = last[:4]
+        runs.append(("dernier-semestre", "semester", f"{year}-S2",
+                     f"tableaux semestriels {year}-S2"))
+        runs.append(("dernier-bilan", "annual", year, f"bilan annuel {year}"))
     for key, kind, period, label in runs:
         if (period > last and kind == "monthly") or args.only not in (None, key):
             continue
