@@ -8,6 +8,7 @@ The year by hand (counted, current lines of 2026):
   Before 2026 on M1: P1 20 + 32 (December corrected late from 30) = 52 h.
 """
 
+import dataclasses
 import zipfile
 from datetime import date
 
@@ -16,7 +17,8 @@ import pytest
 import year_2026 as year
 from openpyxl import load_workbook
 
-from clauses.periods import PeriodNotOver
+from clauses.app.jobs import annual_earlier
+from clauses.periods import PeriodNotOver, period_months
 from clauses.reports.annual.people import suppress_small_counts
 from clauses.reports.annual.writer import write_annual_report
 
@@ -304,3 +306,39 @@ def test_a_chart_of_many_rows_shows_the_largest_then_the_others():
     assert shown["Code marché"].tolist()[:2] == ["M19", "M18"]
     # M19 … M06 shown (14 bars); M05 … M00 = 5 + 4 + 3 + 2 + 1 + 0 = 15 h in one bar.
     assert shown.iloc[-1].tolist() == ["Autres (6)", 15.0]
+
+
+@pytest.mark.parametrize("balance", [None, ("2025-11-30", 40.0)], ids=["sans-reprise", "reprise"])
+def test_the_year_s_lines_with_earlier_sums_give_the_bilan_of_the_whole_history(
+        tmp_path, url, balance):
+    """A bilan job reads its year's lines only; of the months before (P1's 52 h of M1 in
+    November and December 2025, P6's 80 h of M5 in March and April 2025) it takes the sums the
+    database gives: each participant's first month (P1 is not new in 2026), each marché's
+    cumulated hours (M1 plus 52 h, less what an opening balance taken over at the end of
+    November already holds) and the first month followed (March 2025). The workbook is the one
+    the whole history gives, cell for cell."""
+    registers = year.registers()
+    if balance is not None:
+        markets = registers.markets.assign(heures_reprise=None, reprise_au=pd.NaT)
+        markets.loc[markets["code_marche"] == "M1", ["heures_reprise", "reprise_au"]] = (
+            balance[1], pd.Timestamp(balance[0]))
+        registers = dataclasses.replace(registers, markets=markets.astype(
+            {"heures_reprise": float, "reprise_au": "datetime64[us]"}))
+    ledger = year.Ledger(url)
+    try:
+        year.record_year(ledger)
+        whole = write_annual_report(year.config(tmp_path / "tout"), registers, ledger.hours(),
+                                    ledger.tracking(), 2026, year.GENERATED_AT, year.TODAY,
+                                    files=ledger.files_by_month(),
+                                    all_hours=ledger.hours(counted_only=False))
+        earlier = annual_earlier(ledger, registers, 2026)
+        of_year = write_annual_report(
+            year.config(tmp_path / "annee"), registers, ledger.hours(months=period_months("2026")),
+            ledger.tracking(), 2026, year.GENERATED_AT, year.TODAY, files=ledger.files_by_month(),
+            all_hours=ledger.hours(months=period_months("2026"), counted_only=False),
+            earlier=earlier)
+    finally:
+        ledger.close()
+    assert dict(zip(earlier.first_months["id_participant"], earlier.first_months["mois"],
+                    strict=True)) == {"P1": "2025-11", "P6": "2025-03"}
+    assert year.all_values(of_year) == year.all_values(whole)

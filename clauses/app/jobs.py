@@ -57,8 +57,10 @@ from clauses.periods import (
 )
 from clauses.reading.notations import french_hours, french_number
 from clauses.registers.load import Registers
+from clauses.reports.annual.activity import balances_of_year
 from clauses.reports.annual.writer import LINE_COLUMNS as ANNUAL_COLUMNS
 from clauses.reports.annual.writer import write_annual_report
+from clauses.reports.annual.year import Earlier
 from clauses.reports.editions import Editions
 from clauses.reports.monthly import history
 from clauses.reports.monthly.arrivals import received_since
@@ -310,6 +312,18 @@ def run_semester(config: Config, period: str, *, provisoire: bool = False,
     return report
 
 
+def annual_earlier(ledger: Ledger, registers: Registers, year: int) -> Earlier:
+    """What a bilan of `year` needs of the months before it, summed by the database."""
+    first = f"{int(year):04d}-01"
+    # The lines an opening balance taken over by the end of the year holds are in it already.
+    through = balances_of_year(registers.markets, int(year))["mois_reprise"].dropna()
+    return Earlier(
+        first_months=ledger.first_months(before_month=first),
+        cumulated=ledger.hour_sums(["code_marche"], before_month=first,
+                                   balances={str(c): str(m) for c, m in through.items()}),
+        first_month=ledger.first_line_month(before_month=first))
+
+
 def run_annual(config: Config, year: int, *, provisoire: bool = False,
                now: datetime | None = None, send: bool = True) -> JobReport:
     now = now_or(now, config.zone)
@@ -317,14 +331,15 @@ def run_annual(config: Config, year: int, *, provisoire: bool = False,
     report = JobReport()
     try:
         editions = _editions(config, ledger)
-        last = f"{int(year):04d}-12"  # the years after Y never count in its bilan
-        # Read once: the counted lines are the others less the rejected ones (SPEC §6).
-        every = ledger.hours(until_month=last, counted_only=False, columns=ANNUAL_COLUMNS)
+        # The year's lines only, read once: the counted lines are the others less the rejected
+        # ones (SPEC §6). Of the years before, the database sums what the bilan needs.
+        every = ledger.hours(months=period_months(str(year)), counted_only=False,
+                             columns=ANNUAL_COLUMNS)
         path = write_annual_report(
             config, registers, every[every["statut"] != "rejetée"].reset_index(drop=True),
             ledger.tracking(), year, generated_at=now, today=now.date(),
             provisoire=provisoire, editions=editions, files=ledger.files_by_month(),
-            all_hours=every,
+            all_hours=every, earlier=annual_earlier(ledger, registers, int(year)),
         )
         ledger.record_editions(editions.new)
         report.written.append(path)

@@ -524,6 +524,24 @@ class Ledger:
         query = sums.summed(by, conditions, positive_only=positive_only)
         return self._frame(query, heures, (*by, "heures"))
 
+    def first_months(self, *, before_month: str) -> pd.DataFrame:
+        """Each participant's first month of current counted lines before `before_month`
+        (`id_participant`, `mois`), found by the database: a bilan reads its year's lines
+        only and needs no more of the years before to tell its new participants."""
+        month = sa.func.min(heures.c.mois).label("mois")
+        query = (sa.select(heures.c.id_participant, month)
+                 .where(*sums.counted(before_month=_checked_month(before_month)),
+                        heures.c.id_participant.is_not(None))
+                 .group_by(heures.c.id_participant).order_by(heures.c.id_participant))
+        return self._frame(query, heures, ("id_participant", "mois"))
+
+    def first_line_month(self, *, before_month: str) -> str | None:
+        """The first month of any current line (rejected included) before `before_month`."""
+        query = sa.select(sa.func.min(heures.c.mois)).where(
+            heures.c.actif, heures.c.mois < _checked_month(before_month))
+        with self._engine.connect() as connection:
+            return connection.execute(query).scalar()
+
     def last_month_hours(self, key: Sequence[str], columns: Sequence[str], *,
                          before_month: str | None = None,
                          balances: Mapping[str, str] | None = None) -> pd.DataFrame:

@@ -142,6 +142,13 @@ def hours_by_contract_type(year: YearLines) -> pd.DataFrame:
     })
 
 
+def balances_of_year(markets: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The opening balances a bilan of `year` counts (`clauses.reports.coverage`): those taken
+    over by the end of the year."""
+    balances = opening_balances(markets)
+    return balances[balances["reprise_au"] <= pd.Timestamp(period_end(year))]
+
+
 def markets_of_year(year: YearLines, registers: Registers) -> pd.DataFrame:
     """Marchés in force during the year or with hours in it, with their hour figures: what the
     `Marchés`, `Maîtres d'ouvrage` and `Entreprises` sheets sum (computed once for the three)."""
@@ -155,11 +162,13 @@ def markets_of_year(year: YearLines, registers: Registers) -> pd.DataFrame:
     table = pd.DataFrame({"code_marche": pd.Series(codes, dtype="str")})
     table = table.merge(markets, on="code_marche", how="left")
     # Cumulated hours open with the opening balance; the months it covers are not added again.
-    balances = opening_balances(markets)
-    balances = balances[balances["reprise_au"] <= end]
+    balances = balances_of_year(markets, year.year)
     until = after_balances(year.until, Coverage(None, balances))
+    before = year.earlier.cumulated.set_index("code_marche")["heures"].astype(float)
     for column, source in (("heures_annee", lines), ("heures_cumulees", until)):
         by_market = source.groupby("code_marche")["heures"].sum()
+        if column == "heures_cumulees" and len(before):
+            by_market = by_market.add(before, fill_value=0.0)  # the years before, summed
         table[column] = round_hours(table["code_marche"].map(by_market).fillna(0.0).astype(float))
     table["heures_cumulees"] = round_hours(
         table["heures_cumulees"] + Coverage(None, balances).balance_of(table["code_marche"]))

@@ -31,7 +31,7 @@ from clauses.reports import missions
 from clauses.reports.annual import activity as figures
 from clauses.reports.annual import desk, paths
 from clauses.reports.annual import people as people
-from clauses.reports.annual.year import YearLines
+from clauses.reports.annual.year import Earlier, YearLines
 from clauses.reports.coverage import Coverage, coverage_of, coverage_sentence
 from clauses.reports.workbook import ReportWorkbook, Sheet, TableRange, sum_totals
 
@@ -228,7 +228,8 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
                         tracking: pd.DataFrame, year: int, generated_at: datetime, today: date,
                         provisoire: bool = False, editions: ed.Editions | None = None,
                         files: pd.DataFrame | None = None,
-                        all_hours: pd.DataFrame | None = None) -> Path:
+                        all_hours: pd.DataFrame | None = None,
+                        earlier: Earlier | None = None) -> Path:
     """Write the bilan annuel of `year`; returns its path: `bilan-annuel-<YYYY>.xlsx`, then
     `-ed2`… (an edition, recorded in `editions.new`; the previous path when nothing changed);
     a provisional one is `bilan-annuel-<YYYY>-provisoire.xlsx`, replaced at each run.
@@ -236,7 +237,9 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
     `hours` = `Ledger.hours(current_only=True, counted_only=True)` over every month,
     `tracking` = `Ledger.tracking(current_only=True)`, `files` = `Ledger.files_by_month()` and
     `all_hours` = `Ledger.hours(counted_only=False)` for the `Activité du guichet` sheet (it
-    knows no file nor refused line when they are omitted). Refuses a year not over yet
+    knows no file nor refused line when they are omitted). With `earlier` (what the months
+    before the year hold, summed by the database), `hours` and `all_hours` may be the year's
+    lines only. Refuses a year not over yet
     (`PeriodNotOver`) unless `provisoire`, which marks every sheet « PROVISOIRE »."""
     year = int(year)
     require_period_over(year, today, provisoire=provisoire)
@@ -247,6 +250,9 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
     tracking = people.current_tracking(tracking)
     hours = hours.assign(type_contrat=missions.contract_types(hours, tracking))
     coverage = coverage_of(files, all_hours, registers.markets)
+    if earlier is not None and earlier.first_month is not None:
+        coverage = Coverage(min(filter(None, (coverage.first_month, earlier.first_month))),
+                            coverage.balances)
     title, notes = provisional_marks(f"Bilan annuel {year} des clauses sociales d'insertion",
                                      provisoire)
     partial = partial_year_note(coverage, year)
@@ -264,7 +270,7 @@ def write_annual_report(config: Config, registers: Registers, hours: pd.DataFram
     with ReportWorkbook(path, territory=config.territoire, title=title,
                         period=period_label(year), generated_at=generated_at) as book:
         # The year's lines selected once for every sheet (a national year: 720 000 lines).
-        lines = YearLines(hours, year)
+        lines = YearLines(hours, year, earlier)
         participants = people.participants_of_year(lines, registers)
         _synthesis_sheet(book.sheet("Synthèse", notes=notes), lines, registers, config, layout,
                          coverage)

@@ -4,10 +4,15 @@ A national year is 720 000 lines whose months and participants are text: each sh
 them again by month (≈ 0.2 s a time, fifteen times) or grouping them by participant again cost
 seconds. `YearLines` ranks the months and numbers the participants once; the sheets read its
 frames and spans.
+
+Of the years before, a bilan needs only each participant's first counted month and each
+marché's cumulated hours (`Earlier`, summed by the database): a job reads the year's lines
+alone, so that the bilan of a ledger's third year costs what the first one does.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -24,16 +29,45 @@ CONTRACT_KEY: list[str] = [
 ]
 
 
+def _no_first_months() -> pd.DataFrame:
+    return pd.DataFrame({"id_participant": pd.Series(dtype="str"),
+                         "mois": pd.Series(dtype="str")})
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What a bilan needs of the months before its year, when its lines are the year's only:
+    each participant's first month of current counted lines (`id_participant`, `mois`), the
+    current counted hours of each marché not held in its opening balance (`code_marche`,
+    `heures`), and the first month of any current line (the coverage), all before the year."""
+
+    first_months: pd.DataFrame = field(default_factory=_no_first_months)
+    cumulated: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"code_marche": pd.Series(dtype="str"), "heures": pd.Series(dtype=float)}))
+    first_month: str | None = None
+
+
 class YearLines:
     """Counted, current lines (`hours`) seen from `year`: `until` holds those of every month up
     to December of the year, `lines` those of the year (neither is a copy when nothing is left
-    out: a job already reads the ledger up to December)."""
+    out: a job already reads the ledger up to December). `earlier`: what the months before the
+    year hold, when `hours` has none of them."""
 
-    def __init__(self, hours: pd.DataFrame, year: int) -> None:
+    def __init__(self, hours: pd.DataFrame, year: int, earlier: Earlier | None = None) -> None:
         self.year = int(year)
+        self.earlier = earlier or Earlier()
         first, last = parse_year(self.year)
         ranks, months = pd.factorize(hours["mois"], sort=True)  # a missing month: -1
         self._months = np.asarray(months, dtype=object)
+        if len(self.earlier.first_months):
+            # The earlier first months join the ranked months, in order, so that a span's
+            # first month may be one of them.
+            every = np.union1d(self._months.astype(str),
+                               self.earlier.first_months["mois"].dropna().to_numpy(dtype=str))
+            moved = np.searchsorted(every, self._months.astype(str))
+            if len(moved):  # else every month is missing: all ranks are -1 already
+                ranks = np.where(ranks >= 0, moved[np.maximum(ranks, 0)], -1)
+            self._months = every.astype(object)
         start = int(np.searchsorted(self._months, first, side="left"))
         stop = int(np.searchsorted(self._months, last, side="right"))
         kept = (ranks >= 0) & (ranks < stop)
@@ -97,7 +131,17 @@ class YearLines:
     @cached_property
     def span_until(self) -> pd.DataFrame:
         """Month ranks of each participant's first counted month ever and last up to December."""
-        return self._span(np.ones(len(self._ranks), dtype=bool))
+        span = self._span(np.ones(len(self._ranks), dtype=bool))
+        before = self.earlier.first_months.dropna()
+        if len(before) and len(span):
+            firsts = before.set_index("id_participant")["mois"].reindex(span.index)
+            known = firsts.notna().to_numpy()
+            ranks = np.searchsorted(self._months.astype(str),
+                                    firsts[known].to_numpy(dtype=str))
+            lowest = span["min"].to_numpy().copy()
+            lowest[known] = np.minimum(lowest[known], ranks)
+            span = span.assign(min=lowest)
+        return span
 
     @cached_property
     def span_of_year(self) -> pd.DataFrame:
