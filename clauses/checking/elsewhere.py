@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clauses.checking.matching import normalised_codes
 from clauses.hours import round_hours
 from clauses.periods import month_label
 from clauses.vocabulary import LineStatus, Severity
@@ -34,18 +35,9 @@ def empty_elsewhere() -> pd.DataFrame:
                          for name in ELSEWHERE_COLUMNS})
 
 
-def _codes(column: np.ndarray) -> list[str | None]:
-    """`normalise_code` of each value (trimmed, upper-case; missing or blank: None), in plain
-    Python: a relevé has a few hundred lines, on which building pandas columns cost more than
-    the work (a tenth of checking a file)."""
-    missing = pd.isna(column).tolist()
-    return [None if gone else (str(value).strip().upper() or None)
-            for value, gone in zip(column.tolist(), missing, strict=True)]
-
-
 def _keys(*columns: np.ndarray) -> list[tuple | None]:
     """One key per line; None where a part is missing."""
-    parts = [_codes(c) for c in columns]
+    parts = [normalised_codes(c).tolist() for c in columns]
     return [None if None in key else key for key in zip(*parts, strict=True)]
 
 

@@ -54,8 +54,12 @@ def _code(value: str | None) -> str | None:
 
 
 def normalised_codes(values: np.ndarray) -> np.ndarray:
-    """`normalise_code` on an object array of texts (`texts`): None where blank."""
-    return np.array([_code(value) for value in values.tolist()], dtype=object)
+    """`normalise_code` on an object array (`texts`, or values as read: a number is its
+    text), in plain Python — a relevé's few hundred lines cost more as pandas columns than
+    the work: None where missing or blank."""
+    missing = pd.isna(values).tolist()
+    return np.array([None if gone else _code(str(value))
+                     for value, gone in zip(values.tolist(), missing, strict=True)], dtype=object)
 
 
 def _day(dates: pd.Series) -> pd.Series:

@@ -775,4 +775,3 @@ class Ledger:
         if not parts:
             return raw_frame([], table, names, self.zone)
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
-

@@ -44,7 +44,7 @@ from clauses.registers.load import Registers
 from clauses.reports import editions as ed
 from clauses.reports import missions
 from clauses.reports.annual.activity import counted_lines
-from clauses.reports.annual.people import current_tracking
+from clauses.reports.annual.people import current_tracking, newest_tracking_lines
 from clauses.reports.parallel import write_all
 from clauses.reports.workbook import ReportWorkbook, sum_totals
 
@@ -133,11 +133,7 @@ def tracking_situations(tracking: pd.DataFrame) -> pd.DataFrame:
     known = tracking.dropna(subset=["code_structure"])
     newest_table = known["recu_le"] == known.groupby("code_structure")["recu_le"].transform("max")
     own = known[newest_table].dropna(subset=["id_participant"])
-    # The participant's newest line (`newest_tracking_lines`), per structure: a stable sort
-    # keeps each structure's lines in the order a sort of that structure alone gives.
-    ordered = own.sort_values([*KEY, "date_debut_mission", "recu_le"], na_position="first",
-                              kind="stable")
-    newest = ordered.groupby(KEY).tail(1).set_index(KEY)
+    newest = newest_tracking_lines(own, KEY).set_index(KEY)
     texts = own["freins"].dropna()
     barriers = texts.astype(str).str.split(";").explode().str.strip()
     barriers = barriers[barriers != ""]

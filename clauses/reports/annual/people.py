@@ -131,12 +131,14 @@ def current_tracking(tracking: pd.DataFrame) -> pd.DataFrame:
     return tracking
 
 
-def newest_tracking_lines(tracking: pd.DataFrame) -> pd.DataFrame:
-    """Each participant's newest tracking line: latest mission start, then newest table."""
-    known = tracking.dropna(subset=["id_participant"])
-    ordered = known.sort_values(["id_participant", "date_debut_mission", "recu_le"],
+def newest_tracking_lines(tracking: pd.DataFrame,
+                          key: Sequence[str] = ("id_participant",)) -> pd.DataFrame:
+    """Each participant's newest tracking line: latest mission start, then newest table (per
+    `key`: with `code_structure` too, each structure's own newest line of the participant)."""
+    known = tracking.dropna(subset=list(key))
+    ordered = known.sort_values([*key, "date_debut_mission", "recu_le"],
                                 na_position="first", kind="stable")
-    return ordered.groupby("id_participant").tail(1)
+    return ordered.groupby(list(key)).tail(1)
 
 
 def exits_table(tracking: pd.DataFrame, year: int) -> pd.DataFrame:
