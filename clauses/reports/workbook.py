@@ -48,7 +48,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import xl_range
 from xlsxwriter.worksheet import Worksheet
@@ -76,22 +75,12 @@ from clauses.reports.formatting import (
     text_width,
     unique_headers,
 )
+from clauses.reports.xlsx import FastWorkbook, FastWorksheet
 
 __all__ = ["NUMBER_FORMATS", "ROW_STYLES", "ReportWorkbook", "Sheet", "TableRange", "Total"]
 
 Total = str | tuple[str, float]
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-
-
-class _Worksheet(Worksheet):
-    """xlsxwriter's worksheet without one slow path: each XML attribute is escaped with a regex
-    search, and a number (a cell's style index, a row height) takes a caught TypeError each
-    time. Numbers need no escaping; that path was ~9 % of a control report (SPEC §6 speed)."""
-
-    def _escape_attributes(self, attribute: Any) -> Any:
-        if attribute.__class__ is int or attribute.__class__ is float:
-            return attribute
-        return super()._escape_attributes(attribute)
 
 
 @dataclass(frozen=True)
@@ -131,7 +120,7 @@ class ReportWorkbook:
         # Structures' own text must never become a formula or a link (formula injection).
         # Excel cells hold no time zone: an aware time (clauses/clock.py) is written as the
         # wall-clock time of its own zone, the workspace's.
-        self.book = xlsxwriter.Workbook(self._temp, {
+        self.book = FastWorkbook(self._temp, {
             "strings_to_formulas": False, "strings_to_urls": False, "in_memory": True,
             "remove_timezone": True})
         # A fixed creation date keeps the file identical for the same ledger and period; the
@@ -169,7 +158,7 @@ class ReportWorkbook:
 
     def sheet(self, name: str, *, notes: Sequence[str] = ()) -> Sheet:
         """A new sheet with the title block (territory, title, period, generation date) on top."""
-        sheet = Sheet(self, self.book.add_worksheet(name, worksheet_class=_Worksheet), name)
+        sheet = Sheet(self, self.book.add_worksheet(name, worksheet_class=FastWorksheet), name)
         self.remember("sheet", name)
         sheet.title_block(notes)
         self._sheets.append(sheet)
@@ -324,24 +313,15 @@ class Sheet:
 
     def _write_column(self, first: int, col: int, cells: list[Any], kind: str,
                       row_styles: Sequence[str | None] | None) -> None:
-        # Formats resolved once per column and style, not once per cell; xlsxwriter's
-        # undecorated writers (the public ones only add A1-notation parsing and a type switch).
+        # Formats resolved once per column and style, not once per cell; a whole column at once
+        # (clauses/reports/xlsx.py).
         plain = self.book.fmt(kind)
         if row_styles:
             styled = {s: self.book.fmt(kind, s) for s in set(row_styles) if s}
             formats = [styled.get(s, plain) if s else plain for s in row_styles]
         else:
             formats = [plain] * len(cells)
-        ws = self.ws
-        text, blank, write = ws._write_string, ws._write_blank, ws._write
-        for row, value, fmt in zip(range(first, first + len(cells)), cells, formats,
-                                   strict=True):
-            if value.__class__ is str:  # the common case, without write()'s type dispatch
-                text(row, col, value, fmt)
-            elif value is None:
-                blank(row, col, None, fmt)
-            else:
-                write(row, col, value, fmt)
+        self.ws.write_formatted_column(first, col, cells, formats)
 
     def _table_options(self, headers: list[str], kinds: list[str], values: list[list[Any]],
                        ranges: dict[str, str], totals: Mapping[str, Total]) -> dict[str, Any]:
