@@ -47,15 +47,19 @@ from flows.artifacts import (
 from flows.clock import run_clock
 from flows.lots import run_lots
 
-# The file a task is about to record, by hash: set by the flow just before it calls the task.
+# The file a task is about to record, by hash: set by the flow just before it calls the task;
+# and what the task recorded, taken back by the flow (a completed state's `result()` goes
+# through Prefect's event loop thread: 2 ms a file).
 _HANDED_OVER: dict[str, tuple[IngestRun, Received, Checked | str]] = {}
+_RECORDED: dict[str, FileResult] = {}
 
 
 @task(name="ingérer-un-fichier", task_run_name="{structure}/{name}", cache_policy=NO_CACHE)
 def record_file(structure: str, name: str, sha256: str) -> FileResult:
     """Record one checked file in the ledger and take it out of the inbox (all or nothing)."""
     run, received, outcome = _HANDED_OVER.pop(sha256)
-    return commit_checked(run, received, outcome)
+    _RECORDED[sha256] = result = commit_checked(run, received, outcome)
+    return result
 
 
 def _record_in_a_task(run: IngestRun, received: Received, outcome: Checked | str) -> FileResult:
@@ -65,6 +69,9 @@ def _record_in_a_task(run: IngestRun, received: Received, outcome: Checked | str
         state = record_file(candidate.structure, candidate.name, received.sha, return_state=True)
     finally:
         _HANDED_OVER.pop(received.sha, None)
+        recorded = _RECORDED.pop(received.sha, None)
+    if state.is_completed() and recorded is not None:
+        return recorded
     if not state.is_completed():
         get_run_logger().error("Fichier %s/%s laissé dans le dépôt après une erreur inattendue.",
                                candidate.structure, candidate.name)

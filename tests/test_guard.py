@@ -62,3 +62,25 @@ def test_native_messages_go_to_the_log_not_the_terminal(tmp_path, capfd):
         list(pool.map(["abort"]))
     os.write(2, b"")
     assert capfd.readouterr().err == ""
+
+
+def test_the_workers_are_fed_while_the_pass_records(tmp_path):
+    """Each time the pass comes back for a result, the workers' finished files are taken and
+    replaced first: a slow recording never leaves the workers idle with work waiting."""
+    log = tmp_path / "started.log"
+
+    def logged(item):
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{item}\n")
+        return item
+
+    items = list(range(24))
+    started_when_handed = []
+    with GuardedPool(logged, workers=2, limits=LIMITS) as pool:
+        for result in pool.map(items):
+            started_when_handed.append(len(log.read_text(encoding="utf-8").split()))
+            assert result == len(started_when_handed) - 1
+            time.sleep(0.2)  # the pass records this file: the workers finish theirs meanwhile
+    # By the 4th file handed over, the workers had had three chances to be given more, each
+    # time with their two files in hand finished: far more than the first round's four.
+    assert started_when_handed[3] >= 10, started_when_handed

@@ -166,12 +166,13 @@ class GuardedPool(Generic[Item, Result]):
         attempts = [0] * len(items)
         following = 0
         while following < len(items):
+            # Whatever the workers finished meanwhile is taken and replaced by new files before
+            # a result is handed over: a worker never waits while the pass records.
+            self._collect(done, queue, attempts, block=following not in done)
+            self._send(items, queue)
             if following in done:
                 yield done.pop(following)
                 following += 1
-                continue
-            self._send(items, queue)
-            self._collect(done, queue, attempts)
 
     def _send(self, items: list[Item], queue: deque[int]) -> None:
         for worker in list(self._workers):
@@ -192,13 +193,16 @@ class GuardedPool(Generic[Item, Result]):
                     worker.started = time.monotonic()
                 worker.outstanding.append(index)
 
-    def _collect(self, done: dict[int, Any], queue: deque[int], attempts: list[int]) -> None:
+    def _collect(self, done: dict[int, Any], queue: deque[int], attempts: list[int], *,
+                 block: bool = True) -> None:
+        """Results and deaths of the busy workers: waits for the first (up to the oldest
+        file's time limit) when `block`, takes only those already there otherwise."""
         busy = [w for w in self._workers if w.outstanding]
         if not busy:  # every send failed: dead workers are replaced on the next round
             return
         deadline = min(w.started for w in busy) + self.limits.seconds
         ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
-                     timeout=max(0.0, deadline - time.monotonic()))
+                     timeout=max(0.0, deadline - time.monotonic()) if block else 0)
         for worker in busy:
             if worker.connection in ready:
                 try:
