@@ -4,6 +4,7 @@
     .venv/bin/python bench/ingest.py --no-flow       # without the Prefect server (CLI only)
     .venv/bin/python bench/ingest.py --files 620 --lines 162   # ≈ 100 000 lines
     .venv/bin/python bench/ingest.py --lots 0        # without the pass split in two batches
+    .venv/bin/python bench/ingest.py --repetitions 5 # more rounds (3 by default)
 
 National registers by default: 370 structures, 59 940 participants, 1 500 marchés. Prints, in
 the same run: the time of merely parsing the files with calamine, of parsing them and writing
@@ -13,14 +14,20 @@ the `ingest-inbox` flow on a real local Prefect server, run by `serve` in its ow
 production (the flow run's own duration, and the wall time from the request to its end), and
 of the month split into two batches of structures ingested at once, as two workers of one
 machine run the `releve-par-lot` deployment.
+
+A shared machine's speed drifts by a quarter from one minute to the next, so the floor, the CLI
+and the flow are measured in turns, `--repetitions` rounds of each on fresh copies of the same
+workspace, each ratio against the floor of its own round; the summary gives the median ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -158,60 +165,82 @@ def _task_runs(client, run_id, run_filter, id_filter) -> list:  # noqa: ANN001 �
             return tasks
 
 
-def flow_ingest(config: Config) -> FlowTimes:
-    """The month ingested by the `ingest-inbox` flow, run by `serve` in another process (as a
-    worker would)."""
-    config = config.model_copy(update={"prefect": config.prefect.model_copy(
-        update={"port": _free_port()})})
-    config.state.mkdir(parents=True, exist_ok=True)
-    with local_prefect_server(config, timeout=120) as api:
-        env = {**os.environ, **prefect_environment(config), "PREFECT_API_URL": api,
-               "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PYTHONPATH": str(ROOT)}
-        server = subprocess.Popen(
-            [sys.executable, "-c", "from flows.ingest import ingest_inbox_flow; "
-             "ingest_inbox_flow.serve(name='banc', print_starting_message=False)"],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            with prefect_api(api):
-                from prefect.client.orchestration import get_client
-                from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-                from prefect.deployments import run_deployment
+class FlowBench:
+    """A local Prefect server and the `ingest-inbox` flow served by `serve` in its own process
+    (as a worker would), started once for every round."""
 
-                deadline = time.monotonic() + 120
-                with get_client(sync_client=True) as client:
-                    while True:  # `serve` has declared its deployment
-                        try:
-                            client.read_deployment_by_name("ingest-inbox/banc")
-                            break
-                        except Exception:  # noqa: BLE001 — not there yet
-                            if time.monotonic() > deadline or server.poll() is not None:
-                                raise
-                            time.sleep(0.5)
-                start = time.perf_counter()
-                run = run_deployment(
-                    "ingest-inbox/banc", poll_interval=1, timeout=3600, as_subflow=False,
-                    parameters={"config_path": str(config.source), "now": NOW.isoformat()})
-                wall = time.perf_counter() - start
-                assert run.state is not None and run.state.is_completed(), run.state
-                # The pass itself ends with its last file's task; the control-report e-mails,
-                # the artifacts and the month's review come after, in the same run.
-                # The server records task states in batches, up to a second after they end.
-                archived = len(list(config.archive.rglob("*.xlsx")))
-                deadline = time.monotonic() + 30
-                with get_client(sync_client=True) as client:
-                    while True:
-                        tasks = _task_runs(client, run.id, FlowRunFilter, FlowRunFilterId)
-                        if len(tasks) >= archived or time.monotonic() > deadline:
-                            break
+    def __init__(self, config: Config) -> None:
+        self.config = config.model_copy(update={"prefect": config.prefect.model_copy(
+            update={"port": _free_port()})})
+        self.config.state.mkdir(parents=True, exist_ok=True)
+        self._server = local_prefect_server(self.config, timeout=120)
+        self._serve: subprocess.Popen | None = None
+
+    def __enter__(self) -> FlowBench:
+        api = self._server.__enter__()
+        try:
+            env = {**os.environ, **prefect_environment(self.config), "PREFECT_API_URL": api,
+                   "PREFECT_RUNNER_POLL_FREQUENCY": "1", "PYTHONPATH": str(ROOT)}
+            self._serve = subprocess.Popen(
+                [sys.executable, "-c", "from flows.ingest import ingest_inbox_flow; "
+                 "ingest_inbox_flow.serve(name='banc', print_starting_message=False)"],
+                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self._api = prefect_api(api)
+            self._api.__enter__()
+            from prefect.client.orchestration import get_client
+
+            deadline = time.monotonic() + 120
+            with get_client(sync_client=True) as client:
+                while True:  # `serve` has declared its deployment
+                    try:
+                        client.read_deployment_by_name("ingest-inbox/banc")
+                        return self
+                    except Exception:  # noqa: BLE001 — not there yet
+                        if time.monotonic() > deadline or self._serve.poll() is not None:
+                            raise
                         time.sleep(0.5)
-                ends = [t.end_time for t in tasks if t.end_time is not None]
-                assert run.start_time is not None and run.end_time is not None and ends
-                pass_part = (max(ends) - run.start_time).total_seconds()
-                return FlowTimes(run.total_run_time.total_seconds(), pass_part, wall,
-                                 len(tasks), archived)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._serve is not None:
+                self._serve.terminate()
+                self._serve.wait(timeout=30)
+            if hasattr(self, "_api"):
+                self._api.__exit__(None, None, None)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            self._server.__exit__(None, None, None)
+
+    def ingest(self, config: Config) -> FlowTimes:
+        """The month in `config`'s inbox ingested by one run of the served deployment."""
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+        from prefect.deployments import run_deployment
+
+        start = time.perf_counter()
+        run = run_deployment(
+            "ingest-inbox/banc", poll_interval=1, timeout=3600, as_subflow=False,
+            parameters={"config_path": str(config.source), "now": NOW.isoformat()})
+        wall = time.perf_counter() - start
+        assert run.state is not None and run.state.is_completed(), run.state
+        # The pass itself ends with its last file's task; the control-report e-mails, the
+        # artifacts and the month's review come after, in the same run. The server records
+        # task states in batches, up to a second after they end.
+        archived = len(list(config.archive.rglob("*.xlsx")))
+        deadline = time.monotonic() + 30
+        with get_client(sync_client=True) as client:
+            while True:
+                tasks = _task_runs(client, run.id, FlowRunFilter, FlowRunFilterId)
+                if len(tasks) >= archived or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+        ends = [t.end_time for t in tasks if t.end_time is not None]
+        assert run.start_time is not None and run.end_time is not None and ends
+        pass_part = (max(ends) - run.start_time).total_seconds()
+        return FlowTimes(run.total_run_time.total_seconds(), pass_part, wall, len(tasks),
+                         archived)
 
 
 # One batch of a split pass, as a worker of the `releve-par-lot` deployment runs it (the CLI
@@ -242,6 +271,76 @@ def batches_ingest(config: Config, lots: int) -> tuple[float, int]:
     return time.perf_counter() - start, sum(counts)
 
 
+@dataclass
+class Round:
+    read: float  # parsing every file with calamine
+    floor: float  # reading and writing one xlsxwriter workbook per file
+    cli: float  # `clauses ingest` without its e-mails
+    mail: float  # then the control reports' e-mails
+    flow: FlowTimes | None
+    counted: int
+
+
+def _round(root: Path, source: Path, files: list[Path], index: int,
+           flows: FlowBench | None) -> Round:
+    """One round: the floor, then the CLI and the flow, each on a fresh copy of the workspace."""
+    read = parse_floor(files)
+    floor = read_write_floor(files, root / f"rw-{index}")
+    shutil.rmtree(root / f"rw-{index}", ignore_errors=True)
+    config = _fresh(root, f"ws-cli-{index}", source)
+    # What `clauses ingest` runs (clauses/app/jobs.py `ingest_and_send`), timed in two parts.
+    start = time.perf_counter()
+    results, _ = ingest_inbox(config, now=NOW)
+    cli = time.perf_counter() - start
+    start = time.perf_counter()
+    sends = send_control_reports(config, results, NOW)
+    mail = time.perf_counter() - start
+    assert len(sends) == len(files), len(sends)
+    flow = None if flows is None else flows.ingest(_fresh(root, f"ws-flux-{index}", source))
+    counted = sum(r.acceptees + r.alertes for r in results)
+    print(f"tour {index} : lecture {read:5.2f} s ; plancher {floor:5.2f} s ; "
+          f"CLI {cli:5.2f} s ({cli / floor:.2f}×), + courriels {mail:4.2f} s "
+          f"({(cli + mail) / floor:.2f}×)"
+          + ("" if flow is None else
+             f" ; flux : relève {flow.pass_part:5.2f} s ({flow.pass_part / floor:.2f}×), "
+             f"exécution entière {flow.run:5.2f} s ({flow.run / floor:.2f}×)"), flush=True)
+    return Round(read, floor, cli, mail, flow, counted)
+
+
+def _fresh(root: Path, name: str, source: Path) -> Config:
+    shutil.copytree(root / "ws", root / name)
+    config = load_config(root / name / "config.yaml")
+    _drop_inbox(source, config)
+    return config
+
+
+def _summary(rounds: list[Round]) -> None:
+    def line(label: str, seconds: list[float], floors: list[float]) -> str:
+        ratios = [s / f for s, f in zip(seconds, floors, strict=True)]
+        return (f"{label:58s}: médiane {statistics.median(seconds):6.2f} s  "
+                f"{statistics.median(ratios):.2f}× le plancher  "
+                f"(tours : {', '.join(f'{r:.2f}×' for r in ratios)})")
+
+    floors = [r.floor for r in rounds]
+    print(f"\nen {len(rounds)} tours (médianes ; chaque rapport contre le plancher de son tour), "
+          f"{rounds[0].counted} lignes comptées :")
+    print(f"{'lecture seule (calamine)':58s}: médiane "
+          f"{statistics.median(r.read for r in rounds):6.2f} s")
+    print(f"{'plancher : lecture + un classeur xlsxwriter par fichier':58s}: médiane "
+          f"{statistics.median(floors):6.2f} s  (tours : "
+          f"{', '.join(f'{f:.2f} s' for f in floors)})")
+    print(line("`clauses ingest` (sans les courriels)", [r.cli for r in rounds], floors))
+    print(line("`clauses ingest` avec les courriels", [r.cli + r.mail for r in rounds], floors))
+    flows = [r.flow for r in rounds if r.flow is not None]
+    if flows:
+        print(line("flux ingest-inbox : relève (dernier fichier enregistré)",
+                   [f.pass_part for f in flows], floors))
+        print(line("flux ingest-inbox : exécution entière (+ courriels, revue)",
+                   [f.run for f in flows], floors))
+        print(line("flux ingest-inbox : de la demande à la fin", [f.wall for f in flows],
+                   floors))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=370)
@@ -252,6 +351,8 @@ def main() -> None:
     parser.add_argument("--no-flow", action="store_true", help="sans le flux Prefect")
     parser.add_argument("--lots", type=int, default=2,
                         help="relève découpée en autant de lots simultanés (0 : sans)")
+    parser.add_argument("--repetitions", type=int, default=3,
+                        help="tours plancher, CLI et flux mesurés à la suite (3 par défaut)")
     parser.add_argument("--keep", action="store_true", help="garder l'espace de travail")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="clauses-bench-"))
@@ -272,50 +373,28 @@ def main() -> None:
     start = time.perf_counter()
     register_context(config)
     registers = time.perf_counter() - start
-    shutil.copytree(root / "ws", root / "ws-flux")  # the flow's own workspace, same registers
-    if args.lots > 1:
-        shutil.copytree(root / "ws", root / "ws-lots")
-    floor = parse_floor(files)
-    rw_floor = read_write_floor(files, root / "rw")
-    _drop_inbox(source, config)
-    # What `clauses ingest` runs (clauses/app/jobs.py `ingest_and_send`), timed in two parts.
-    start = time.perf_counter()
-    results, _ = ingest_inbox(config, now=NOW)
-    ingest = time.perf_counter() - start
-    start = time.perf_counter()
-    sends = send_control_reports(config, results, NOW)
-    mail = time.perf_counter() - start
-    accepted = sum(r.acceptees + r.alertes for r in results)
-    print(f"{args.files} fichiers × {args.lines} lignes = {total} lignes ({accepted} comptées) ; "
-          f"registres : {args.structures} structures, {args.participants} participants, "
+    print(f"{args.files} fichiers × {args.lines} lignes = {total} lignes ; registres : "
+          f"{args.structures} structures, {args.participants} participants, "
           f"{args.markets} marchés")
     print(f"référentiel lu et mis en cache (une fois par version) : {registers:.2f} s")
-    print(f"lecture seule (calamine)              : {floor:6.2f} s  {total / floor:9.0f} lignes/s")
-    print(f"lecture + écriture xlsxwriter (plancher): {rw_floor:6.2f} s  "
-          f"{total / rw_floor:9.0f} lignes/s")
-    print(f"ingestion CLI (+ comptes rendus)      : {ingest:6.2f} s  {total / ingest:9.0f} lignes/s"
-          f"  {ingest / rw_floor:.2f}× le plancher")
-    print(f"  puis {len(sends)} courriels de compte rendu (.eml) : {mail:6.2f} s ; "
-          f"`clauses ingest` en tout : {ingest + mail:6.2f} s  "
-          f"{(ingest + mail) / rw_floor:.2f}× le plancher")
-    if not args.no_flow:
-        flow_config = load_config(root / "ws-flux" / "config.yaml")
-        _drop_inbox(source, flow_config)
-        flow = flow_ingest(flow_config)
-        print(f"ingestion flux Prefect (serve)        : {flow.run:6.2f} s  "
-              f"{total / flow.run:9.0f} lignes/s  {flow.run / rw_floor:.2f}× le plancher "
-              f"({flow.wall:.2f} s de la demande à la fin ; {flow.tasks} tâches ; "
-              f"{flow.archived} fichiers archivés)")
-        print(f"  dont la relève jusqu'au dernier fichier enregistré : {flow.pass_part:6.2f} s  "
-              f"{flow.pass_part / rw_floor:.2f}× le plancher ; puis courriels, artefacts et revue "
-              f"du mois : {flow.run - flow.pass_part:6.2f} s")
+    if args.lots > 1:
+        shutil.copytree(root / "ws", root / "ws-lots")
+    with contextlib.ExitStack() as stack:
+        if not args.no_flow:  # the server's own database in a workspace of its own
+            shutil.copytree(root / "ws", root / "ws-prefect")
+        flows = None if args.no_flow else stack.enter_context(
+            FlowBench(load_config(root / "ws-prefect" / "config.yaml")))
+        rounds = [_round(root, source, files, index, flows)
+                  for index in range(1, args.repetitions + 1)]
+    _summary(rounds)
     if args.lots > 1:
         lots_config = load_config(root / "ws-lots" / "config.yaml")
         _drop_inbox(source, lots_config)
+        rw_floor = read_write_floor(files, root / "rw-lots")
         split, recorded = batches_ingest(lots_config, args.lots)
         print(f"relève en {args.lots} lots simultanés (un processus chacun) : {split:6.2f} s  "
               f"{total / split:9.0f} lignes/s  {split / rw_floor:.2f}× le plancher "
-              f"({recorded} fichiers)")
+              f"mesuré juste avant ({rw_floor:.2f} s ; {recorded} fichiers)")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
     else:
