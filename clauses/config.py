@@ -190,6 +190,7 @@ class Schedules(_Section):
 
 class PrefectSettings(_Section):
     port: int = _field(4200, "un port TCP entre 1024 et 65535", ge=1024, le=65535)
+    journal_evenements: bool = _field(False, "true ou false")
 
 
 class Config(_Section):

@@ -40,6 +40,11 @@ def prefect_environment(config: Config) -> dict[str, str]:
         # files. In batches they cost 11 ms; the UI shows a file's state within a second.
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "100",
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",
+        # The event feed stores every event (three per file recorded): half of the server's
+        # work during a pass. Runs, task runs, logs, artifacts and automations do not need it
+        # (the task run recorder and the triggers read the event stream, not the stored feed).
+        "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": str(
+            config.prefect.journal_evenements).lower(),
     }
 
 
