@@ -21,6 +21,7 @@ per file would cost more than the check itself).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
@@ -77,6 +78,10 @@ def _serve(connection: Connection, inherited: list[Connection], work: Callable[[
     """A worker's life: one item at a time until the pool closes the pipe (or dies)."""
     for other in inherited:  # the pool's ends, forked along: the pipe ends when the pool goes
         other.close()
+    # What the worker inherited (the pass's registers and indexes: half a million objects for a
+    # national network) is never garbage: out of the collector's sight, a full collection
+    # neither walks it nor writes to its pages (which the fork shares with the pass).
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the pass's to handle
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -204,17 +209,8 @@ class GuardedPool(Generic[Item, Result]):
         ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy],
                      timeout=max(0.0, deadline - time.monotonic()) if block else 0)
         for worker in busy:
-            if worker.connection in ready:
-                try:
-                    status, payload, peak = worker.connection.recv()
-                except (EOFError, OSError):  # died: its sentinel says so below
-                    pass
-                else:
-                    index = worker.outstanding.popleft()
-                    worker.started = time.monotonic()
-                    self.peak_bytes = max(self.peak_bytes, peak)
-                    done[index] = payload if status == "ok" else Failure(status, payload)
-                    continue
+            if worker.connection in ready and self._receive(worker, done):
+                continue
             if worker.process.sentinel in ready or not worker.process.is_alive():
                 self._died(worker, done, queue, attempts)
             elif time.monotonic() - worker.started > self.limits.seconds:
@@ -223,6 +219,25 @@ class GuardedPool(Generic[Item, Result]):
                 self._stop(worker, kill=True)
                 queue.extendleft(reversed(worker.outstanding))
                 self.restarts += 1
+
+    def _receive(self, worker: _Worker, done: dict[int, Any]) -> bool:
+        """Every result the worker has sent (it may have finished all its files meanwhile);
+        False when its pipe broke (it died: its sentinel says so)."""
+        while worker.outstanding:
+            try:
+                status, payload, peak = worker.connection.recv()
+            except (EOFError, OSError):
+                return False
+            index = worker.outstanding.popleft()
+            worker.started = time.monotonic()
+            self.peak_bytes = max(self.peak_bytes, peak)
+            done[index] = payload if status == "ok" else Failure(status, payload)
+            try:
+                if not worker.connection.poll():
+                    break
+            except (EOFError, OSError):
+                break
+        return True
 
     def _died(self, worker: _Worker, done: dict[int, Any], queue: deque[int],
               attempts: list[int]) -> None:
