@@ -222,9 +222,11 @@ def test_each_file_is_a_task_that_takes_only_its_name_and_hash(prefect_server, t
     assert all(t.state is not None and t.state.is_completed() for t in tasks)
     import httpx
 
-    stored = httpx.post(f"{prefect_server}/events/filter", timeout=30, json={
-        "filter": {"event": {"prefix": ["prefect.task-run."]}}, "limit": 5})
-    assert stored.status_code == 200 and stored.json()["total"] == 0, stored.json()
+    for _ in range(16):  # a feed would have stored them within its 5 s flush interval
+        stored = httpx.post(f"{prefect_server}/events/filter", timeout=30, json={
+            "filter": {"event": {"prefix": ["prefect.task-run."]}}, "limit": 5})
+        assert stored.status_code == 200 and stored.json()["total"] == 0, stored.json()
+        time.sleep(0.5)
 
 
 def test_an_empty_pass_leaves_no_artifact(prefect_server, tmp_path):
