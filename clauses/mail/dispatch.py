@@ -75,8 +75,10 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame,
     `months` (`Ledger.file_months`) tells what each relevé replaced (SPEC §7)."""
     structures = _by(registers.structures, "code_structure")
     replaced = months[months["remplace"].notna()] if months is not None else None
+    # Each relevé's replaced months, looked up by hash: a pass mails hundreds of reports.
+    by_sha = {} if replaced is None else dict(list(replaced.groupby("sha256", sort=False)))
     messages = []
-    for _, row in files.iterrows():
+    for row in files.to_dict("records"):
         structure = structures.get(str(row["code_structure"]))
         if structure is None or row["statut"] not in ("traité", "quarantaine"):
             continue
@@ -91,7 +93,7 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame,
         if row["statut"] == "quarantaine":
             messages.append(quarantine_message(config, structure, record, report))
             continue
-        own = None if replaced is None else replaced[replaced["sha256"] == row["sha256"]]
+        own = None if replaced is None else by_sha.get(row["sha256"], replaced.iloc[:0])
         messages.append(control_report_message(config, structure, record, report, own))
     return messages
 
