@@ -53,7 +53,7 @@ class FileRecord:
     arrive_le: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any] | pd.Series) -> FileRecord:
+    def from_row(cls, row: Mapping[Any, Any] | pd.Series) -> FileRecord:
         """A `files()` row back as a record: missing values None, instants as datetimes."""
 
         def value(name: str) -> Any:
