@@ -217,16 +217,20 @@ def test_each_file_is_a_task_that_takes_only_its_name_and_hash(prefect_server, t
             time.sleep(0.25)
     assert sorted(t.name for t in tasks) == ["AI-NIORT/releve-a.xlsx", "ETTI-SUD/releve-b.xlsx"]
     assert all(set(t.task_inputs) == {"structure", "name", "sha256"} for t in tasks)
-    # Each file's state reaches the UI without its events stored in the feed, off by default
-    # (docs/PREFECT.md).
+    # Each file's state reaches the UI with the server's event feed off (its default).
     assert all(t.state is not None and t.state.is_completed() for t in tasks)
-    import httpx
 
-    for _ in range(16):  # a feed would have stored them within its 5 s flush interval
-        stored = httpx.post(f"{prefect_server}/events/filter", timeout=30, json={
-            "filter": {"event": {"prefix": ["prefect.task-run."]}}, "limit": 5})
-        assert stored.status_code == 200 and stored.json()["total"] == 0, stored.json()
-        time.sleep(0.5)
+
+def test_the_local_server_keeps_no_event_feed_unless_asked(tmp_path):
+    """Three events per file recorded were half of the server's work during a pass: the event
+    persister service is off unless `prefect.journal_evenements` (docs/PREFECT.md)."""
+    from clauses.app.serve import prefect_environment
+
+    setting = "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED"
+    for written, expected in (("", "false"), ("  journal_evenements: true\n", "true")):
+        (tmp_path / "config.yaml").write_text(f"prefect:\n  port: 4300\n{written}",
+                                             encoding="utf-8")
+        assert prefect_environment(load_config(tmp_path / "config.yaml"))[setting] == expected
 
 
 def test_an_empty_pass_leaves_no_artifact(prefect_server, tmp_path):
