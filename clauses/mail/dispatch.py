@@ -76,7 +76,8 @@ def file_messages(config: Config, registers: Registers, files: pd.DataFrame,
     structures = _by(registers.structures, "code_structure")
     replaced = months[months["remplace"].notna()] if months is not None else None
     # Each relevé's replaced months, looked up by hash: a pass mails hundreds of reports.
-    by_sha = {} if replaced is None else dict(list(replaced.groupby("sha256", sort=False)))
+    by_sha = {} if replaced is None else {
+        sha: part for sha, part in replaced.groupby("sha256", sort=False)}
     messages = []
     for row in files.to_dict("records"):
         structure = structures.get(str(row["code_structure"]))

@@ -71,7 +71,7 @@ class FastWorksheet(Worksheet):
                     continue
                 xml = _cell_xml(letters, number, cell)
                 if xml is None:
-                    self._write_cell(row, col, cell)
+                    super()._write_cell(row, col, cell)
                 else:
                     write(xml)
             write("</row>")
