@@ -74,7 +74,7 @@ def test_the_workers_are_fed_while_the_pass_records(tmp_path):
             handle.write(f"{item}\n")
         return item
 
-    items = list(range(24))
+    items = list(range(16))
     started_when_handed = []
     with GuardedPool(logged, workers=2, limits=LIMITS) as pool:
         for result in pool.map(items):

@@ -103,7 +103,7 @@ def test_a_comment_or_an_empty_sheet_falls_back_to_xlsxwriter(tmp_path: Path) ->
     assert (tmp_path / "True.xlsx").read_bytes() == (tmp_path / "False.xlsx").read_bytes()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=30), st.none(),
                           st.floats(allow_nan=False, allow_infinity=False),
                           st.integers(min_value=-10**15, max_value=10**15)),
